@@ -1,0 +1,8 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace cascade::cli {
+int simulate_command(const std::vector<std::string>& args);
+int info_command(const std::vector<std::string>& args);
+}  // namespace cascade::cli

@@ -1,0 +1,46 @@
+// The cascade command line: `cascade simulate ...`, `cascade info`.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cascade/cascade.hpp"
+#include "commands.hpp"
+
+namespace {
+const char* kUsage =
+    "usage: cascade <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  simulate   simulate networks and record their spikes (cascade simulate --help)\n"
+    "  info       version, build options, threads\n"
+    "\n"
+    "  cascade --version | --help\n";
+}
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string cmd = args.front();
+  args.erase(args.begin());
+  try {
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (cmd == "--version") {
+      std::printf("cascade %s (rng stream %s)\n", cascade::kVersion, cascade::kRngStreamVersion);
+      return 0;
+    }
+    if (cmd == "simulate") return cascade::cli::simulate_command(args);
+    if (cmd == "info") return cascade::cli::info_command(args);
+    std::fprintf(stderr, "cascade: error: unknown command '%s'; expected simulate or info (see --help)\n", cmd.c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cascade: error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,283 @@
+// Strict .npy reader/writer (NumPy format 1.0, 2.0, 3.0).
+#include "cascade/npy.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
+
+#include "cascade/error.hpp"
+
+namespace cascade {
+
+const char* npy_descr(NpyDtype d) {
+  switch (d) {
+    case NpyDtype::kFloat32: return "<f4";
+    case NpyDtype::kFloat64: return "<f8";
+    case NpyDtype::kInt32: return "<i4";
+    case NpyDtype::kInt64: return "<i8";
+    case NpyDtype::kUInt8: return "|u1";
+    case NpyDtype::kBool: return "|b1";
+  }
+  return "?";
+}
+
+std::size_t npy_itemsize(NpyDtype d) {
+  switch (d) {
+    case NpyDtype::kFloat32: case NpyDtype::kInt32: return 4;
+    case NpyDtype::kFloat64: case NpyDtype::kInt64: return 8;
+    case NpyDtype::kUInt8: case NpyDtype::kBool: return 1;
+  }
+  return 0;
+}
+
+std::size_t NpyArray::size() const {
+  std::size_t n = 1;
+  for (auto s : shape) n *= s;
+  return n;
+}
+
+std::vector<double> NpyArray::to_doubles() const {
+  const std::size_t n = size();
+  std::vector<double> out(n);
+  const std::uint8_t* p = data.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    switch (dtype) {
+      case NpyDtype::kFloat32: { float v; std::memcpy(&v, p + 4 * i, 4); out[i] = v; break; }
+      case NpyDtype::kFloat64: { double v; std::memcpy(&v, p + 8 * i, 8); out[i] = v; break; }
+      case NpyDtype::kInt32: { std::int32_t v; std::memcpy(&v, p + 4 * i, 4); out[i] = v; break; }
+      case NpyDtype::kInt64: {
+        std::int64_t v;
+        std::memcpy(&v, p + 8 * i, 8);
+        if (v > (std::int64_t{1} << 53) || v < -(std::int64_t{1} << 53))
+          throw Error("int64 value " + std::to_string(v) + " cannot be represented exactly as a double");
+        out[i] = static_cast<double>(v);
+        break;
+      }
+      case NpyDtype::kUInt8: case NpyDtype::kBool: out[i] = p[i]; break;
+    }
+  }
+  return out;
+}
+
+std::vector<std::int64_t> NpyArray::to_int64() const {
+  const std::size_t n = size();
+  std::vector<std::int64_t> out(n);
+  const std::uint8_t* p = data.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    switch (dtype) {
+      case NpyDtype::kInt32: { std::int32_t v; std::memcpy(&v, p + 4 * i, 4); out[i] = v; break; }
+      case NpyDtype::kInt64: { std::int64_t v; std::memcpy(&v, p + 8 * i, 8); out[i] = v; break; }
+      case NpyDtype::kUInt8: case NpyDtype::kBool: out[i] = p[i]; break;
+      default: throw Error(std::string("expected an integer array, got dtype ") + npy_descr(dtype));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// A minimal parser for the header's Python dict literal.
+struct HeaderParser {
+  const std::string& s;
+  const std::string& name;
+  std::size_t i = 0;
+
+  [[noreturn]] void fail(const std::string& why) const {
+    throw Error(name + ": malformed .npy header (" + why + "): " + s);
+  }
+  void ws() {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+  }
+  bool eat(char c) {
+    ws();
+    if (i < s.size() && s[i] == c) { ++i; return true; }
+    return false;
+  }
+  std::string str() {
+    ws();
+    if (i >= s.size() || (s[i] != '\'' && s[i] != '"')) fail("expected a quoted string");
+    const char q = s[i++];
+    const std::size_t start = i;
+    while (i < s.size() && s[i] != q) ++i;
+    if (i >= s.size()) fail("unterminated string");
+    return s.substr(start, i++ - start);
+  }
+  bool boolean() {
+    ws();
+    if (s.compare(i, 4, "True") == 0) { i += 4; return true; }
+    if (s.compare(i, 5, "False") == 0) { i += 5; return false; }
+    fail("expected True or False");
+  }
+  std::vector<std::size_t> tuple() {
+    if (!eat('(')) fail("expected a shape tuple");
+    std::vector<std::size_t> out;
+    while (true) {
+      ws();
+      if (eat(')')) break;
+      std::size_t v = 0;
+      const std::size_t start = i;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+        if (v > (std::numeric_limits<std::size_t>::max() - 9) / 10) fail("shape entry too large");
+        v = v * 10 + static_cast<std::size_t>(s[i++] - '0');
+      }
+      if (i == start) fail("shape entries must be non-negative integers");
+      if (i < s.size() && s[i] == 'L') ++i;
+      out.push_back(v);
+      if (eat(',')) continue;
+      if (eat(')')) break;
+      fail("expected ',' or ')' in the shape");
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
+  static const unsigned char kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+  if (size < 10 || std::memcmp(bytes, kMagic, 6) != 0)
+    throw Error(name + ": not a .npy file (bad magic; expected \\x93NUMPY)");
+  const int major = bytes[6];
+  std::size_t header_len = 0, header_start = 0;
+  if (major == 1) {
+    header_len = bytes[8] | (static_cast<std::size_t>(bytes[9]) << 8);
+    header_start = 10;
+  } else if (major == 2 || major == 3) {
+    if (size < 12) throw Error(name + ": truncated .npy header");
+    header_len = bytes[8] | (static_cast<std::size_t>(bytes[9]) << 8) | (static_cast<std::size_t>(bytes[10]) << 16) |
+                 (static_cast<std::size_t>(bytes[11]) << 24);
+    header_start = 12;
+  } else {
+    throw Error(name + ": unsupported .npy format version " + std::to_string(major) + "." +
+                std::to_string(bytes[7]) + " (expected 1.0, 2.0 or 3.0)");
+  }
+  if (header_start + header_len > size)
+    throw Error(name + ": truncated .npy header (needs " + std::to_string(header_len) + " bytes, file has " +
+                std::to_string(size - header_start) + ")");
+  const std::string header(reinterpret_cast<const char*>(bytes + header_start), header_len);
+  HeaderParser p{header, name};
+  std::string descr;
+  bool fortran = false, have_descr = false, have_order = false, have_shape = false;
+  std::vector<std::size_t> shape;
+  if (!p.eat('{')) p.fail("expected '{'");
+  while (!p.eat('}')) {
+    const std::string key = p.str();
+    if (!p.eat(':')) p.fail("expected ':' after '" + key + "'");
+    if (key == "descr") { descr = p.str(); have_descr = true; }
+    else if (key == "fortran_order") { fortran = p.boolean(); have_order = true; }
+    else if (key == "shape") { shape = p.tuple(); have_shape = true; }
+    else p.fail("unexpected key '" + key + "'");
+    if (!p.eat(',')) {
+      if (!p.eat('}')) p.fail("expected ',' or '}'");
+      break;
+    }
+  }
+  if (!have_descr || !have_order || !have_shape)
+    throw Error(name + ": .npy header lacks " +
+                std::string(!have_descr ? "'descr'" : !have_order ? "'fortran_order'" : "'shape'"));
+  NpyArray a;
+  if (descr == "<f4") a.dtype = NpyDtype::kFloat32;
+  else if (descr == "<f8") a.dtype = NpyDtype::kFloat64;
+  else if (descr == "<i4") a.dtype = NpyDtype::kInt32;
+  else if (descr == "<i8") a.dtype = NpyDtype::kInt64;
+  else if (descr == "|u1" || descr == "<u1") a.dtype = NpyDtype::kUInt8;
+  else if (descr == "|b1" || descr == "<b1") a.dtype = NpyDtype::kBool;
+  else if (!descr.empty() && descr[0] == '>')
+    throw Error(name + ": big-endian dtype '" + descr + "' is not supported; save the array little-endian");
+  else
+    throw Error(name + ": unsupported dtype '" + descr + "'; expected one of float32, float64, int32, int64, uint8, bool");
+  a.shape = shape;
+  const std::size_t item = npy_itemsize(a.dtype);
+  std::size_t count = 1;
+  for (auto s : shape) {
+    if (s != 0 && count > (std::numeric_limits<std::size_t>::max() / item) / s)
+      throw Error(name + ": shape is too large");
+    count *= s;
+  }
+  const std::size_t data_start = header_start + header_len;
+  const std::size_t need = count * item;
+  if (size - data_start < need)
+    throw Error(name + ": data is truncated: the header promises " + std::to_string(need) + " bytes, the file has " +
+                std::to_string(size - data_start));
+  if (size - data_start > need)
+    throw Error(name + ": " + std::to_string(size - data_start - need) +
+                " unexpected bytes after the data (corrupt file?)");
+  a.data.assign(bytes + data_start, bytes + data_start + need);
+  if (a.dtype == NpyDtype::kBool)
+    for (auto& b : a.data)
+      if (b > 1) throw Error(name + ": bool array holds a byte other than 0 or 1");
+  if (fortran && shape.size() > 1) {
+    // Transpose to C order: F offset = i0 + s0 (i1 + s1 (i2 + ...)).
+    std::vector<std::uint8_t> c(need);
+    const std::size_t nd = shape.size();
+    std::vector<std::size_t> idx(nd, 0), fstride(nd, 1);
+    for (std::size_t d = 1; d < nd; ++d) fstride[d] = fstride[d - 1] * shape[d - 1];
+    for (std::size_t lin = 0; lin < count; ++lin) {
+      std::size_t foff = 0;
+      for (std::size_t d = 0; d < nd; ++d) foff += idx[d] * fstride[d];
+      std::memcpy(c.data() + lin * item, a.data.data() + foff * item, item);
+      for (std::size_t d = nd; d-- > 0;) {
+        if (++idx[d] < shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+    a.data.swap(c);
+  }
+  return a;
+}
+
+NpyArray read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error(path + ": read error");
+  return parse_npy(bytes.data(), bytes.size(), path);
+}
+
+void write_npy(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape, const void* data) {
+  std::string header = "{'descr': '" + std::string(npy_descr(dtype)) + "', 'fortran_order': False, 'shape': (";
+  std::size_t count = 1;
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    header += std::to_string(shape[d]);
+    if (shape.size() == 1 || d + 1 < shape.size()) header += ",";
+    if (d + 1 < shape.size()) header += " ";
+    count *= shape[d];
+  }
+  header += "), }";
+  const bool v2 = header.size() + 11 > 65535;
+  const std::size_t prefix = v2 ? 12 : 10;
+  std::size_t total = prefix + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw Error("cannot write '" + path + "': " + std::strerror(errno));
+  unsigned char pre[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', static_cast<unsigned char>(v2 ? 2 : 1), 0};
+  const std::size_t hl = header.size();
+  pre[8] = hl & 0xff;
+  pre[9] = (hl >> 8) & 0xff;
+  if (v2) {
+    pre[10] = (hl >> 16) & 0xff;
+    pre[11] = (hl >> 24) & 0xff;
+  }
+  const std::size_t bytes = count * npy_itemsize(dtype);
+  bool ok = std::fwrite(pre, 1, prefix, f) == prefix && std::fwrite(header.data(), 1, hl, f) == hl &&
+            (bytes == 0 || std::fwrite(data, 1, bytes, f) == bytes);
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok) {
+    const int err = errno;
+    std::remove(tmp.c_str());
+    throw Error("cannot write '" + path + "': " + std::strerror(err));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    std::remove(tmp.c_str());
+    throw Error("cannot write '" + path + "': " + std::strerror(err));
+  }
+}
+
+}  // namespace cascade

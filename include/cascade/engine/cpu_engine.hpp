@@ -1,0 +1,453 @@
+// The CPU engine: event-driven, OpenMP-parallel, bit-reproducible.
+//
+// A step, for every (replica, network) "unit" and every block of its neurons
+// (one task each, run in parallel):
+//   A. scatter: the unit's spikes of the previous step add q[e] * count into
+//      int64 accumulators of the block's postsynaptic neurons (CSR rows are
+//      sorted by target, so a block is a contiguous sub-range of each row);
+//   B. per neuron (neuron_update.hpp, shared with the CUDA kernels): fold the
+//      exact drive into the filter state, form g, the rate, and emit.
+// Integer sums are exact, so neither the thread count nor the block split nor
+// the edge order can change a spike; random draws are counter-based.
+// Cost per step: O(spikes x out-degree + neurons) (+ O(H) per neuron for a
+// self filter of length H, BernoulliGLM's refractory filter).
+//
+// This header is a template so that user models (models/model_api.hpp)
+// instantiate it without touching the engine.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+#include "cascade/engine/engine.hpp"
+#include "cascade/engine/neuron_update.hpp"
+#include "cascade/error.hpp"
+#include "cascade/models/model_api.hpp"
+#include "cascade/network.hpp"
+
+namespace cascade {
+
+namespace detail {
+/// Shared, model-independent part of the CPU engine (host/cpu_engine_support.cpp).
+struct CpuLayout {
+  struct Unit {
+    std::uint32_t replica;   // absolute replica index (offset included)
+    std::uint32_t net;       // index into the batch
+    std::size_t slot_base;   // first state slot of this unit
+  };
+  struct Task {
+    std::uint32_t unit;
+    std::int32_t lo, hi;  // local neuron range
+  };
+  std::vector<Unit> units;
+  std::vector<Task> tasks;
+  std::vector<std::size_t> net_offset;         // first global neuron of each network
+  std::vector<std::size_t> unit_first_task;    // tasks of unit u: [first[u], first[u+1])
+  std::size_t total_neurons = 0;
+  std::size_t slots = 0;                       // replicas * total_neurons
+  int threads = 1;
+};
+CpuLayout make_cpu_layout(const std::vector<std::shared_ptr<const Network>>& nets, const SimulatorOptions& opt);
+int resolve_thread_count(int requested);
+void check_run_options(const RunOptions& options, std::uint64_t current_step);
+void check_batch(const std::vector<std::shared_ptr<const Network>>& nets, const FilterSpec& spec,
+                 bool allows_self_coupling, const char* model_name, const SimulatorOptions& opt);
+void check_memory(std::uint64_t bytes, const char* what);
+[[noreturn]] void throw_non_finite(std::uint64_t step, const Network& net, std::uint32_t net_index,
+                                   std::uint32_t replica, std::int32_t neuron, double g, double rate);
+template <class Model>
+double model_dt(const Model& m) {
+  if constexpr (requires { m.dt; }) return static_cast<double>(m.dt);
+  else return 1.0;
+}
+}  // namespace detail
+
+template <class Model>
+class CpuEngine final : public Engine {
+ public:
+  CpuEngine(const Model& model, std::vector<std::shared_ptr<const Network>> nets, const SimulatorOptions& opt)
+      : model_(model), nets_(std::move(nets)), opt_(opt) {
+    model_.validate();
+    spec_ = model_.filters();
+    detail::check_batch(nets_, spec_, Model::kAllowsSelfCoupling, Model::kName, opt_);
+    layout_ = detail::make_cpu_layout(nets_, opt_);
+    per_edge_ = nets_.front()->filter_length() > 0;
+    if (per_edge_) {
+      for (const auto& n : nets_) ring_len_ = std::max(ring_len_, n->filter_length());
+      self_len_ = 0;
+    } else {
+      ring_len_ = spec_.coupling == CouplingKind::kTruncatedExp ? static_cast<std::size_t>(spec_.window) : 0;
+      self_len_ = spec_.self_filter.size();
+    }
+    consts_.coupling = per_edge_ ? CouplingKind::kNone : spec_.coupling;
+    consts_.decay = spec_.decay;
+    consts_.gain = spec_.gain;
+    double aL = 1.0;
+    for (std::size_t k = 0; k < ring_len_ && !per_edge_; ++k) aL *= spec_.decay;
+    consts_.decay_window = aL;
+    consts_.self_len = static_cast<std::uint32_t>(self_len_);
+    consts_.ring_len = static_cast<std::uint32_t>(ring_len_);
+    const std::uint64_t state_bytes =
+        layout_.slots * (sizeof(double) + sizeof(std::int64_t) + 2 + ring_len_ * sizeof(std::int64_t) + self_len_);
+    detail::check_memory(state_bytes, "the simulation state");
+    state_.S.assign(layout_.slots, 0.0);
+    state_.acc.assign(layout_.slots, 0);
+    state_.ring.assign(layout_.slots * ring_len_, 0);
+    state_.xhist.assign(layout_.slots * self_len_, 0);
+    state_.xlast.assign(layout_.slots, 0);
+    for (int b = 0; b < 2; ++b) {
+      state_.lists[b].resize(layout_.tasks.size());
+      for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
+        state_.lists[b][t].reserve(layout_.tasks[t].hi - layout_.tasks[t].lo);
+    }
+    reset_random_state();
+  }
+
+  std::string backend_name() const override { return "cpu"; }
+  double dt() const override { return detail::model_dt(model_); }
+  std::uint64_t current_step() const override { return step_; }
+
+  void reset_random_state() override {
+    clear_state(state_);
+    if (spec_.initial == InitialState::kRandomActivation && !per_edge_) {
+      std::vector<double> s(layout_.slots);
+      for (const auto& u : layout_.units) {
+        const Network& net = *nets_[u.net];
+        for (std::size_t i = 0; i < net.n_neurons(); ++i) {
+          const NeuronStream rng{opt_.seed, step_, net.instance_id(), u.replica, static_cast<std::uint32_t>(i)};
+          const Block4 b = rng.block(Purpose::kInitialState, 0);
+          s[u.slot_base + i] = uniform53(b.w[0], b.w[1]) * (1.0 - 0x1p-53);  // [0, 1)
+        }
+      }
+      load_activation(s);
+    } else {
+      std::vector<std::uint8_t> x(layout_.slots);
+      for (const auto& u : layout_.units) {
+        const Network& net = *nets_[u.net];
+        for (std::size_t i = 0; i < net.n_neurons(); ++i) {
+          const NeuronStream rng{opt_.seed, step_, net.instance_id(), u.replica, static_cast<std::uint32_t>(i)};
+          x[u.slot_base + i] = static_cast<std::uint8_t>(sample_bernoulli(0.5, rng.block(Purpose::kInitialState, 0).w[0]));
+        }
+      }
+      load_spikes(x);
+    }
+  }
+
+  void set_initial_spikes(std::span<const std::uint8_t> counts) override {
+    if (counts.size() != layout_.slots)
+      throw Error("initial spikes: expected " + std::to_string(layout_.slots) +
+                  " values (replicas x total neurons), got " + std::to_string(counts.size()));
+    clear_state(state_);
+    load_spikes(std::vector<std::uint8_t>(counts.begin(), counts.end()));
+  }
+
+  void set_initial_activation(std::span<const double> activation) override {
+    if (activation.size() != layout_.slots)
+      throw Error("initial activation: expected " + std::to_string(layout_.slots) +
+                  " values (replicas x total neurons), got " + std::to_string(activation.size()));
+    if (spec_.initial != InitialState::kRandomActivation || per_edge_)
+      throw Error(std::string("initial activation: model '") + Model::kName +
+                  "' keeps a spike history, not an activation; set initial spikes instead");
+    for (double v : activation)
+      if (!math::is_finite(v)) throw Error("initial activation: values must be finite");
+    clear_state(state_);
+    load_activation(std::vector<double>(activation.begin(), activation.end()));
+  }
+
+  void inspect(std::vector<double>* input, std::vector<double>* rate) const override {
+    State copy = state_;
+    std::vector<double> g(layout_.slots), p(layout_.slots);
+    Counters c;
+    for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
+      run_task<true>(copy, t, step_, nullptr, 0, c, g.data(), p.data());
+    if (input) *input = std::move(g);
+    if (rate) *rate = std::move(p);
+  }
+
+  RunSummary run(const RunOptions& options, Raster* raster) override {
+    detail::check_run_options(options, step_);
+    const auto t0 = std::chrono::steady_clock::now();
+    if (options.fresh_state) reset_random_state();
+    RunSummary sum;
+    sum.backend = "cpu";
+    sum.first_step = step_;
+    sum.dt = dt();
+    sum.equilibration_steps = options.equilibration_steps;
+    sum.recorded_steps = options.steps;
+    const std::int64_t total = options.equilibration_steps + options.steps;
+    const std::uint64_t record_from = step_ + static_cast<std::uint64_t>(options.equilibration_steps);
+    const std::int64_t stride = std::max<std::int64_t>(1, total / 1000);
+
+    const int nthreads = std::max(1, std::min<int>(layout_.threads, static_cast<int>(layout_.tasks.size())));
+    std::vector<Counters> counters(layout_.tasks.size());
+    std::atomic<bool> stop{false};
+    std::exception_ptr failure;
+    int team = 1;
+    std::int64_t done = 0;
+
+    auto after_step = [&]() {
+      cur_ ^= 1;
+      ++step_;
+      advance_ = true;
+      ++done;
+      for (std::size_t t = 0; t < counters.size(); ++t)
+        if (counters[t].bad_neuron >= 0) {
+          stop = true;
+          const auto& task = layout_.tasks[t];
+          const auto& u = layout_.units[task.unit];
+          try {
+            detail::throw_non_finite(step_ - 1, *nets_[u.net], u.net, u.replica, counters[t].bad_neuron,
+                                     counters[t].bad_g, counters[t].bad_rate);
+          } catch (...) {
+            failure = std::current_exception();
+          }
+          return;
+        }
+      if (options.progress && (done % stride == 0 || done == total)) {
+        try {
+          options.progress(done, total);
+        } catch (...) {
+          failure = std::current_exception();
+          stop = true;
+        }
+      }
+    };
+
+    if (nthreads <= 1) {
+      for (std::int64_t s = 0; s < total && !stop; ++s) {
+        for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
+          run_task<false>(state_, t, step_, raster, record_from, counters[t], nullptr, nullptr);
+        after_step();
+      }
+    } else {
+#pragma omp parallel num_threads(nthreads)
+      {
+#if defined(_OPENMP)
+#pragma omp single
+        team = omp_get_num_threads();
+#endif
+        for (std::int64_t s = 0; s < total; ++s) {
+          if (stop.load(std::memory_order_relaxed)) break;
+          const std::uint64_t step_now = step_;
+#pragma omp for schedule(dynamic, 1)
+          for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
+            run_task<false>(state_, t, step_now, raster, record_from, counters[t], nullptr, nullptr);
+#pragma omp single
+          after_step();
+        }
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
+
+    sum.threads = team;
+    for (const auto& c : counters) {
+      sum.synaptic_events += c.events;
+      sum.spiking_neuron_steps += c.scattered;
+      sum.recorded_spike_count += c.recorded_spikes;
+      sum.rate_capped += c.capped;
+      sum.counts_saturated += c.saturated;
+    }
+    sum.recorded_neuron_steps = static_cast<std::uint64_t>(options.steps) * layout_.slots;
+    if (sum.recorded_neuron_steps > 0)
+      sum.mean_rate_hz = static_cast<double>(sum.recorded_spike_count) /
+                         static_cast<double>(sum.recorded_neuron_steps) * 1000.0 / sum.dt;
+    sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return sum;
+  }
+
+ private:
+  struct SpikeList {
+    std::vector<std::int32_t> neuron;
+    std::vector<std::uint8_t> count;
+    void reserve(std::size_t n) {
+      neuron.reserve(n);
+      count.reserve(n);
+    }
+    void clear() {
+      neuron.clear();
+      count.clear();
+    }
+  };
+  struct State {
+    std::vector<double> S;            // coupling state per slot
+    std::vector<std::int64_t> acc;    // scatter accumulators per slot
+    std::vector<std::int64_t> ring;   // drive history (truncated exp) or future drive (per-edge)
+    std::vector<std::uint8_t> xhist;  // own count history (self filter)
+    std::vector<std::uint8_t> xlast;  // counts emitted at the previous step
+    std::vector<SpikeList> lists[2];  // per task, double-buffered
+  };
+  struct Counters {
+    std::uint64_t events = 0, scattered = 0, recorded_spikes = 0, capped = 0, saturated = 0;
+    std::int32_t bad_neuron = -1;
+    double bad_g = 0, bad_rate = 0;
+  };
+
+  void clear_state(State& s) {
+    std::fill(s.S.begin(), s.S.end(), 0.0);
+    std::fill(s.acc.begin(), s.acc.end(), 0);
+    std::fill(s.ring.begin(), s.ring.end(), 0);
+    std::fill(s.xhist.begin(), s.xhist.end(), 0);
+    std::fill(s.xlast.begin(), s.xlast.end(), 0);
+    for (auto& b : s.lists)
+      for (auto& l : b) l.clear();
+    cur_ = 0;
+  }
+
+  /// Spikes of the "previous step": scattered and folded into the history at
+  /// the next step.
+  void load_spikes(const std::vector<std::uint8_t>& x) {
+    for (std::size_t t = 0; t < layout_.tasks.size(); ++t) {
+      const auto& task = layout_.tasks[t];
+      const auto& u = layout_.units[task.unit];
+      for (std::int32_t i = task.lo; i < task.hi; ++i) {
+        const std::uint8_t c = x[u.slot_base + i];
+        state_.xlast[u.slot_base + i] = c;
+        if (c) {
+          state_.lists[cur_][t].neuron.push_back(i);
+          state_.lists[cur_][t].count.push_back(c);
+        }
+      }
+    }
+    advance_ = true;
+  }
+
+  /// Activation s_j: the drive sum_j W0[j,i] s_j with each product quantised
+  /// before the exact integer sum (design.md section 2).
+  void load_activation(const std::vector<double>& s) {
+    for (const auto& u : layout_.units) {
+      const Network& net = *nets_[u.net];
+      const auto& rp = net.row_ptr();
+      const auto& post = net.post();
+      const auto& q = net.quantised();
+      std::int64_t* acc = state_.acc.data() + u.slot_base;
+      for (std::size_t j = 0; j < net.n_neurons(); ++j) {
+        const double sj = s[u.slot_base + j];
+        for (std::int64_t e = rp[j]; e < rp[j + 1]; ++e) acc[post[e]] += quantise_product(q[e], sj);
+      }
+      const double scale = net.scale();
+      for (std::size_t i = 0; i < net.n_neurons(); ++i) {
+        state_.S[u.slot_base + i] = static_cast<double>(acc[i]) * scale;
+        acc[i] = 0;
+      }
+    }
+    advance_ = false;  // the first step reads the activation as given
+  }
+
+  template <bool kInspect>
+  void run_task(State& st, std::size_t t, std::uint64_t step, Raster* raster, std::uint64_t record_from,
+                Counters& c, double* g_out, double* p_out) const {
+    const auto& task = layout_.tasks[t];
+    const auto& u = layout_.units[task.unit];
+    const Network& net = *nets_[u.net];
+    const int cur = cur_, nxt = cur_ ^ 1;
+    const std::int32_t lo = task.lo, hi = task.hi;
+    const std::size_t base = u.slot_base;
+    const auto& rp = net.row_ptr();
+    const std::int32_t* post = net.post().data();
+    const std::int32_t* q = net.quantised().data();
+
+    // A. Scatter the unit's previous-step spikes into this block's targets.
+    if (advance_) {
+      const std::size_t T = net.filter_length();
+      for (std::size_t bt = layout_.unit_first_task[task.unit]; bt < layout_.unit_first_task[task.unit + 1]; ++bt) {
+        const SpikeList& l = st.lists[cur][bt];
+        for (std::size_t s = 0; s < l.neuron.size(); ++s) {
+          const std::int32_t j = l.neuron[s];
+          const std::int64_t cnt = l.count[s];
+          const std::int32_t* first = post + rp[j];
+          const std::int32_t* last = post + rp[j + 1];
+          const std::int32_t* e = (lo == 0) ? first : std::lower_bound(first, last, lo);
+          const std::int32_t* end = (hi == static_cast<std::int32_t>(net.n_neurons())) ? last : std::lower_bound(e, last, hi);
+          if (bt == t) {  // count each spiking neuron's out-degree once, in its own block's task
+            c.events += static_cast<std::uint64_t>(last - first);
+            ++c.scattered;
+          }
+          if (!per_edge_) {
+            std::int64_t* acc = st.acc.data() + base;
+            for (; e < end; ++e) acc[*e] += static_cast<std::int64_t>(q[e - post]) * cnt;
+          } else {
+            const std::size_t R = ring_len_;
+            for (; e < end; ++e) {
+              const std::int32_t* w = q + (e - post) * T;
+              std::int64_t* ring = st.ring.data() + (base + *e) * R;
+              for (std::size_t k = 0; k < T; ++k) ring[(step + k) % R] += static_cast<std::int64_t>(w[k]) * cnt;
+            }
+          }
+        }
+      }
+    }
+    st.lists[nxt][t].clear();
+
+    // B. Per-neuron update, shared with the CUDA kernels.
+    NeuronUpdate<Model> upd{model_, consts_, spec_.self_filter.data(), net.scale()};
+    const bool in_window = !kInspect && step >= record_from;
+    const bool recording = in_window && raster;
+    const std::size_t rec_t = in_window ? static_cast<std::size_t>(step - record_from) : 0;
+    const std::size_t global0 = layout_.net_offset[u.net];
+    const std::size_t ring_pos = ring_len_ ? static_cast<std::size_t>(step % ring_len_) : 0;
+    const std::size_t self_pos = self_len_ ? static_cast<std::size_t>(step % self_len_) : 0;
+    for (std::int32_t i = lo; i < hi; ++i) {
+      const std::size_t slot = base + i;
+      NeuronState ns{&st.S[slot], &st.acc[slot], ring_len_ ? &st.ring[slot * ring_len_] : nullptr,
+                     self_len_ ? &st.xhist[slot * self_len_] : nullptr, st.xlast[slot]};
+      const NeuronStream rng{opt_.seed, step, net.instance_id(), u.replica, static_cast<std::uint32_t>(i)};
+      const double stimulus = 0.0;
+      const StepResult r = per_edge_ ? upd.step_per_edge(ns, ring_pos, stimulus, rng)
+                                     : upd.step(ns, ring_pos, self_pos, stimulus, rng, advance_);
+      if constexpr (kInspect) {
+        g_out[slot] = r.g;
+        p_out[slot] = r.rate;
+        continue;
+      }
+      st.xlast[slot] = static_cast<std::uint8_t>(r.emission.count);
+      if (r.emission.count) {
+        st.lists[nxt][t].neuron.push_back(i);
+        st.lists[nxt][t].count.push_back(static_cast<std::uint8_t>(r.emission.count));
+      }
+      if (r.emission.flags) {
+        if (r.emission.flags & kEmitRateCapped) ++c.capped;
+        if (r.emission.flags & kEmitSaturated) ++c.saturated;
+        if ((r.emission.flags & kEmitNonFinite) && c.bad_neuron < 0) {
+          c.bad_neuron = i;
+          c.bad_g = r.g;
+          c.bad_rate = r.rate;
+        }
+      }
+      if (in_window) {
+        c.recorded_spikes += r.emission.count;
+        if (recording) raster->set(u.replica - opt_.replica_offset, global0 + i, rec_t, r.emission.count);
+      }
+    }
+  }
+
+  Model model_;
+  FilterSpec spec_;
+  std::vector<std::shared_ptr<const Network>> nets_;
+  SimulatorOptions opt_;
+  detail::CpuLayout layout_;
+  bool per_edge_ = false;
+  std::size_t ring_len_ = 0, self_len_ = 0;
+  FilterConsts consts_;
+  State state_;
+  int cur_ = 0;
+  bool advance_ = true;
+  std::uint64_t step_ = 0;
+};
+
+template <class Model>
+std::unique_ptr<Engine> make_cpu_engine(const Model& model, std::vector<std::shared_ptr<const Network>> nets,
+                                        const SimulatorOptions& opt) {
+  return std::make_unique<CpuEngine<Model>>(model, std::move(nets), opt);
+}
+
+}  // namespace cascade

@@ -1,0 +1,79 @@
+// The backend-neutral engine interface and the options and results of a run.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cascade/raster.hpp"
+
+namespace cascade {
+
+enum class Backend { kAuto, kCpu, kGpu };
+Backend parse_backend(std::string_view name);
+const char* backend_name(Backend b);
+
+struct SimulatorOptions {
+  std::uint32_t replicas = 1;        // independent noise and initial state, shared weights
+  std::uint32_t replica_offset = 0;  // first replica index (replica k gives the same spikes in any range)
+  std::uint64_t seed = 0;
+  int threads = 0;                   // CPU threads; 0 = all available
+  Backend backend = Backend::kAuto;
+};
+
+/// Called with (steps done, steps total) during a run, from one thread, at
+/// most about 1000 times per run plus once at the end.
+using ProgressCallback = std::function<void(std::int64_t done, std::int64_t total)>;
+
+struct RunOptions {
+  std::int64_t steps = 0;                // recorded steps (>= 1)
+  std::int64_t equilibration_steps = 100;  // unrecorded steps first (stimulus off)
+  RecordDtype dtype = RecordDtype::kUInt8;
+  bool record = true;      // false: statistics only, no raster
+  bool fresh_state = true;  // true: new random initial state; false: continue from the current state
+  ProgressCallback progress;
+};
+
+/// What a run did. Counters cover every step the call simulated (equilibration
+/// included) unless named "recorded".
+struct RunSummary {
+  std::string backend;
+  int threads = 0;                      // the size of the thread team that ran
+  std::uint64_t first_step = 0;         // global step number of the first simulated step
+  std::int64_t equilibration_steps = 0;
+  std::int64_t recorded_steps = 0;
+  std::uint64_t recorded_neuron_steps = 0;  // recorded steps * neurons * replicas
+  std::uint64_t recorded_spike_count = 0;   // sum of recorded counts
+  std::uint64_t spiking_neuron_steps = 0;   // neuron-steps with a count > 0 whose out-edges were scattered
+  std::uint64_t synaptic_events = 0;        // sum over scattered spiking neurons of their out-degree
+  std::uint64_t rate_capped = 0;            // Poisson means capped at kMaxPoissonMean
+  std::uint64_t counts_saturated = 0;       // counts that reached 255
+  double dt = 1.0;                          // ms per step
+  double mean_rate_hz = 0.0;                // recorded_spike_count / recorded_neuron_steps * 1000 / dt
+  double wall_seconds = 0.0;
+};
+
+/// One simulation engine (a backend instantiated for one model). Owned by a
+/// Simulator; several may exist at once (no global state).
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  /// Runs equilibration then recording; writes counts into `raster` when given.
+  virtual RunSummary run(const RunOptions& options, Raster* raster) = 0;
+  /// Draws a fresh random initial state at the current global step.
+  virtual void reset_random_state() = 0;
+  /// Initial state from given counts in the newest history slot (spike-history
+  /// models), [replicas * total neurons].
+  virtual void set_initial_spikes(std::span<const std::uint8_t> counts) = 0;
+  /// Initial activation s_j (activation models), [replicas * total neurons].
+  virtual void set_initial_activation(std::span<const double> activation) = 0;
+  /// g and phi(g) every neuron would see at the next step, without advancing.
+  virtual void inspect(std::vector<double>* input, std::vector<double>* rate) const = 0;
+  virtual std::uint64_t current_step() const = 0;
+  virtual std::string backend_name() const = 0;
+  virtual double dt() const = 0;
+};
+
+}  // namespace cascade

@@ -1,0 +1,103 @@
+// The per-neuron part of a step, shared by the CPU engine and the CUDA
+// kernels: fold the exact integer drive into the filter state, form g, the
+// rate, and emit. The one place where filter state meets the model's math.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "cascade/config.hpp"
+#include "cascade/models/model_api.hpp"
+#include "cascade/rng.hpp"
+
+namespace cascade {
+
+/// Model-wide filter constants, derived once on the host from FilterSpec.
+struct FilterConsts {
+  CouplingKind coupling = CouplingKind::kNone;
+  double decay = 0.0;         // a
+  double gain = 1.0;          // factor on the newest drive (trace)
+  double decay_window = 0.0;  // a^L: weight of the drive leaving a truncated window
+  std::uint32_t self_len = 0;
+  std::uint32_t ring_len = 0;
+};
+
+/// Views of one neuron's state (slot).
+struct NeuronState {
+  double* S;             // filtered drive / activation drive
+  std::int64_t* acc;     // exact drive y accumulated by the scatter (consumed here)
+  std::int64_t* ring;    // truncated exp: y history, ring_len entries; per-edge: future drive
+  std::uint8_t* xhist;   // own count history, self_len entries
+  std::uint8_t xlast;    // own count at the previous step
+};
+
+struct StepResult {
+  double g;
+  double rate;
+  Emission emission;
+};
+
+/// q * s rounded to the nearest integer (ties to even): one IEEE multiply and
+/// one rounding, identical on host and device. Used to quantise non-integer
+/// drives (an SA model's initial activation) before the exact integer sum.
+CASCADE_HD_INLINE std::int64_t quantise_product(std::int32_t q, double s) {
+#if defined(__CUDA_ARCH__)
+  return __double2ll_rn(static_cast<double>(q) * s);
+#else
+  return static_cast<std::int64_t>(__builtin_llrint(static_cast<double>(q) * s));
+#endif
+}
+
+template <class Model>
+struct NeuronUpdate {
+  const Model& model;
+  FilterConsts c;
+  const double* self_filter;  // h(k), c.self_len entries
+  double scale;               // 2^exponent of the network's fixed point
+
+  /// Separable filters (the built-in models' own coupling and self filters).
+  /// `advance`: fold the previous step's drive and count into the state
+  /// first (false only for the first step after setting an activation).
+  CASCADE_HD StepResult step(NeuronState& s, std::size_t ring_pos, std::size_t self_pos, double stimulus,
+                             const NeuronStream& rng, bool advance) const {
+    double S = *s.S;
+    if (advance) {
+      const std::int64_t y = *s.acc;
+      *s.acc = 0;
+      const double yd = static_cast<double>(y) * scale;
+      if (c.coupling == CouplingKind::kTruncatedExp) {
+        const std::int64_t old = s.ring[ring_pos];
+        s.ring[ring_pos] = y;
+        S = (c.decay * S + yd) - c.decay_window * (static_cast<double>(old) * scale);
+      } else if (c.coupling == CouplingKind::kTrace) {
+        S = c.decay * S + c.gain * yd;
+      }
+      *s.S = S;
+      if (c.self_len) s.xhist[self_pos] = s.xlast;
+    }
+    double self = 0.0;
+    for (std::uint32_t k = 0; k < c.self_len; ++k) {
+      const std::uint8_t x = s.xhist[(self_pos + c.self_len - k) % c.self_len];
+      if (x) self += self_filter[k] * static_cast<double>(x);
+    }
+    return finish(InputTerms{S, self, stimulus}, rng);
+  }
+
+  /// General path: arbitrary per-edge filters already scattered into the
+  /// future-drive ring; this step's drive sits at ring_pos.
+  CASCADE_HD StepResult step_per_edge(NeuronState& s, std::size_t ring_pos, double stimulus,
+                                      const NeuronStream& rng) const {
+    const std::int64_t z = s.ring[ring_pos];
+    s.ring[ring_pos] = 0;
+    return finish(InputTerms{static_cast<double>(z) * scale, 0.0, stimulus}, rng);
+  }
+
+  CASCADE_HD StepResult finish(const InputTerms& in, const NeuronStream& rng) const {
+    StepResult r;
+    r.g = model.input(in, rng);
+    r.rate = model.rate(r.g);
+    r.emission = model.emit(r.rate, rng);
+    return r;
+  }
+};
+
+}  // namespace cascade

@@ -1,0 +1,23 @@
+// The one exception type of the library. Messages name the offending file,
+// field or value and say what was expected; library code never exits.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace cascade {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Throws cascade::Error with "file:line: message" (for internal invariants
+/// where the location helps a bug report).
+[[noreturn]] void throw_at(const char* file, int line, const std::string& message);
+
+}  // namespace cascade
+
+#define CASCADE_REQUIRE(cond, msg)                                   \
+  do {                                                               \
+    if (!(cond)) ::cascade::throw_at(__FILE__, __LINE__, (msg));     \
+  } while (0)

@@ -1,0 +1,99 @@
+// A network: N neurons and their synapses, stored as CSR by presynaptic
+// neuron (postsynaptic indices ascending within a row), with the weights both
+// as given (double) and quantised to int32 fixed point with one power-of-two
+// scale per network (design.md section 2). Convention: W0[j, i] is the
+// weight from presynaptic j to postsynaptic i; an edge exists where it is
+// non-zero.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace cascade {
+
+/// Largest number of incoming synapses of one neuron: keeps every int64
+/// fixed-point sum exact (in-degree * 255 * 2^30 < 2^63).
+inline constexpr std::int64_t kMaxInDegree = std::int64_t{1} << 24;
+
+class Network {
+ public:
+  /// From a dense row-major [n, n] matrix (rows presynaptic). Zero entries are
+  /// not synapses. `label` names the source in error messages.
+  static Network from_dense(std::span<const double> w0, std::size_t n, std::uint32_t instance_id = 0,
+                            std::string label = "W0");
+  static Network from_dense(std::span<const float> w0, std::size_t n, std::uint32_t instance_id = 0,
+                            std::string label = "W0");
+
+  /// From an edge list (pre[e], post[e], weight[e]) in any order. Duplicate
+  /// (pre, post) pairs are refused; zero weights are kept as (inert) synapses.
+  static Network from_edges(std::size_t n, std::span<const std::int64_t> pre, std::span<const std::int64_t> post,
+                            std::span<const double> weight, std::uint32_t instance_id = 0,
+                            std::string label = "edge list");
+
+  /// General path: an arbitrary per-edge filter W[e, k], k = 0..T-1 in lag
+  /// order (k = 0 is the previous step), row-major [E, T]. Such a network
+  /// replaces the model's coupling and self filters (including a
+  /// BernoulliGLM's refractory filter: pass it as self-edges, as the
+  /// reference's connectivity_filter does). `time_reversed` accepts the
+  /// reference's layout (column T-1 is lag 0).
+  static Network from_edge_filters(std::size_t n, std::span<const std::int64_t> pre,
+                                   std::span<const std::int64_t> post, std::span<const double> filters,
+                                   std::size_t T, bool time_reversed = false, std::uint32_t instance_id = 0,
+                                   std::string label = "edge filters");
+
+  std::size_t n_neurons() const { return n_; }
+  std::size_t n_synapses() const { return post_.size(); }
+  std::uint32_t instance_id() const { return instance_id_; }
+  const std::string& label() const { return label_; }
+
+  /// The same network with another instance id (which keys its random streams).
+  Network with_instance_id(std::uint32_t id) const;
+
+  // CSR by presynaptic neuron.
+  const std::vector<std::int64_t>& row_ptr() const { return row_ptr_; }
+  const std::vector<std::int32_t>& post() const { return post_; }
+  /// Scalar weights as given (empty for per-edge-filter networks).
+  const std::vector<double>& weight() const { return weight_; }
+  std::int64_t out_degree(std::size_t j) const { return row_ptr_[j + 1] - row_ptr_[j]; }
+  bool has_self_edges() const { return has_self_edges_; }
+
+  /// Per-edge filter length T (0: scalar weights).
+  std::size_t filter_length() const { return filter_length_; }
+  /// Per-edge filters as given, [E, T] in lag order, CSR edge order.
+  const std::vector<double>& edge_filters() const { return filters_; }
+
+  /// Fixed point: value = quantised * 2^exponent, |quantised| < 2^30.
+  /// For scalar networks one entry per edge; for filter networks E * T.
+  const std::vector<std::int32_t>& quantised() const { return quantised_; }
+  int scale_exponent() const { return scale_exponent_; }
+  /// 2^scale_exponent as a double (exact).
+  double scale() const;
+
+  /// Dense row-major copy (tests and small outputs only; refuses n > 20000).
+  std::vector<double> dense() const;
+
+ private:
+  Network() = default;
+  void finish(std::vector<std::int64_t> pre, std::vector<std::int64_t> post, std::vector<double> values,
+              std::size_t per_edge, bool filter_network);
+
+  std::size_t n_ = 0;
+  std::uint32_t instance_id_ = 0;
+  std::string label_;
+  std::vector<std::int64_t> row_ptr_;
+  std::vector<std::int32_t> post_;
+  std::vector<double> weight_;
+  std::vector<double> filters_;
+  std::size_t filter_length_ = 0;
+  std::vector<std::int32_t> quantised_;
+  int scale_exponent_ = 0;
+  bool has_self_edges_ = false;
+};
+
+/// Quantisation shared by every network: the exponent e such that
+/// max_abs * 2^-e lies in [2^29, 2^30) (0 for an all-zero network).
+int fixed_point_exponent(double max_abs);
+
+}  // namespace cascade

@@ -1,0 +1,39 @@
+// A small, strict reader and writer for NumPy .npy files (format 1.0, 2.0
+// and 3.0 headers; dtypes f4, f8, i4, i8, u1, b1; little-endian). Malformed,
+// truncated or unsupported files are refused with the file name and reason.
+// Fortran-ordered arrays are transposed to C order on reading.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cascade {
+
+enum class NpyDtype { kFloat32, kFloat64, kInt32, kInt64, kUInt8, kBool };
+
+const char* npy_descr(NpyDtype d);  // "<f4", ... "|b1"
+std::size_t npy_itemsize(NpyDtype d);
+
+struct NpyArray {
+  NpyDtype dtype = NpyDtype::kFloat64;
+  std::vector<std::size_t> shape;
+  std::vector<std::uint8_t> data;  // C order, little-endian
+
+  std::size_t size() const;  // number of elements
+  /// All elements converted to double (exact for every supported dtype
+  /// except int64 beyond 2^53, which is refused).
+  std::vector<double> to_doubles() const;
+  std::vector<std::int64_t> to_int64() const;  // integer or bool dtypes only
+};
+
+NpyArray read_npy(const std::string& path);
+/// Parses an in-memory .npy image; `name` appears in error messages.
+NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::string& name);
+
+/// Writes data (C order) with the given dtype and shape. Writes to
+/// "<path>.tmp" first and renames, so a failed write never leaves a file that
+/// looks complete.
+void write_npy(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape, const void* data);
+
+}  // namespace cascade

@@ -1,0 +1,70 @@
+// The simulator: a model, a batch of networks, replicas, a seed and a backend.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cascade/engine/cpu_engine.hpp"
+#include "cascade/engine/engine.hpp"
+#include "cascade/models/registry.hpp"
+#include "cascade/network.hpp"
+#include "cascade/raster.hpp"
+
+namespace cascade {
+
+struct SimulationResult {
+  Raster raster;  // [replicas, total neurons, steps]; empty when not recorded
+  RunSummary summary;
+};
+
+class Simulator {
+ public:
+  /// A built-in model on a batch of networks (different sizes allowed; each
+  /// keeps its instance id, which keys its random streams).
+  Simulator(const AnyModel& model, std::vector<Network> networks, const SimulatorOptions& options = {});
+
+  /// Any model type satisfying models/model_api.hpp (the extension point).
+  template <class Model>
+  static Simulator with_model(const Model& model, std::vector<Network> networks,
+                              const SimulatorOptions& options = {}) {
+    Simulator s(std::move(networks), options);
+    s.engine_ = make_cpu_engine(model, s.networks_, s.options_);
+    return s;
+  }
+
+  /// Draws a fresh initial state, runs `equilibration_steps` unrecorded
+  /// steps, then records `steps` steps (the reference's simulate()).
+  SimulationResult simulate(std::int64_t steps, std::int64_t equilibration_steps = 100,
+                            RecordDtype dtype = RecordDtype::kUInt8, ProgressCallback progress = {});
+  /// Full control (continue from the current state, no recording, ...).
+  SimulationResult run(const RunOptions& options);
+  /// Runs unrecorded steps from the current state (the reference's equilibrate()).
+  RunSummary equilibrate(std::int64_t steps, ProgressCallback progress = {});
+
+  void reset_random_state() { engine_->reset_random_state(); }
+  void set_initial_spikes(std::span<const std::uint8_t> counts) { engine_->set_initial_spikes(counts); }
+  void set_initial_activation(std::span<const double> s) { engine_->set_initial_activation(s); }
+  /// g and phi(g) at the next step, [replicas * total neurons], without advancing.
+  void inspect(std::vector<double>* input, std::vector<double>* rate) const { engine_->inspect(input, rate); }
+
+  std::uint64_t current_step() const { return engine_->current_step(); }
+  std::string backend() const { return engine_->backend_name(); }
+  double dt() const { return engine_->dt(); }
+  std::size_t total_neurons() const;
+  std::size_t total_synapses() const;
+  std::uint32_t replicas() const { return options_.replicas; }
+  const SimulatorOptions& options() const { return options_; }
+  const std::vector<std::shared_ptr<const Network>>& networks() const { return networks_; }
+  /// Bytes a dense recording of `steps` steps takes.
+  std::uint64_t raster_bytes(std::int64_t steps, RecordDtype dtype) const;
+
+ private:
+  Simulator(std::vector<Network> networks, const SimulatorOptions& options);
+  std::vector<std::shared_ptr<const Network>> networks_;
+  SimulatorOptions options_;
+  std::unique_ptr<Engine> engine_;
+};
+
+}  // namespace cascade

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Cascade's build and tests need, from Debian's packages only.
+# Used by the README quick start and by .ci/run. Idempotent: installs nothing
+# when everything is present. Nothing is downloaded at configure time.
+set -euo pipefail
+
+need=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for pkg in cmake g++ make librandom123-dev libgtest-dev; do
+  have_pkg "$pkg" || need+=("$pkg")
+done
+# OpenMP comes with gcc (libgomp); check it links rather than naming a package.
+if ! echo 'int main(){return 0;}' | g++ -fopenmp -x c++ - -o /dev/null 2>/dev/null; then
+  need+=("libgomp1")
+fi
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-deps: installing ${need[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
