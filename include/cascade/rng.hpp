@@ -62,10 +62,11 @@ CASCADE_HD_INLINE double uniform32(std::uint32_t w) {
   return (static_cast<double>(w) + 0.5) * (1.0 / 4294967296.0);
 }
 
-/// Uniform in (0, 1) with 53 random bits taken from two words.
-CASCADE_HD_INLINE double uniform53(std::uint32_t hi, std::uint32_t lo) {
-  const std::uint64_t m = (static_cast<std::uint64_t>(hi) << 21) | (lo >> 11);
-  return (static_cast<double>(m) + 0.5) * (1.0 / 9007199254740992.0);
+/// Uniform in (0, 1) with 52 random bits taken from two words:
+/// (m + 1/2) 2^-52, exact in double (53 bits would round the top value to 1).
+CASCADE_HD_INLINE double uniform52(std::uint32_t hi, std::uint32_t lo) {
+  const std::uint64_t m = (static_cast<std::uint64_t>(hi) << 20) | (lo >> 12);
+  return (static_cast<double>(m) + 0.5) * (1.0 / 4503599627370496.0);
 }
 
 /// Bernoulli(p): one 32-bit word compared with p in double (the agreed form).
@@ -76,7 +77,7 @@ CASCADE_HD_INLINE std::uint32_t sample_bernoulli(double p, std::uint32_t w) {
 /// Largest count a step can emit: counts are stored and fed back as uint8.
 inline constexpr std::uint32_t kMaxCount = 255;
 
-/// Poisson(mu) by inversion with one 53-bit uniform u: walk the CDF from 0.
+/// Poisson(mu) by inversion with one 52-bit uniform u: walk the CDF from 0.
 /// Exact up to double rounding; O(result) work. Stops early when further
 /// terms cannot change the accumulated CDF; saturates at kMaxCount.
 /// Callers cap mu (kMaxPoissonMean) so the saturation is never reached in

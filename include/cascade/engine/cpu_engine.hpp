@@ -126,7 +126,7 @@ class CpuEngine final : public Engine {
         for (std::size_t i = 0; i < net.n_neurons(); ++i) {
           const NeuronStream rng{opt_.seed, step_, net.instance_id(), u.replica, static_cast<std::uint32_t>(i)};
           const Block4 b = rng.block(Purpose::kInitialState, 0);
-          s[u.slot_base + i] = uniform53(b.w[0], b.w[1]) * (1.0 - 0x1p-53);  // [0, 1)
+          s[u.slot_base + i] = uniform52(b.w[0], b.w[1]);  // in (0, 1)
         }
       }
       load_activation(s);

@@ -122,7 +122,7 @@ CASCADE_HD_INLINE Emission emit_poisson(double mu, const NeuronStream& rng) {
     e.flags |= kEmitRateCapped;
   }
   const Block4 b = rng.block(Purpose::kEmission, 0);
-  e.count = sample_poisson(mu, uniform53(b.w[0], b.w[1]));
+  e.count = sample_poisson(mu, uniform52(b.w[0], b.w[1]));
   if (e.count >= kMaxCount) e.flags |= kEmitSaturated;
   return e;
 }

@@ -48,7 +48,7 @@ struct ThresholdSAM {
     const Block4 blk = rng.block(Purpose::kNoise, 0);
     if (!(uniform32(blk.w[0]) < rho)) return 0.0;
     // u1 in (0,1) from 53 bits; u2 from 32 bits.
-    return sigma * normal_box_muller(uniform53(blk.w[1], blk.w[2]), uniform32(blk.w[3]));
+    return sigma * normal_box_muller(uniform52(blk.w[1], blk.w[2]), uniform32(blk.w[3]));
   }
 
   CASCADE_HD double input(const InputTerms& in, const NeuronStream& rng) const {
