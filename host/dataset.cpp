@@ -20,7 +20,7 @@ std::vector<std::string> dataset_files(const std::string& dir) {
     const std::string ext = entry.path().extension().string();
     if (ext == ".pt")
       throw Error(dir + "/" + name +
-                  ": PyTorch .pt files cannot be read; convert the dataset with tools/pt_to_npy.py first");
+                  ": PyTorch .pt files cannot be read; save each network's dense W0 with numpy.save as <name>.npy first");
     if (ext == ".npy") names.push_back(name);
   }
   if (ec) throw Error(dir + ": cannot list the directory (" + ec.message() + ")");

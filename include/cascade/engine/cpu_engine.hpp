@@ -79,6 +79,9 @@ class CpuEngine final : public Engine {
       : model_(model), nets_(std::move(nets)), opt_(opt) {
     model_.validate();
     spec_ = model_.filters();
+    if (spec_.coupling == CouplingKind::kTruncatedExp && spec_.window <= 0) spec_.coupling = CouplingKind::kNone;
+    if (spec_.self_filter.size() > static_cast<std::size_t>(kMaxHistory) || spec_.window > kMaxHistory)
+      throw Error(std::string("model '") + Model::kName + "': filters longer than 100000 steps are not supported");
     detail::check_batch(nets_, spec_, Model::kAllowsSelfCoupling, Model::kName, opt_);
     layout_ = detail::make_cpu_layout(nets_, opt_);
     per_edge_ = nets_.front()->filter_length() > 0;
@@ -188,7 +191,10 @@ class CpuEngine final : public Engine {
     const std::uint64_t record_from = step_ + static_cast<std::uint64_t>(options.equilibration_steps);
     const std::int64_t stride = std::max<std::int64_t>(1, total / 1000);
 
-    const int nthreads = std::max(1, std::min<int>(layout_.threads, static_cast<int>(layout_.tasks.size())));
+    // A team costs two barriers per step (about a microsecond each, far more
+    // when cores are oversubscribed): use one thread per 2048 neuron slots at most.
+    const int nthreads = std::max(1, std::min({layout_.threads, static_cast<int>(layout_.tasks.size()),
+                                               static_cast<int>(layout_.slots / 2048)}));
     std::vector<Counters> counters(layout_.tasks.size());
     std::atomic<bool> stop{false};
     std::exception_ptr failure;
@@ -379,8 +385,10 @@ class CpuEngine final : public Engine {
             const std::size_t R = ring_len_;
             for (; e < end; ++e) {
               const std::int32_t* w = q + (e - post) * T;
-              std::int64_t* ring = st.ring.data() + (base + *e) * R;
-              for (std::size_t k = 0; k < T; ++k) ring[(step + k) % R] += static_cast<std::int64_t>(w[k]) * cnt;
+              std::int64_t* ring = st.ring.data() + base + *e;
+              const std::size_t stride = layout_.slots;
+              for (std::size_t k = 0; k < T; ++k)
+                ring[((step + k) % R) * stride] += static_cast<std::int64_t>(w[k]) * cnt;
             }
           }
         }
@@ -398,8 +406,9 @@ class CpuEngine final : public Engine {
     const std::size_t self_pos = self_len_ ? static_cast<std::size_t>(step % self_len_) : 0;
     for (std::int32_t i = lo; i < hi; ++i) {
       const std::size_t slot = base + i;
-      NeuronState ns{&st.S[slot], &st.acc[slot], ring_len_ ? &st.ring[slot * ring_len_] : nullptr,
-                     self_len_ ? &st.xhist[slot * self_len_] : nullptr, st.xlast[slot]};
+      // Histories are position-major ([lag slot][neuron]): a step streams one row.
+      NeuronState ns{&st.S[slot], &st.acc[slot], ring_len_ ? &st.ring[slot] : nullptr,
+                     self_len_ ? &st.xhist[slot] : nullptr, layout_.slots, st.xlast[slot]};
       const NeuronStream rng{opt_.seed, step, net.instance_id(), u.replica, static_cast<std::uint32_t>(i)};
       const double stimulus = 0.0;
       const StepResult r = per_edge_ ? upd.step_per_edge(ns, ring_pos, stimulus, rng)

@@ -27,6 +27,7 @@ struct NeuronState {
   std::int64_t* acc;     // exact drive y accumulated by the scatter (consumed here)
   std::int64_t* ring;    // truncated exp: y history, ring_len entries; per-edge: future drive
   std::uint8_t* xhist;   // own count history, self_len entries
+  std::size_t stride;    // distance between a neuron's successive ring / history entries
   std::uint8_t xlast;    // own count at the previous step
 };
 
@@ -65,18 +66,18 @@ struct NeuronUpdate {
       *s.acc = 0;
       const double yd = static_cast<double>(y) * scale;
       if (c.coupling == CouplingKind::kTruncatedExp) {
-        const std::int64_t old = s.ring[ring_pos];
-        s.ring[ring_pos] = y;
+        const std::int64_t old = s.ring[ring_pos * s.stride];
+        s.ring[ring_pos * s.stride] = y;
         S = (c.decay * S + yd) - c.decay_window * (static_cast<double>(old) * scale);
       } else if (c.coupling == CouplingKind::kTrace) {
         S = c.decay * S + c.gain * yd;
       }
       *s.S = S;
-      if (c.self_len) s.xhist[self_pos] = s.xlast;
+      if (c.self_len) s.xhist[self_pos * s.stride] = s.xlast;
     }
     double self = 0.0;
     for (std::uint32_t k = 0; k < c.self_len; ++k) {
-      const std::uint8_t x = s.xhist[(self_pos + c.self_len - k) % c.self_len];
+      const std::uint8_t x = s.xhist[((self_pos + c.self_len - k) % c.self_len) * s.stride];
       if (x) self += self_filter[k] * static_cast<double>(x);
     }
     return finish(InputTerms{S, self, stimulus}, rng);
@@ -86,8 +87,8 @@ struct NeuronUpdate {
   /// future-drive ring; this step's drive sits at ring_pos.
   CASCADE_HD StepResult step_per_edge(NeuronState& s, std::size_t ring_pos, double stimulus,
                                       const NeuronStream& rng) const {
-    const std::int64_t z = s.ring[ring_pos];
-    s.ring[ring_pos] = 0;
+    const std::int64_t z = s.ring[ring_pos * s.stride];
+    s.ring[ring_pos * s.stride] = 0;
     return finish(InputTerms{static_cast<double>(z) * scale, 0.0, stimulus}, rng);
   }
 
@@ -96,6 +97,10 @@ struct NeuronUpdate {
     r.g = model.input(in, rng);
     r.rate = model.rate(r.g);
     r.emission = model.emit(r.rate, rng);
+    if (r.emission.count > kMaxCount) {  // counts are fed back as uint8: saturate, never wrap
+      r.emission.count = kMaxCount;
+      r.emission.flags |= kEmitSaturated;
+    }
     return r;
   }
 };

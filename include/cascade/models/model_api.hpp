@@ -43,7 +43,7 @@ enum class InitialState : std::uint8_t {
 struct FilterSpec {
   CouplingKind coupling = CouplingKind::kNone;
   double decay = 0.0;  // per-step factor of the exponential
-  double gain = 1.0;   // factor on the newest drive (kTrace: dt)
+  double gain = 1.0;   // kTrace only: factor on the newest drive (dt)
   int window = 0;      // kTruncatedExp: number of lags
   /// Filter on the neuron's own count history, h(k) for lag k = 0..H-1
   /// (BernoulliGLM's refractory filter). Empty: none.

@@ -47,7 +47,7 @@ struct ThresholdSAM {
   CASCADE_HD double background_noise(const NeuronStream& rng) const {
     const Block4 blk = rng.block(Purpose::kNoise, 0);
     if (!(uniform32(blk.w[0]) < rho)) return 0.0;
-    // u1 in (0,1) from 53 bits; u2 from 32 bits.
+    // u1 in (0,1) from 52 bits; u2 from 32 bits.
     return sigma * normal_box_muller(uniform52(blk.w[1], blk.w[2]), uniform32(blk.w[3]));
   }
 

@@ -1,0 +1,36 @@
+// Random test networks (std:: generators: tests only, not part of Cascade's
+// reproducibility guarantees).
+#pragma once
+#include <random>
+#include <vector>
+
+#include "cascade/network.hpp"
+
+namespace cascade::test {
+
+/// Dense [n, n] weights: each off-diagonal entry present with probability
+/// `density`, normal(0, std / sqrt(n)); rows n/2.. negated magnitudes when
+/// `dale` (excitatory first half, inhibitory second half).
+inline std::vector<double> random_weights(std::size_t n, double density, double std_dev, std::uint64_t seed,
+                                          bool dale = true) {
+  std::mt19937_64 gen(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::normal_distribution<double> z(0.0, std_dev / std::sqrt(static_cast<double>(n)));
+  std::vector<double> w(n * n, 0.0);
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i == j || u(gen) >= density) continue;
+      double v = z(gen);
+      if (dale) v = (j < n / 2) ? std::fabs(v) : -std::fabs(v);
+      w[j * n + i] = v;
+    }
+  return w;
+}
+
+inline Network random_network(std::size_t n, double density, double std_dev, std::uint64_t seed,
+                              std::uint32_t id = 0, bool dale = true) {
+  const auto w = random_weights(n, density, std_dev, seed, dale);
+  return Network::from_dense(std::span<const double>(w), n, id, "random" + std::to_string(seed));
+}
+
+}  // namespace cascade::test
