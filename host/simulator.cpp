@@ -49,20 +49,26 @@ std::uint64_t Simulator::raster_bytes(std::int64_t steps, RecordDtype dtype) con
          record_dtype_size(dtype);
 }
 
-SimulationResult Simulator::run(const RunOptions& options) {
-  SimulationResult out;
-  if (options.record && options.steps > 0) {
-    const std::uint64_t bytes = raster_bytes(options.steps, options.dtype);
+void Simulator::check_recording(std::int64_t steps, RecordDtype dtype) const {
+  if (steps > 0) {
+    const std::uint64_t bytes = raster_bytes(steps, dtype);
     const std::uint64_t avail = available_memory_bytes();
     if (avail > 0 && bytes > avail / 10 * 9) {
       std::ostringstream os;
       os.precision(3);
-      os << "the dense recording [" << options_.replicas << ", " << total_neurons() << ", " << options.steps
-         << "] as " << record_dtype_name(options.dtype) << " needs " << static_cast<double>(bytes) / 1073741824.0
+      os << "the dense recording [" << options_.replicas << ", " << total_neurons() << ", " << steps << "] as "
+         << record_dtype_name(dtype) << " needs " << static_cast<double>(bytes) / 1073741824.0
          << " GiB but only " << static_cast<double>(avail) / 1073741824.0
          << " GiB of memory are available; record fewer steps, replicas or networks, or a 1-byte dtype";
       throw Error(os.str());
     }
+  }
+}
+
+SimulationResult Simulator::run(const RunOptions& options) {
+  SimulationResult out;
+  if (options.record && options.steps > 0) {
+    check_recording(options.steps, options.dtype);
     out.raster = Raster(options.dtype, options_.replicas, total_neurons(), static_cast<std::size_t>(options.steps));
   }
   out.summary = engine_->run(options, options.record ? &out.raster : nullptr);

@@ -117,6 +117,7 @@ int simulate_command(const std::vector<std::string>& argv) {
 
   const auto started = std::chrono::system_clock::now();
   Simulator sim(model, std::move(networks), opt);
+  if (output) sim.check_recording(steps, dtype);  // refuse before anything is printed or run
   if (!quiet)
     std::printf("cascade: %s on %zu network(s), %zu neurons, %zu synapses, %u replica(s); seed %llu; backend %s\n",
                 model_name(model).c_str(), sim.networks().size(), sim.total_neurons(), sim.total_synapses(),

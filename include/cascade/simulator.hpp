@@ -59,6 +59,8 @@ class Simulator {
   const std::vector<std::shared_ptr<const Network>>& networks() const { return networks_; }
   /// Bytes a dense recording of `steps` steps takes.
   std::uint64_t raster_bytes(std::int64_t steps, RecordDtype dtype) const;
+  /// Throws when a dense recording of `steps` steps would not fit in memory.
+  void check_recording(std::int64_t steps, RecordDtype dtype) const;
 
  private:
   Simulator(std::vector<Network> networks, const SimulatorOptions& options);

@@ -1,0 +1,136 @@
+// The command line end to end: outputs, exit status and the one-line reason
+// for each kind of bad input.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "test_util.hpp"
+
+namespace fs = std::filesystem;
+using namespace cascade;
+
+namespace {
+
+struct CliRun {
+  int status;
+  std::string out;
+};
+
+CliRun cli(const std::string& args) {
+  const std::string cmd = std::string(CASCADE_CLI_PATH) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() / ("cascade_cli_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const float w[9] = {0, 1.5f, -2, 0.5f, 0, 0, -1, 1, 0};
+    write_npy((dir / "w.npy").string(), NpyDtype::kFloat32, {3, 3}, w);
+    const float diag[4] = {1, 1, 0, 0};
+    write_npy((dir / "diag.npy").string(), NpyDtype::kFloat32, {2, 2}, diag);
+    const float rect[6] = {0, 1, 0, 0, 0, 0};
+    write_npy((dir / "rect.npy").string(), NpyDtype::kFloat32, {2, 3}, rect);
+    std::ofstream((dir / "junk.npy").string()) << "not a numpy file";
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  std::string p(const std::string& name) const { return (dir / name).string(); }
+  fs::path dir;
+};
+
+void expect_error(const CliRun& r, const std::string& message) {
+  EXPECT_NE(r.status, 0) << r.out;
+  EXPECT_EQ(r.out.rfind("cascade: error: ", 0), 0u) << r.out;          // one line, from the start
+  EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << r.out;
+  EXPECT_NE(r.out.find(message), std::string::npos) << r.out;
+}
+
+}  // namespace
+
+TEST_F(Cli, SimulateWritesTheRasterAndItsProvenance) {
+  const CliRun r = cli("simulate --weights " + p("w.npy") + " --steps 500 --replicas 3 --seed 5 --record-dtype int32 --output " +
+                    p("out.npy"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("seed 5"), std::string::npos);
+  const NpyArray a = read_npy(p("out.npy"));
+  EXPECT_EQ(a.dtype, NpyDtype::kInt32);
+  EXPECT_EQ(a.shape, (std::vector<std::size_t>{3, 3, 500}));
+  std::ifstream side(p("out.npy.json"));
+  std::stringstream ss;
+  ss << side.rdbuf();
+  EXPECT_NE(ss.str().find("\"rng_stream\": \"philox4x32-10/cascade-v1\""), std::string::npos);
+  EXPECT_NE(ss.str().find("\"seed\": 5"), std::string::npos);
+  // Same seed, same file; replica 2 alone equals replica 2 of the batch.
+  ASSERT_EQ(cli("simulate --weights " + p("w.npy") + " --steps 500 --replicas 1 --replica-offset 2 --seed 5 "
+                "--record-dtype int32 --quiet --output " + p("r2.npy")).status, 0);
+  const NpyArray b = read_npy(p("r2.npy"));
+  EXPECT_TRUE(std::equal(b.data.begin(), b.data.end(), a.data.begin() + 2 * 3 * 500 * 4));
+}
+
+TEST_F(Cli, DatasetDirectoryIsConcatenatedInLexicographicOrder) {
+  fs::create_directories(dir / "ds");
+  const float w2[4] = {0, 1, 1, 0};
+  const float w3[9] = {0, 1, 0, 0, 0, 1, 1, 0, 0};
+  write_npy(p("ds/0.npy"), NpyDtype::kFloat32, {2, 2}, w2);
+  write_npy(p("ds/10.npy"), NpyDtype::kFloat32, {3, 3}, w3);
+  write_npy(p("ds/2.npy"), NpyDtype::kFloat32, {2, 2}, w2);
+  const CliRun r = cli("simulate --weights " + p("ds") + " --steps 10 --equilibration 0 --output " + p("ds.npy"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(read_npy(p("ds.npy")).shape, (std::vector<std::size_t>{1, 7, 10}));
+}
+
+TEST_F(Cli, BadInputGetsAOneLineReasonAndNonZeroExit) {
+  const std::string w = " --weights " + p("w.npy");
+  expect_error(cli("simulate --steps 10"), "option --weights is required");
+  expect_error(cli("simulate" + w), "option --steps is required");
+  expect_error(cli("simulate" + w + " --steps 0"), "option --steps: 0 is out of range");
+  expect_error(cli("simulate" + w + " --steps ten"), "option --steps: 'ten' is not an integer");
+  expect_error(cli("simulate" + w + " --steps 10 --replicas 0"), "option --replicas: 0 is out of range");
+  expect_error(cli("simulate" + w + " --steps 10 --model lif"), "unknown model 'lif'; expected one of: bernoulli_glm");
+  expect_error(cli("simulate" + w + " --steps 10 --param tehta=1"),
+               "bernoulli_glm: unknown parameter 'tehta'; valid parameters: theta, dt,");
+  expect_error(cli("simulate" + w + " --steps 10 --param dt=0"),
+               "bernoulli_glm: parameter 'dt' = 0 is invalid; expected a value > 0");
+  expect_error(cli("simulate" + w + " --steps 10 --param dt=nan"), "bernoulli_glm: parameter 'dt' = nan is invalid");
+  expect_error(cli("simulate" + w + " --steps 10 --param dt=2"), "dt <= 1");
+  expect_error(cli("simulate" + w + " --steps 10 --model poisson_glm --param T=0"),
+               "poisson_glm: parameter 'T' = 0 is invalid; expected an integer >= 1");
+  expect_error(cli("simulate" + w + " --steps 10 --param coupling_window=2.5"),
+               "parameter 'coupling_window' = 2.5 is invalid; expected an integer");
+  expect_error(cli("simulate" + w + " --steps 10 --param theta"), "--param 'theta': expected NAME=VALUE");
+  expect_error(cli("simulate" + w + " --steps 10 --backend gpu"), "backend 'gpu': this build of Cascade has no GPU engine");
+  expect_error(cli("simulate" + w + " --steps 10 --backend tpu"), "backend 'tpu': expected one of auto, cpu, gpu");
+  expect_error(cli("simulate" + w + " --steps 10 --record-dtype int8"), "record dtype 'int8'");
+  expect_error(cli("simulate" + w + " --steps 10 --frobnicate"), "unknown option --frobnicate");
+  expect_error(cli("simulate --weights " + p("diag.npy") + " --steps 10"), "W0 has a non-zero diagonal entry (W0[0, 0])");
+  expect_error(cli("simulate --weights " + p("rect.npy") + " --steps 10"), "W0 must be a square 2-d array [N, N]; got shape (2, 3)");
+  expect_error(cli("simulate --weights " + p("junk.npy") + " --steps 10"), "not a .npy file (bad magic");
+  expect_error(cli("simulate --weights " + p("missing.npy") + " --steps 10"), "cannot open");
+  expect_error(cli("simulate" + w + " --steps 10 --output " + p("nodir/out.npy")), "does not exist");
+  expect_error(cli("simulate" + w + " --steps 10 --output " + p("out.csv")), "expected a .npy file name");
+  ASSERT_EQ(cli("simulate" + w + " --steps 10 --quiet --output " + p("o.npy")).status, 0);
+  expect_error(cli("simulate" + w + " --steps 10 --output " + p("o.npy")), "exists; pass --force to overwrite it");
+  EXPECT_EQ(cli("simulate" + w + " --steps 10 --force --quiet --output " + p("o.npy")).status, 0);
+  expect_error(cli("frobnicate"), "unknown command 'frobnicate'");
+  // The huge dense recording is refused before anything is allocated.
+  expect_error(cli("simulate" + w + " --steps 1000000000000 --replicas 60000 --output " + p("big.npy")),
+               "the dense recording [60000, 3, 1000000000000] as uint8 needs");
+}
+
+TEST_F(Cli, HelpVersionAndInfo) {
+  EXPECT_EQ(cli("--version").status, 0);
+  EXPECT_NE(cli("--version").out.find("cascade 0.1.0"), std::string::npos);
+  EXPECT_NE(cli("simulate --help").out.find("--record-dtype"), std::string::npos);
+  EXPECT_NE(cli("info").out.find("models: bernoulli_glm poisson_glm rectified_lnp threshold_sam rectified_sam"),
+            std::string::npos);
+}
