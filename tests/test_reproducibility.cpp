@@ -18,6 +18,7 @@ struct Case {
   std::size_t n;
   std::uint32_t replicas;
   std::int64_t steps;
+  friend void PrintTo(const Case& c, std::ostream* os) { *os << c.model << " N=" << c.n << " x" << c.replicas; }
 };
 
 /// A network on which `model` is active: glorot-like Dale networks for the
