@@ -41,6 +41,8 @@ class Simulator {
   /// Full control (continue from the current state, no recording, ...).
   SimulationResult run(const RunOptions& options);
   /// Runs unrecorded steps from the current state (the reference's equilibrate()).
+  /// The summary treats them as the run's window: its recorded_* fields and
+  /// mean_rate_hz describe these steps, though no raster is kept.
   RunSummary equilibrate(std::int64_t steps, ProgressCallback progress = {});
 
   void reset_random_state() { engine_->reset_random_state(); }
