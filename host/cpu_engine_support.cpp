@@ -58,6 +58,8 @@ void check_run_options(const RunOptions& o, std::uint64_t current_step) {
   const auto total = static_cast<std::uint64_t>(o.steps) + static_cast<std::uint64_t>(o.equilibration_steps);
   if (total > kMaxStep || current_step + total > kMaxStep)
     throw Error("the run would pass global step 2^40, the limit of the random-stream counter");
+  if (o.stimulus_start < 0 || o.stimulus_start > static_cast<std::int64_t>(kMaxStep))
+    throw Error("stimulus start: " + std::to_string(o.stimulus_start) + " is invalid; expected 0 <= t < 2^40");
 }
 
 void check_batch(const std::vector<std::shared_ptr<const Network>>& nets, const FilterSpec& spec,

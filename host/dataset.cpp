@@ -1,7 +1,17 @@
+// Network files and datasets: dense .npy, Matrix Market, edge-list directories.
 #include "cascade/dataset.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
 
 #include "cascade/error.hpp"
 #include "cascade/npy.hpp"
@@ -10,7 +20,28 @@ namespace fs = std::filesystem;
 
 namespace cascade {
 
-std::vector<std::string> dataset_files(const std::string& dir) {
+namespace {
+
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+[[noreturn]] void refuse_pt(const std::string& path) {
+  throw Error(path +
+              ": PyTorch .pt files cannot be read; convert them with tools/pt_to_npy.py (python3 "
+              "tools/pt_to_npy.py SRC DST writes one .npy per tensor)");
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> npy_files_in(const std::string& dir, const std::string& what) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw Error(dir + ": not a directory");
   std::vector<std::string> names;
@@ -18,13 +49,39 @@ std::vector<std::string> dataset_files(const std::string& dir) {
     if (!entry.is_regular_file()) continue;
     const std::string name = entry.path().filename().string();
     const std::string ext = entry.path().extension().string();
-    if (ext == ".pt")
-      throw Error(dir + "/" + name +
-                  ": PyTorch .pt files cannot be read; save each network's dense W0 with numpy.save as <name>.npy first");
+    if (ext == ".pt") refuse_pt(dir + "/" + name);
     if (ext == ".npy") names.push_back(name);
   }
   if (ec) throw Error(dir + ": cannot list the directory (" + ec.message() + ")");
-  if (names.empty()) throw Error(dir + ": the directory holds no .npy networks");
+  if (names.empty()) throw Error(dir + ": the directory holds no .npy files (" + what + ")");
+  std::sort(names.begin(), names.end());  // the reference's order: lexicographic by name
+  for (auto& n : names) n = (fs::path(dir) / n).string();
+  return names;
+}
+
+bool is_edge_list_dir(const std::string& dir) {
+  std::error_code ec;
+  return fs::is_directory(dir, ec) && fs::is_regular_file(fs::path(dir) / "edge_index.npy", ec);
+}
+
+std::vector<std::string> dataset_files(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw Error(dir + ": not a directory");
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const std::string ext = entry.path().extension().string();
+    if (entry.is_regular_file()) {
+      if (ext == ".pt") refuse_pt(dir + "/" + name);
+      if (ext == ".npy" || ext == ".mtx") names.push_back(name);
+    } else if (entry.is_directory() && is_edge_list_dir(entry.path().string())) {
+      names.push_back(name);
+    }
+  }
+  if (ec) throw Error(dir + ": cannot list the directory (" + ec.message() + ")");
+  if (names.empty())
+    throw Error(dir + ": the directory holds no networks (dense W0 .npy files, .mtx files or edge-list "
+                      "directories with edge_index.npy)");
   std::sort(names.begin(), names.end());  // the reference's order: lexicographic by name
   for (auto& n : names) n = (fs::path(dir) / n).string();
   return names;
@@ -44,17 +101,299 @@ Network load_dense_network(const std::string& path, std::uint32_t instance_id) {
   return Network::from_dense(std::span<const double>(w), a.shape[0], instance_id, path);
 }
 
-std::vector<Network> load_networks(const std::string& path) {
+Network load_edge_list(const std::string& dir, std::uint32_t instance_id) {
+  const std::string ei_path = (fs::path(dir) / "edge_index.npy").string();
+  const std::string w_path = (fs::path(dir) / "weights.npy").string();
+  const std::string n_path = (fs::path(dir) / "num_nodes.npy").string();
   std::error_code ec;
-  std::vector<Network> out;
-  if (fs::is_directory(path, ec)) {
-    const auto files = dataset_files(path);
-    for (std::size_t k = 0; k < files.size(); ++k)
-      out.push_back(load_dense_network(files[k], static_cast<std::uint32_t>(k)));
+  if (!fs::is_regular_file(ei_path, ec)) throw Error(dir + ": an edge-list directory needs edge_index.npy");
+  if (!fs::is_regular_file(w_path, ec))
+    throw Error(dir + ": an edge-list directory needs weights.npy (float [E]) beside edge_index.npy");
+  const NpyArray ei = read_npy(ei_path);
+  if (ei.dtype != NpyDtype::kInt64 && ei.dtype != NpyDtype::kInt32)
+    throw Error(ei_path + ": edge_index must hold int64 or int32 indices, got " + npy_descr(ei.dtype));
+  if (ei.shape.size() != 2 || ei.shape[0] != 2)
+    throw Error(ei_path + ": edge_index must be [2, E] (rows pre, post); got shape " + shape_text(ei.shape));
+  const std::size_t E = ei.shape[1];
+  const NpyArray w = read_npy(w_path);
+  if (w.dtype != NpyDtype::kFloat32 && w.dtype != NpyDtype::kFloat64)
+    throw Error(w_path + ": weights must be float32 or float64, got " + npy_descr(w.dtype));
+  if (w.shape.size() != 1 || w.shape[0] != E)
+    throw Error(w_path + ": weights must be [E] with E = " + std::to_string(E) + " (edge_index's columns); got shape " +
+                shape_text(w.shape));
+  const std::vector<std::int64_t> idx = ei.to_int64();
+  for (std::size_t e = 0; e < 2 * E; ++e)
+    if (idx[e] < 0)
+      throw Error(ei_path + ": edge " + std::to_string(e % E) + " has a negative " + (e < E ? "pre" : "post") +
+                  "synaptic index " + std::to_string(idx[e]));
+  std::int64_t n = 0;
+  if (fs::is_regular_file(n_path, ec)) {
+    const NpyArray nn = read_npy(n_path);
+    if (nn.size() != 1 || (nn.dtype != NpyDtype::kInt64 && nn.dtype != NpyDtype::kInt32))
+      throw Error(n_path + ": num_nodes must hold one integer (int64 or int32); got dtype " +
+                  std::string(npy_descr(nn.dtype)) + " with shape " + shape_text(nn.shape));
+    n = nn.to_int64()[0];
+    if (n < 1) throw Error(n_path + ": num_nodes = " + std::to_string(n) + "; expected >= 1");
   } else {
-    out.push_back(load_dense_network(path, 0));
+    for (std::int64_t v : idx) n = std::max(n, v + 1);
+    if (n == 0) throw Error(dir + ": no edges and no num_nodes.npy: the network size is unknown");
+  }
+  const std::vector<double> weights = w.to_doubles();
+  return Network::from_edges(static_cast<std::size_t>(n), std::span<const std::int64_t>(idx.data(), E),
+                             std::span<const std::int64_t>(idx.data() + E, E), weights, instance_id, dir);
+}
+
+namespace {
+
+/// Reads a text file line by line with the line number for messages.
+class LineReader {
+ public:
+  explicit LineReader(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "rb")) {
+    if (!f_) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
+  }
+  ~LineReader() {
+    if (f_) std::fclose(f_);
+  }
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+  bool next(std::string& line) {
+    line.clear();
+    int c;
+    bool any = false;
+    while ((c = getc_unlocked(f_)) != EOF) {
+      any = true;
+      if (c == '\n') break;
+      line.push_back(static_cast<char>(c));
+    }
+    if (!any) return false;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    ++number_;
+    return true;
+  }
+  std::size_t number() const { return number_; }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(path_ + ":" + std::to_string(number_) + ": " + what);
+  }
+
+ private:
+  std::string path_;
+  std::FILE* f_;
+  std::size_t number_ = 0;
+};
+
+bool blank(const std::string& s) {
+  return s.find_first_not_of(" \t") == std::string::npos;
+}
+
+/// Splits on blanks.
+std::vector<std::string_view> fields(const std::string& s) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    const std::size_t b = i;
+    while (i < s.size() && s[i] != ' ' && s[i] != '\t') ++i;
+    if (i > b) out.emplace_back(s.data() + b, i - b);
   }
   return out;
+}
+
+bool parse_int(std::string_view s, std::int64_t& v) {
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+bool parse_real(std::string_view s, double& v) {
+  const std::string t(s);
+  errno = 0;
+  char* end = nullptr;
+  v = std::strtod(t.c_str(), &end);
+  return end != t.c_str() && *end == '\0' && errno != ERANGE;
+}
+
+}  // namespace
+
+Network load_matrix_market(const std::string& path, std::uint32_t instance_id) {
+  LineReader in(path);
+  std::string line;
+  if (!in.next(line)) throw Error(path + ": empty file; expected a Matrix Market header '%%MatrixMarket matrix coordinate ...'");
+  const auto head = fields(line);
+  if (head.empty() || lower(std::string(head[0])) != "%%matrixmarket")
+    in.fail("not a Matrix Market file: the first line must start with %%MatrixMarket");
+  if (head.size() != 5) in.fail("the header must read '%%MatrixMarket matrix coordinate <field> <symmetry>'");
+  const std::string object = lower(std::string(head[1])), format = lower(std::string(head[2])),
+                    field = lower(std::string(head[3])), symmetry = lower(std::string(head[4]));
+  if (object != "matrix") in.fail("object '" + std::string(head[1]) + "' is not supported; expected matrix");
+  if (format == "array") in.fail("dense 'array' files are not supported: save a dense W0 as .npy, or use 'coordinate'");
+  if (format != "coordinate") in.fail("format '" + std::string(head[2]) + "' is unknown; expected coordinate");
+  if (field != "real" && field != "integer" && field != "pattern")
+    in.fail("field '" + std::string(head[3]) + "' is not supported; expected real, integer or pattern");
+  if (symmetry != "general" && symmetry != "symmetric" && symmetry != "skew-symmetric")
+    in.fail("symmetry '" + std::string(head[4]) + "' is not supported; expected general, symmetric or skew-symmetric");
+  const bool pattern = field == "pattern";
+  const bool mirror = symmetry != "general";
+  const double mirror_sign = symmetry == "skew-symmetric" ? -1.0 : 1.0;
+
+  // Size line (after comments).
+  std::int64_t rows = 0, cols = 0, nnz = 0;
+  for (;;) {
+    if (!in.next(line)) throw Error(path + ": truncated: no size line 'rows cols entries' after the header");
+    if (blank(line) || line[line.find_first_not_of(" \t")] == '%') continue;
+    const auto f = fields(line);
+    if (f.size() != 3 || !parse_int(f[0], rows) || !parse_int(f[1], cols) || !parse_int(f[2], nnz))
+      in.fail("expected the size line 'rows cols entries' (three integers)");
+    break;
+  }
+  if (rows != cols)
+    in.fail("W0 must be square; the size line says " + std::to_string(rows) + " x " + std::to_string(cols));
+  if (rows < 1) in.fail("the matrix must have at least 1 row; the size line says " + std::to_string(rows));
+  if (nnz < 0) in.fail("the number of entries must be >= 0; the size line says " + std::to_string(nnz));
+  if (nnz > rows * rows / (mirror ? 2 : 1) + rows)
+    in.fail("the size line promises " + std::to_string(nnz) + " entries, more than a " + std::to_string(rows) +
+            " x " + std::to_string(rows) + " matrix holds");
+
+  std::vector<std::int64_t> pre, post;
+  std::vector<double> w;
+  pre.reserve(static_cast<std::size_t>(nnz) * (mirror ? 2 : 1));
+  post.reserve(pre.capacity());
+  w.reserve(pre.capacity());
+  std::int64_t seen = 0;
+  while (seen < nnz) {
+    if (!in.next(line))
+      throw Error(path + ": truncated: the size line promises " + std::to_string(nnz) + " entries, the file has " +
+                  std::to_string(seen));
+    if (blank(line)) continue;
+    const auto f = fields(line);
+    std::int64_t i = 0, j = 0;
+    double v = 1.0;
+    if (f.size() != (pattern ? 2u : 3u))
+      in.fail(pattern ? "expected an entry 'row col'" : "expected an entry 'row col value'");
+    if (!parse_int(f[0], i) || !parse_int(f[1], j)) in.fail("row and column must be integers");
+    if (i < 1 || i > rows || j < 1 || j > rows)
+      in.fail("entry (" + std::to_string(i) + ", " + std::to_string(j) + ") is outside the 1-based range 1.." +
+              std::to_string(rows));
+    if (!pattern && (!parse_real(f[2], v) || !std::isfinite(v)))
+      in.fail("value '" + std::string(f[2]) + "' is not a finite number");
+    if (mirror && j > i) in.fail("a " + symmetry + " file stores the lower triangle only (row >= col)");
+    if (symmetry == "skew-symmetric" && i == j) in.fail("a skew-symmetric matrix has no diagonal entries");
+    pre.push_back(i - 1);
+    post.push_back(j - 1);
+    w.push_back(v);
+    if (mirror && i != j) {
+      pre.push_back(j - 1);
+      post.push_back(i - 1);
+      w.push_back(mirror_sign * v);
+    }
+    ++seen;
+  }
+  while (in.next(line))
+    if (!blank(line) && line[line.find_first_not_of(" \t")] != '%')
+      in.fail("more entries than the " + std::to_string(nnz) + " the size line promises");
+  return Network::from_edges(static_cast<std::size_t>(rows), pre, post, w, instance_id, path);
+}
+
+Network load_network(const std::string& path, std::uint32_t instance_id) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    if (is_edge_list_dir(path)) return load_edge_list(path, instance_id);
+    throw Error(path + ": a directory is a dataset, not one network (edge-list directories hold edge_index.npy)");
+  }
+  if (!fs::exists(path, ec)) throw Error(path + ": no such file or directory");
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".pt") refuse_pt(path);
+  if (ext == ".mtx") return load_matrix_market(path, instance_id);
+  if (ext == ".npy") return load_dense_network(path, instance_id);
+  throw Error(path + ": unknown network format '" + ext +
+              "'; expected a dense W0 .npy, a Matrix Market .mtx or an edge-list directory");
+}
+
+NetworkSource::NetworkSource(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec) && !is_edge_list_dir(path)) entries_ = dataset_files(path);
+  else if (fs::exists(path, ec)) entries_ = {path};
+  else throw Error(path + ": no such file or directory");
+}
+
+Network NetworkSource::load(std::size_t k) const {
+  if (k >= entries_.size())
+    throw Error("network " + std::to_string(k) + " requested from a source of " + std::to_string(entries_.size()));
+  return load_network(entries_[k], static_cast<std::uint32_t>(k));
+}
+
+std::size_t NetworkSource::neuron_count(std::size_t k) const {
+  const std::string& path = entries_.at(k);
+  const std::string ext = fs::path(path).extension().string();
+  std::error_code ec;
+  if (!fs::is_directory(path, ec) && ext == ".npy") {
+    const NpyHeader h = read_npy_header(path);
+    if (h.shape.size() == 2 && h.shape[0] == h.shape[1] && h.shape[0] > 0) return h.shape[0];
+  } else if (!fs::is_directory(path, ec) && ext == ".mtx") {
+    LineReader in(path);
+    std::string line;
+    bool header = true;
+    while (in.next(line)) {
+      if (header) {
+        header = false;
+        continue;
+      }
+      if (blank(line) || line[line.find_first_not_of(" \t")] == '%') continue;
+      const auto f = fields(line);
+      std::int64_t rows = 0;
+      if (!f.empty() && parse_int(f[0], rows) && rows > 0) return static_cast<std::size_t>(rows);
+      break;
+    }
+  } else if (is_edge_list_dir(path) && fs::is_regular_file(fs::path(path) / "num_nodes.npy", ec)) {
+    const NpyArray nn = read_npy((fs::path(path) / "num_nodes.npy").string());
+    if (nn.size() == 1 && (nn.dtype == NpyDtype::kInt64 || nn.dtype == NpyDtype::kInt32) && nn.to_int64()[0] > 0)
+      return static_cast<std::size_t>(nn.to_int64()[0]);
+  }
+  return load(k).n_neurons();  // the full loader gives the precise error
+}
+
+std::vector<Network> NetworkSource::load_range(std::size_t first, std::size_t count) const {
+  std::vector<Network> out;
+  for (std::size_t k = first; k < first + count && k < entries_.size(); ++k) out.push_back(load(k));
+  return out;
+}
+
+std::vector<Network> load_networks(const std::string& path) {
+  const NetworkSource src(path);
+  return src.load_range(0, src.size());
+}
+
+void save_dense_network(const Network& net, const std::string& path, bool float32) {
+  const std::vector<double> d = net.dense();
+  const std::size_t n = net.n_neurons();
+  if (float32) {
+    std::vector<float> f(d.begin(), d.end());
+    write_npy(path, NpyDtype::kFloat32, {n, n}, f.data());
+  } else {
+    write_npy(path, NpyDtype::kFloat64, {n, n}, d.data());
+  }
+}
+
+void save_edge_list(const Network& net, const std::string& dir, bool float32) {
+  if (net.filter_length() > 0) throw Error(net.label() + ": per-edge-filter networks have no edge-list form");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir, ec)) throw Error(dir + ": cannot create the directory");
+  const std::size_t E = net.n_synapses();
+  std::vector<std::int64_t> ei(2 * E);
+  const auto& rp = net.row_ptr();
+  for (std::size_t j = 0; j < net.n_neurons(); ++j)
+    for (std::int64_t e = rp[j]; e < rp[j + 1]; ++e) {
+      ei[static_cast<std::size_t>(e)] = static_cast<std::int64_t>(j);
+      ei[E + static_cast<std::size_t>(e)] = net.post()[static_cast<std::size_t>(e)];
+    }
+  write_npy((fs::path(dir) / "edge_index.npy").string(), NpyDtype::kInt64, {2, E}, ei.data());
+  if (float32) {
+    std::vector<float> f(net.weight().begin(), net.weight().end());
+    write_npy((fs::path(dir) / "weights.npy").string(), NpyDtype::kFloat32, {E}, f.data());
+  } else {
+    write_npy((fs::path(dir) / "weights.npy").string(), NpyDtype::kFloat64, {E}, net.weight().data());
+  }
+  const std::int64_t n = static_cast<std::int64_t>(net.n_neurons());
+  write_npy((fs::path(dir) / "num_nodes.npy").string(), NpyDtype::kInt64, {1}, &n);
 }
 
 }  // namespace cascade

@@ -137,7 +137,7 @@ struct HeaderParser {
 
 }  // namespace
 
-NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
+NpyHeader parse_npy_header(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
   static const unsigned char kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
   if (size < 10 || std::memcmp(bytes, kMagic, 6) != 0)
     throw Error(name + ": not a .npy file (bad magic; expected \\x93NUMPY)");
@@ -179,7 +179,7 @@ NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::strin
   if (!have_descr || !have_order || !have_shape)
     throw Error(name + ": .npy header lacks " +
                 std::string(!have_descr ? "'descr'" : !have_order ? "'fortran_order'" : "'shape'"));
-  NpyArray a;
+  NpyHeader a;
   if (descr == "<f4") a.dtype = NpyDtype::kFloat32;
   else if (descr == "<f8") a.dtype = NpyDtype::kFloat64;
   else if (descr == "<i4") a.dtype = NpyDtype::kInt32;
@@ -191,6 +191,18 @@ NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::strin
   else
     throw Error(name + ": unsupported dtype '" + descr + "'; expected one of float32, float64, int32, int64, uint8, bool");
   a.shape = shape;
+  a.fortran = fortran;
+  a.data_offset = header_start + header_len;
+  return a;
+}
+
+NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
+  const NpyHeader h = parse_npy_header(bytes, size, name);
+  NpyArray a;
+  a.dtype = h.dtype;
+  const auto& shape = h.shape;
+  const bool fortran = h.fortran;
+  a.shape = shape;
   const std::size_t item = npy_itemsize(a.dtype);
   std::size_t count = 1;
   for (auto s : shape) {
@@ -198,7 +210,7 @@ NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::strin
       throw Error(name + ": shape is too large");
     count *= s;
   }
-  const std::size_t data_start = header_start + header_len;
+  const std::size_t data_start = h.data_offset;
   const std::size_t need = count * item;
   if (size - data_start < need)
     throw Error(name + ": data is truncated: the header promises " + std::to_string(need) + " bytes, the file has " +
@@ -236,6 +248,114 @@ NpyArray read_npy(const std::string& path) {
   std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw Error(path + ": read error");
   return parse_npy(bytes.data(), bytes.size(), path);
+}
+
+NpyHeader read_npy_header(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
+  std::vector<std::uint8_t> bytes(12, 0);
+  in.read(reinterpret_cast<char*>(bytes.data()), 12);
+  const std::size_t got = static_cast<std::size_t>(in.gcount());
+  bytes.resize(got);
+  std::size_t len = 0;
+  if (got >= 10) {
+    len = bytes[6] == 1 ? 10 + (bytes[8] | (static_cast<std::size_t>(bytes[9]) << 8))
+          : got >= 12 ? 12 + (bytes[8] | (static_cast<std::size_t>(bytes[9]) << 8) |
+                              (static_cast<std::size_t>(bytes[10]) << 16) | (static_cast<std::size_t>(bytes[11]) << 24))
+                      : got;
+    len = std::min<std::size_t>(len, std::size_t{1} << 26);
+    if (len > got) {
+      bytes.resize(len);
+      in.read(reinterpret_cast<char*>(bytes.data()) + got, static_cast<std::streamsize>(len - got));
+      bytes.resize(got + static_cast<std::size_t>(in.gcount()));
+    }
+  }
+  return parse_npy_header(bytes.data(), bytes.size(), path);
+}
+
+namespace {
+std::string npy_header_bytes(NpyDtype dtype, const std::vector<std::size_t>& shape) {
+  std::string header = "{'descr': '" + std::string(npy_descr(dtype)) + "', 'fortran_order': False, 'shape': (";
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    header += std::to_string(shape[d]);
+    if (shape.size() == 1 || d + 1 < shape.size()) header += ",";
+    if (d + 1 < shape.size()) header += " ";
+  }
+  header += "), }";
+  const bool v2 = header.size() + 11 > 65535;
+  const std::size_t prefix = v2 ? 12 : 10;
+  std::size_t total = prefix + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string pre = {static_cast<char>(0x93), 'N', 'U', 'M', 'P', 'Y', static_cast<char>(v2 ? 2 : 1), 0};
+  const std::size_t hl = header.size();
+  pre += static_cast<char>(hl & 0xff);
+  pre += static_cast<char>((hl >> 8) & 0xff);
+  if (v2) {
+    pre += static_cast<char>((hl >> 16) & 0xff);
+    pre += static_cast<char>((hl >> 24) & 0xff);
+  }
+  return pre + header;
+}
+}  // namespace
+
+NpyFileWriter::NpyFileWriter(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape)
+    : path_(path), tmp_(path + ".tmp") {
+  const std::string header = npy_header_bytes(dtype, shape);
+  std::size_t count = 1;
+  for (auto d : shape) count *= d;
+  data_offset_ = header.size();
+  data_bytes_ = count * npy_itemsize(dtype);
+  file_ = std::fopen(tmp_.c_str(), "wb");
+  if (!file_) throw Error("cannot write '" + path + "': " + std::strerror(errno));
+  if (std::fwrite(header.data(), 1, header.size(), file_) != header.size()) fail();
+}
+
+NpyFileWriter::~NpyFileWriter() {
+  if (file_) {
+    std::fclose(file_);
+    std::remove(tmp_.c_str());
+  }
+}
+
+void NpyFileWriter::fail() {
+  const int err = errno;
+  std::fclose(file_);
+  file_ = nullptr;
+  std::remove(tmp_.c_str());
+  throw Error("cannot write '" + path_ + "': " + std::strerror(err));
+}
+
+void NpyFileWriter::write(std::size_t offset, const void* data, std::size_t bytes) {
+  if (!file_) throw Error("'" + path_ + "': write after the file was closed");
+  if (offset + bytes > data_bytes_) throw Error("'" + path_ + "': write past the end of the array");
+  if (bytes == 0) return;
+  if (std::fseek(file_, static_cast<long>(data_offset_ + offset), SEEK_SET) != 0) fail();
+  if (std::fwrite(data, 1, bytes, file_) != bytes) fail();
+}
+
+void NpyFileWriter::commit() {
+  if (!file_) throw Error("'" + path_ + "': committed twice");
+  // Extend to the full size (parts never written read as zeros).
+  if (std::fseek(file_, 0, SEEK_END) != 0) fail();
+  const long end = std::ftell(file_);
+  const std::size_t want = data_offset_ + data_bytes_;
+  if (end < 0) fail();
+  if (static_cast<std::size_t>(end) < want) {
+    if (std::fseek(file_, static_cast<long>(want - 1), SEEK_SET) != 0 || std::fputc(0, file_) == EOF) fail();
+  }
+  if (std::fflush(file_) != 0) fail();
+  if (std::fclose(file_) != 0) {
+    file_ = nullptr;
+    std::remove(tmp_.c_str());
+    throw Error("cannot write '" + path_ + "': " + std::strerror(errno));
+  }
+  file_ = nullptr;
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    const int err = errno;
+    std::remove(tmp_.c_str());
+    throw Error("cannot write '" + path_ + "': " + std::strerror(err));
+  }
 }
 
 void write_npy(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape, const void* data) {

@@ -93,8 +93,21 @@ RunSummary Simulator::equilibrate(std::int64_t steps, ProgressCallback progress)
   o.equilibration_steps = 0;
   o.record = false;
   o.fresh_state = false;
+  o.stimulus = false;
   o.progress = std::move(progress);
   return engine_->run(o, nullptr);
+}
+
+void Simulator::set_stimuli(std::vector<Stimulus> stimuli) {
+  auto table = std::make_shared<const StimulusTable>(stimuli, networks_, options_.seed);
+  engine_->set_stimulus(std::move(table));
+  stimuli_ = std::move(stimuli);
+}
+
+void Simulator::set_stimulus_param(std::string_view name, double value) {
+  std::vector<Stimulus> s = stimuli_;
+  cascade::set_stimulus_param(s, name, value);
+  set_stimuli(std::move(s));
 }
 
 }  // namespace cascade

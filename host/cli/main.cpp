@@ -13,6 +13,7 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  simulate   simulate networks and record their spikes (cascade simulate --help)\n"
+    "  generate   seeded connectivity datasets (cascade generate --help)\n"
     "  info       version, build options, threads\n"
     "\n"
     "  cascade --version | --help\n";
@@ -36,8 +37,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "simulate") return cascade::cli::simulate_command(args);
+    if (cmd == "generate") return cascade::cli::generate_command(args);
     if (cmd == "info") return cascade::cli::info_command(args);
-    std::fprintf(stderr, "cascade: error: unknown command '%s'; expected simulate or info (see --help)\n", cmd.c_str());
+    std::fprintf(stderr, "cascade: error: unknown command '%s'; expected simulate, generate or info (see --help)\n", cmd.c_str());
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cascade: error: %s\n", e.what());

@@ -4,7 +4,9 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <variant>
 
 #include "args.hpp"
 #include "cascade/cascade.hpp"
@@ -17,15 +19,31 @@ namespace {
 const char* kHelp =
     "usage: cascade simulate --weights PATH --steps N [options]\n"
     "\n"
-    "Simulates a network (a dense W0 .npy, rows presynaptic) or a dataset (a\n"
-    "directory of them, in lexicographic file-name order) and writes the spike\n"
-    "counts as .npy with shape [replicas, total neurons, steps] (networks\n"
-    "concatenated in dataset order).\n"
+    "Simulates a network or a dataset and writes the spike counts as .npy with\n"
+    "shape [replicas, total neurons, steps] (networks concatenated in dataset\n"
+    "order). A network is a dense W0 .npy (rows presynaptic), a Matrix Market\n"
+    ".mtx file or an edge-list directory (edge_index.npy [2, E] rows pre, post;\n"
+    "weights.npy [E]; optional num_nodes.npy); a dataset is a directory of them,\n"
+    "in lexicographic name order (0, 1, 10, ..., 2).\n"
     "\n"
     "options:\n"
     "  --model NAME          bernoulli_glm (default), poisson_glm, rectified_lnp,\n"
     "                        threshold_sam, rectified_sam\n"
-    "  --weights PATH        W0 .npy file or directory of them (required)\n"
+    "  --weights PATH        a network or a dataset directory (required)\n"
+    "  --batch-size B        networks simulated together (default: all); the\n"
+    "                        spikes do not depend on it, only memory and speed do\n"
+    "  --stimulus SPEC       add a stimulus (repeatable; they add up):\n"
+    "                          regular:strength=S,period=P,tau=T[,start=0][,stop=T1]\n"
+    "                          poisson:strength=S,mean_interval=M,duration=D[,tau=1][,start=0]\n"
+    "                          sin:amplitude=A,period=P,duration=D[,phase=0][,baseline=0]\n"
+    "                              [,start=0][,dt=1]\n"
+    "                          loaded:PATH (.npy [N, steps] or [N, steps, networks],\n"
+    "                              or a directory of per-network [N_k, steps] files)\n"
+    "                        times in steps from the first recorded step; off\n"
+    "                        during equilibration\n"
+    "  --stimulus-mask PATH  neurons the matching --stimulus reaches (in order; 'all'\n"
+    "                        or omitted: every neuron): .npy bool/uint8 [N] (every\n"
+    "                        network) or [networks, N], or a directory of [N_k] files\n"
     "  --param NAME=VALUE    set a model parameter (repeatable)\n"
     "  --steps N             recorded steps (required, >= 1)\n"
     "  --equilibration K     unrecorded steps first (default 100)\n"
@@ -73,7 +91,7 @@ std::string num(double v) {
 int simulate_command(const std::vector<std::string>& argv) {
   const Args args(argv,
                   {"model", "weights", "param", "steps", "equilibration", "replicas", "replica-offset", "seed",
-                   "threads", "backend", "record-dtype", "output"},
+                   "threads", "backend", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask"},
                   {"help", "force", "quiet"});
   if (args.flag("help")) {
     std::fputs(kHelp, stdout);
@@ -96,6 +114,7 @@ int simulate_command(const std::vector<std::string>& argv) {
   opt.threads = static_cast<int>(args.integer("threads", 0, 0, 4096));
   opt.backend = parse_backend(args.value("backend").value_or("auto"));
   const RecordDtype dtype = parse_record_dtype(args.value("record-dtype").value_or("uint8"));
+  const std::int64_t batch_option = args.integer("batch-size", 0, 1, std::int64_t{1} << 24);
   const auto output = args.value("output");
   const bool quiet = args.flag("quiet");
 
@@ -111,27 +130,90 @@ int simulate_command(const std::vector<std::string>& argv) {
   }
 
   const std::string weights = args.required("weights");
-  std::vector<Network> networks = load_networks(weights);
-  std::vector<std::pair<std::string, std::uint32_t>> sources;
-  for (const auto& n : networks) sources.emplace_back(n.label(), n.instance_id());
+  const NetworkSource source(weights);
+  const std::size_t K = source.size();
 
+  // Stimuli and their masks, checked against the dataset before anything runs.
+  std::vector<Stimulus> stimuli;
+  for (const auto& spec : args.values("stimulus")) stimuli.push_back(parse_stimulus(spec));
+  const auto mask_paths = args.values("stimulus-mask");
+  if (mask_paths.size() > stimuli.size())
+    throw Error("--stimulus-mask is given " + std::to_string(mask_paths.size()) + " times but --stimulus only " +
+                std::to_string(stimuli.size()) + " (one mask per stimulus, in order)");
+  for (std::size_t k = 0; k < mask_paths.size(); ++k) {
+    if (mask_paths[k] == "all") continue;
+    stimuli[k].masks = load_stimulus_masks(mask_paths[k]);
+    stimuli[k].mask_source = mask_paths[k];
+    if (stimuli[k].masks.size() != 1 && stimuli[k].masks.size() != K)
+      throw Error("--stimulus-mask '" + mask_paths[k] + "' holds " + std::to_string(stimuli[k].masks.size()) +
+                  " masks; expected 1 (every network) or " + std::to_string(K) + " (one per network of '" + weights +
+                  "')");
+  }
+  for (std::size_t k = 0; k < stimuli.size(); ++k)
+    if (const auto* l = std::get_if<LoadedStimulus>(&stimuli[k].spec))
+      if (l->per_network.size() != 1 && l->per_network.size() != K)
+        throw Error("--stimulus '" + args.values("stimulus")[k] + "' holds values for " +
+                    std::to_string(l->per_network.size()) + " networks; expected 1 (every network) or " +
+                    std::to_string(K) + " (one per network of '" + weights + "')");
+
+  const std::size_t batch = batch_option > 0 ? std::min<std::size_t>(static_cast<std::size_t>(batch_option), K) : K;
+  std::vector<std::size_t> first_neuron(K + 1, 0);
+  for (std::size_t k = 0; k < K; ++k) first_neuron[k + 1] = first_neuron[k] + source.neuron_count(k);
+  const std::size_t total_neurons = first_neuron[K];
+
+  std::unique_ptr<NpyFileWriter> writer;
+  if (output)
+    writer = std::make_unique<NpyFileWriter>(*output, to_npy_dtype(dtype),
+                                             std::vector<std::size_t>{opt.replicas, total_neurons,
+                                                                      static_cast<std::size_t>(steps)});
+  const std::size_t item = record_dtype_size(dtype);
   const auto started = std::chrono::system_clock::now();
-  Simulator sim(model, std::move(networks), opt);
-  if (output) sim.check_recording(steps, dtype);  // refuse before anything is printed or run
-  if (!quiet)
-    std::printf("cascade: %s on %zu network(s), %zu neurons, %zu synapses, %u replica(s); seed %llu; backend %s\n",
-                model_name(model).c_str(), sim.networks().size(), sim.total_neurons(), sim.total_synapses(),
-                opt.replicas, static_cast<unsigned long long>(opt.seed), sim.backend().c_str());
-  RunOptions ro;
-  ro.steps = steps;
-  ro.equilibration_steps = equilibration;
-  ro.dtype = dtype;
-  ro.record = output.has_value();
-  const SimulationResult res = sim.run(ro);
-  const RunSummary& s = res.summary;
+  RunSummary s;
+  std::size_t total_synapses = 0;
+  const std::size_t n_batches = (K + batch - 1) / batch;
+  for (std::size_t b = 0; b < n_batches; ++b) {
+    const std::size_t first = b * batch, count = std::min(batch, K - first);
+    Simulator sim(model, source.load_range(first, count), opt);
+    if (!stimuli.empty()) sim.set_stimuli(stimuli);
+    if (output) sim.check_recording(steps, dtype);  // refuse before running
+    total_synapses += sim.total_synapses();
+    if (!quiet && b == 0)
+      std::printf("cascade: %s on %zu network(s) (%zu neurons%s), %u replica(s); seed %llu; backend %s\n",
+                  model_name(model).c_str(), K, total_neurons,
+                  n_batches > 1 ? (", in " + std::to_string(n_batches) + " batches of up to " +
+                                   std::to_string(batch)).c_str()
+                                : (", " + std::to_string(sim.total_synapses()) + " synapses").c_str(),
+                  opt.replicas, static_cast<unsigned long long>(opt.seed), sim.backend().c_str());
+    RunOptions ro;
+    ro.steps = steps;
+    ro.equilibration_steps = equilibration;
+    ro.dtype = dtype;
+    ro.record = output.has_value();
+    const SimulationResult res = sim.run(ro);
+    if (writer) {
+      const std::size_t nb = sim.total_neurons(), row = static_cast<std::size_t>(steps) * item;
+      for (std::size_t r = 0; r < opt.replicas; ++r)
+        writer->write((r * total_neurons + first_neuron[first]) * row, res.raster.data() + r * nb * row, nb * row);
+    }
+    const RunSummary& bs = res.summary;
+    if (b == 0) s = bs;
+    else {
+      s.threads = std::max(s.threads, bs.threads);
+      s.recorded_neuron_steps += bs.recorded_neuron_steps;
+      s.recorded_spike_count += bs.recorded_spike_count;
+      s.spiking_neuron_steps += bs.spiking_neuron_steps;
+      s.synaptic_events += bs.synaptic_events;
+      s.rate_capped += bs.rate_capped;
+      s.counts_saturated += bs.counts_saturated;
+      s.wall_seconds += bs.wall_seconds;
+    }
+  }
+  if (s.recorded_neuron_steps > 0)
+    s.mean_rate_hz = static_cast<double>(s.recorded_spike_count) / static_cast<double>(s.recorded_neuron_steps) *
+                     1000.0 / s.dt;
 
   if (output) {
-    res.raster.write_npy(*output);
+    writer->commit();
     std::ostringstream js;
     const std::time_t t = std::chrono::system_clock::to_time_t(started);
     char when[64];
@@ -143,12 +225,27 @@ int simulate_command(const std::vector<std::string>& argv) {
     const auto params = list_params(model);
     for (std::size_t i = 0; i < params.size(); ++i)
       js << (i ? ", " : "") << "\"" << params[i].name << "\": " << num(params[i].value);
-    js << "},\n  \"networks\": [";
-    for (std::size_t i = 0; i < sources.size(); ++i)
-      js << (i ? ", " : "") << "{\"file\": \"" << json_escape(sources[i].first)
-         << "\", \"instance_id\": " << sources[i].second << "}";
-    js << "],\n  \"shape\": [" << res.raster.replicas() << ", " << res.raster.neurons() << ", " << res.raster.steps()
-       << "],\n  \"dtype\": \"" << record_dtype_name(dtype) << "\",\n  \"seed\": " << opt.seed
+    js << "},\n  \"stimuli\": [";
+    const auto sp = list_stimulus_params(stimuli);
+    for (std::size_t k = 0; k < stimuli.size(); ++k) {
+      js << (k ? ", " : "") << "{\"kind\": \"" << stimulus_kind_name(stimuli[k].spec) << "\", \"spec\": \""
+         << json_escape(args.values("stimulus")[k]) << "\", \"params\": {";
+      bool firstp = true;
+      const std::string prefix = "stimulus" + std::to_string(k) + ".";
+      for (const auto& p : sp)
+        if (p.name.rfind(prefix, 0) == 0) {
+          js << (firstp ? "" : ", ") << "\"" << p.name.substr(prefix.size()) << "\": " << num(p.value);
+          firstp = false;
+        }
+      js << "}, \"mask\": \"" << json_escape(stimuli[k].mask_source.empty() ? "all" : stimuli[k].mask_source)
+         << "\"}";
+    }
+    js << "],\n  \"networks\": [";
+    for (std::size_t i = 0; i < K; ++i)
+      js << (i ? ", " : "") << "{\"file\": \"" << json_escape(source.entries()[i]) << "\", \"instance_id\": " << i
+         << ", \"neurons\": " << first_neuron[i + 1] - first_neuron[i] << "}";
+    js << "],\n  \"batch_size\": " << batch << ",\n  \"shape\": [" << opt.replicas << ", " << total_neurons
+       << ", " << steps << "],\n  \"dtype\": \"" << record_dtype_name(dtype) << "\",\n  \"seed\": " << opt.seed
        << ",\n  \"replica_offset\": " << opt.replica_offset << ",\n  \"equilibration_steps\": " << equilibration
        << ",\n  \"backend\": \"" << s.backend << "\",\n  \"threads\": " << s.threads << ",\n  \"started\": \"" << when
        << "\",\n  \"wall_seconds\": " << num(s.wall_seconds) << ",\n  \"mean_rate_hz\": " << num(s.mean_rate_hz)
@@ -175,6 +272,7 @@ int simulate_command(const std::vector<std::string>& argv) {
       std::printf("cascade: note: bool records whether a neuron spiked, not how often\n");
     if (output) std::printf("cascade: wrote %s and %s.json\n", output->c_str(), output->c_str());
   }
+  (void)total_synapses;
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "cascade/dataset.hpp"
 #include "cascade/engine/engine.hpp"
 #include "cascade/error.hpp"
+#include "cascade/generators.hpp"
 #include "cascade/math.hpp"
 #include "cascade/models/registry.hpp"
 #include "cascade/network.hpp"
@@ -12,3 +13,4 @@
 #include "cascade/raster.hpp"
 #include "cascade/rng.hpp"
 #include "cascade/simulator.hpp"
+#include "cascade/stimulus.hpp"

@@ -1,7 +1,16 @@
-// Loading networks from .npy files: one dense W0, or a directory of them
-// (a dataset, in the reference's lexicographic file-name order; a network's
-// instance id is its position in that order).
+// Loading and saving networks and datasets.
+//
+// One network is any of:
+//   - a dense W0 .npy [N, N] (rows presynaptic), float32 or float64;
+//   - a Matrix Market coordinate file (.mtx; 1-based; rows presynaptic);
+//   - an edge-list directory: edge_index.npy (integer [2, E], rows (pre, post)),
+//     weights.npy (float [E]) and optionally num_nodes.npy (one integer; without
+//     it N = largest index + 1).
+// A dataset is a directory of such entries, taken in the reference's order
+// (lexicographic by name: 0, 1, 10, 11, ..., 2); a network's instance id is
+// its position in that order. Large networks never pass through an N x N array.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -9,15 +18,48 @@
 
 namespace cascade {
 
-/// File names of a dataset directory in the reference's order (lexicographic
-/// by name: 0, 1, 10, 11, ..., 2). Only *.npy files; .pt files are refused
-/// with a pointer to a converter.
+/// *.npy files of a directory in dataset order; `what` names their content in
+/// messages. .pt files are refused with a pointer to tools/pt_to_npy.py.
+std::vector<std::string> npy_files_in(const std::string& dir, const std::string& what);
+
+/// The network entries of a dataset directory (dense .npy files, .mtx files,
+/// edge-list directories), in dataset order, as paths.
 std::vector<std::string> dataset_files(const std::string& dir);
 
-/// One dense [N, N] W0 .npy file (rows presynaptic).
-Network load_dense_network(const std::string& path, std::uint32_t instance_id = 0);
+/// True when `dir` is an edge-list directory (holds edge_index.npy).
+bool is_edge_list_dir(const std::string& dir);
 
-/// A file (one network, instance id 0) or a directory (a dataset).
+Network load_dense_network(const std::string& path, std::uint32_t instance_id = 0);
+Network load_edge_list(const std::string& dir, std::uint32_t instance_id = 0);
+Network load_matrix_market(const std::string& path, std::uint32_t instance_id = 0);
+/// Any single-network form above, chosen by what the path is.
+Network load_network(const std::string& path, std::uint32_t instance_id = 0);
+
+/// A network path or a dataset directory, listed without loading: batches
+/// are loaded on demand.
+class NetworkSource {
+ public:
+  explicit NetworkSource(const std::string& path);
+  std::size_t size() const { return entries_.size(); }
+  const std::vector<std::string>& entries() const { return entries_; }
+  /// Network k (instance id k).
+  Network load(std::size_t k) const;
+  /// The number of neurons of network k, reading as little as the format allows.
+  std::size_t neuron_count(std::size_t k) const;
+  /// Networks [first, first + count).
+  std::vector<Network> load_range(std::size_t first, std::size_t count) const;
+
+ private:
+  std::vector<std::string> entries_;
+};
+
+/// Every network of a path (a file, an edge-list directory or a dataset).
 std::vector<Network> load_networks(const std::string& path);
+
+/// Writes a dense W0 .npy (float32 or float64; refuses N > 20000).
+void save_dense_network(const Network& net, const std::string& path, bool float32 = true);
+/// Writes an edge-list directory (created if missing): edge_index.npy int64
+/// [2, E], weights.npy float32 or float64 [E], num_nodes.npy int64 [1].
+void save_edge_list(const Network& net, const std::string& dir, bool float32 = true);
 
 }  // namespace cascade

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,17 @@ struct NpyArray {
   std::vector<std::int64_t> to_int64() const;  // integer or bool dtypes only
 };
 
+struct NpyHeader {
+  NpyDtype dtype = NpyDtype::kFloat64;
+  std::vector<std::size_t> shape;
+  bool fortran = false;
+  std::size_t data_offset = 0;  // bytes from the start of the file
+};
+
 NpyArray read_npy(const std::string& path);
+/// The header only (dtype and shape) without reading the data.
+NpyHeader read_npy_header(const std::string& path);
+NpyHeader parse_npy_header(const std::uint8_t* bytes, std::size_t size, const std::string& name);
 /// Parses an in-memory .npy image; `name` appears in error messages.
 NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::string& name);
 
@@ -35,5 +46,24 @@ NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::strin
 /// "<path>.tmp" first and renames, so a failed write never leaves a file that
 /// looks complete.
 void write_npy(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape, const void* data);
+
+/// Writes a large .npy in parts: "<path>.tmp" until commit() renames it, so
+/// an interrupted or failed write never leaves a file that looks complete
+/// (the destructor removes an uncommitted file). Offsets are bytes into the data.
+class NpyFileWriter {
+ public:
+  NpyFileWriter(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape);
+  ~NpyFileWriter();
+  NpyFileWriter(const NpyFileWriter&) = delete;
+  NpyFileWriter& operator=(const NpyFileWriter&) = delete;
+  void write(std::size_t offset, const void* data, std::size_t bytes);
+  void commit();
+
+ private:
+  [[noreturn]] void fail();
+  std::string path_, tmp_;
+  std::FILE* file_ = nullptr;
+  std::size_t data_offset_ = 0, data_bytes_ = 0;
+};
 
 }  // namespace cascade

@@ -11,6 +11,7 @@
 #include "cascade/models/registry.hpp"
 #include "cascade/network.hpp"
 #include "cascade/raster.hpp"
+#include "cascade/stimulus.hpp"
 
 namespace cascade {
 
@@ -48,8 +49,20 @@ class Simulator {
   void reset_random_state() { engine_->reset_random_state(); }
   void set_initial_spikes(std::span<const std::uint8_t> counts) { engine_->set_initial_spikes(counts); }
   void set_initial_activation(std::span<const double> s) { engine_->set_initial_activation(s); }
-  /// g and phi(g) at the next step, [replicas * total neurons], without advancing.
-  void inspect(std::vector<double>* input, std::vector<double>* rate) const { engine_->inspect(input, rate); }
+  /// g and phi(g) at the next step, [replicas * total neurons], without
+  /// advancing; stimuli evaluated at `stimulus_time` (kStimulusOff: none).
+  void inspect(std::vector<double>* input, std::vector<double>* rate,
+               std::int64_t stimulus_time = kStimulusOff) const {
+    engine_->inspect(input, rate, stimulus_time);
+  }
+
+  /// Stimuli (they add up), off during equilibration; t = 0 is the first
+  /// recorded step. Masks and loaded values are matched to the networks by
+  /// instance id. Poisson plans are drawn from the simulator's seed.
+  void set_stimuli(std::vector<Stimulus> stimuli);
+  const std::vector<Stimulus>& stimuli() const { return stimuli_; }
+  /// "stimulusK.name" (see list_stimulus_params); rebuilds the stimuli.
+  void set_stimulus_param(std::string_view name, double value);
 
   std::uint64_t current_step() const { return engine_->current_step(); }
   std::string backend() const { return engine_->backend_name(); }
@@ -69,6 +82,7 @@ class Simulator {
   std::vector<std::shared_ptr<const Network>> networks_;
   SimulatorOptions options_;
   std::unique_ptr<Engine> engine_;
+  std::vector<Stimulus> stimuli_;
 };
 
 }  // namespace cascade

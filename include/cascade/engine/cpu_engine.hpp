@@ -34,6 +34,7 @@
 #include "cascade/error.hpp"
 #include "cascade/models/model_api.hpp"
 #include "cascade/network.hpp"
+#include "cascade/stimulus.hpp"
 
 namespace cascade {
 
@@ -167,14 +168,21 @@ class CpuEngine final : public Engine {
     load_activation(std::vector<double>(activation.begin(), activation.end()));
   }
 
-  void inspect(std::vector<double>* input, std::vector<double>* rate) const override {
+  void inspect(std::vector<double>* input, std::vector<double>* rate, std::int64_t stimulus_time) const override {
+    if (stimulus_time != kStimulusOff && stimulus_time < 0)
+      throw Error("inspect: stimulus time " + std::to_string(stimulus_time) + " is invalid; expected >= 0");
     State copy = state_;
     std::vector<double> g(layout_.slots), p(layout_.slots);
     Counters c;
     for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
-      run_task<true>(copy, t, step_, nullptr, 0, c, g.data(), p.data());
+      run_task<true>(copy, t, step_, nullptr, 0, stimulus_time, c, g.data(), p.data());
     if (input) *input = std::move(g);
     if (rate) *rate = std::move(p);
+  }
+
+  void set_stimulus(std::shared_ptr<const StimulusTable> table) override {
+    stimulus_ = (table && !table->empty()) ? std::move(table) : nullptr;
+    if (stimulus_) stim_view_ = stimulus_->view();
   }
 
   RunSummary run(const RunOptions& options, Raster* raster) override {
@@ -190,6 +198,11 @@ class CpuEngine final : public Engine {
     const std::int64_t total = options.equilibration_steps + options.steps;
     const std::uint64_t record_from = step_ + static_cast<std::uint64_t>(options.equilibration_steps);
     const std::int64_t stride = std::max<std::int64_t>(1, total / 1000);
+    // Stimulus time of a step: off before the recording window (equilibration).
+    auto stim_time = [&](std::uint64_t step) {
+      if (!options.stimulus || step < record_from) return kStimulusOff;
+      return options.stimulus_start + static_cast<std::int64_t>(step - record_from);
+    };
 
     // A team costs two barriers per step (about a microsecond each, far more
     // when cores are oversubscribed): use one thread per 2048 neuron slots at most.
@@ -231,8 +244,9 @@ class CpuEngine final : public Engine {
 
     if (nthreads <= 1) {
       for (std::int64_t s = 0; s < total && !stop; ++s) {
+        const std::int64_t st = stim_time(step_);
         for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
-          run_task<false>(state_, t, step_, raster, record_from, counters[t], nullptr, nullptr);
+          run_task<false>(state_, t, step_, raster, record_from, st, counters[t], nullptr, nullptr);
         after_step();
       }
     } else {
@@ -245,9 +259,10 @@ class CpuEngine final : public Engine {
         for (std::int64_t s = 0; s < total; ++s) {
           if (stop.load(std::memory_order_relaxed)) break;
           const std::uint64_t step_now = step_;
+          const std::int64_t st = stim_time(step_now);
 #pragma omp for schedule(dynamic, 1)
           for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
-            run_task<false>(state_, t, step_now, raster, record_from, counters[t], nullptr, nullptr);
+            run_task<false>(state_, t, step_now, raster, record_from, st, counters[t], nullptr, nullptr);
 #pragma omp single
           after_step();
         }
@@ -351,7 +366,7 @@ class CpuEngine final : public Engine {
 
   template <bool kInspect>
   void run_task(State& st, std::size_t t, std::uint64_t step, Raster* raster, std::uint64_t record_from,
-                Counters& c, double* g_out, double* p_out) const {
+                std::int64_t stim_t, Counters& c, double* g_out, double* p_out) const {
     const auto& task = layout_.tasks[t];
     const auto& u = layout_.units[task.unit];
     const Network& net = *nets_[u.net];
@@ -404,13 +419,18 @@ class CpuEngine final : public Engine {
     const std::size_t global0 = layout_.net_offset[u.net];
     const std::size_t ring_pos = ring_len_ ? static_cast<std::size_t>(step % ring_len_) : 0;
     const std::size_t self_pos = self_len_ ? static_cast<std::size_t>(step % self_len_) : 0;
+    const bool stim_on = stimulus_ && stim_t != kStimulusOff;
+    double stim_values[kMaxStimuli];
+    if (stim_on) stimulus_time_values(stim_view_, stim_t, stim_values);
     for (std::int32_t i = lo; i < hi; ++i) {
       const std::size_t slot = base + i;
       // Histories are position-major ([lag slot][neuron]): a step streams one row.
       NeuronState ns{&st.S[slot], &st.acc[slot], ring_len_ ? &st.ring[slot] : nullptr,
                      self_len_ ? &st.xhist[slot] : nullptr, layout_.slots, st.xlast[slot]};
       const NeuronStream rng{opt_.seed, step, net.instance_id(), u.replica, static_cast<std::uint32_t>(i)};
-      const double stimulus = 0.0;
+      const double stimulus = stim_on ? stimulus_input(stim_view_, stim_values, u.net, net.n_neurons(),
+                                                       static_cast<std::size_t>(i), global0 + i, stim_t)
+                                      : 0.0;
       const StepResult r = per_edge_ ? upd.step_per_edge(ns, ring_pos, stimulus, rng)
                                      : upd.step(ns, ring_pos, self_pos, stimulus, rng, advance_);
       if constexpr (kInspect) {
@@ -448,6 +468,8 @@ class CpuEngine final : public Engine {
   std::size_t ring_len_ = 0, self_len_ = 0;
   FilterConsts consts_;
   State state_;
+  std::shared_ptr<const StimulusTable> stimulus_;
+  StimulusView stim_view_;
   int cur_ = 0;
   bool advance_ = true;
   std::uint64_t step_ = 0;

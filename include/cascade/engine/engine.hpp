@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -10,6 +12,11 @@
 #include "cascade/raster.hpp"
 
 namespace cascade {
+
+class StimulusTable;
+
+/// Stimulus time meaning "stimulus off" (inspect, equilibration).
+inline constexpr std::int64_t kStimulusOff = std::numeric_limits<std::int64_t>::min();
 
 enum class Backend { kAuto, kCpu, kGpu };
 Backend parse_backend(std::string_view name);
@@ -33,6 +40,9 @@ struct RunOptions {
   RecordDtype dtype = RecordDtype::kUInt8;
   bool record = true;      // false: statistics only, no raster
   bool fresh_state = true;  // true: new random initial state; false: continue from the current state
+  bool stimulus = true;     // false: stimuli off for the whole run (equilibrate())
+  std::int64_t stimulus_start = 0;  // stimulus time t of the first recorded step (>= 0); a run
+                                    // continuing another passes the steps already recorded
   ProgressCallback progress;
 };
 
@@ -69,8 +79,12 @@ class Engine {
   virtual void set_initial_spikes(std::span<const std::uint8_t> counts) = 0;
   /// Initial activation s_j (activation models), [replicas * total neurons].
   virtual void set_initial_activation(std::span<const double> activation) = 0;
-  /// g and phi(g) every neuron would see at the next step, without advancing.
-  virtual void inspect(std::vector<double>* input, std::vector<double>* rate) const = 0;
+  /// g and phi(g) every neuron would see at the next step, without advancing,
+  /// with the stimuli at time `stimulus_time` (kStimulusOff: none).
+  virtual void inspect(std::vector<double>* input, std::vector<double>* rate,
+                       std::int64_t stimulus_time = kStimulusOff) const = 0;
+  /// Replaces the stimuli (null or empty: none). Takes effect at the next step.
+  virtual void set_stimulus(std::shared_ptr<const StimulusTable> table) = 0;
   virtual std::uint64_t current_step() const = 0;
   virtual std::string backend_name() const = 0;
   virtual double dt() const = 0;

@@ -1,0 +1,461 @@
+#include "cascade/stimulus.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "cascade/dataset.hpp"
+#include "cascade/error.hpp"
+#include "cascade/npy.hpp"
+#include "cascade/rng.hpp"
+
+namespace fs = std::filesystem;
+
+namespace cascade {
+
+namespace {
+
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+std::string fmt(double v) {
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+std::string pname(std::size_t index, const char* name) { return "stimulus" + std::to_string(index) + "." + name; }
+
+void require(bool ok, std::size_t index, const char* name, double value, const char* expected) {
+  if (!ok) throw Error(pname(index, name) + " = " + fmt(value) + " is invalid; expected " + expected);
+}
+
+/// Each stimulus kind's parameters as (name, value reference, integer, tunable).
+template <class F>
+void for_each_stimulus_param(StimulusSpec& spec, F&& f) {
+  std::visit(
+      [&](auto& s) {
+        using S = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<S, RegularStimulus>) {
+          f("strength", s.strength, true);
+          f("period", s.period, false);
+          f("tau", s.tau, false);
+          f("start", s.start, false);
+          f("stop", s.stop, false);
+        } else if constexpr (std::is_same_v<S, PoissonStimulus>) {
+          f("strength", s.strength, true);
+          f("mean_interval", s.mean_interval, false);
+          f("duration", s.duration, false);
+          f("tau", s.tau, false);
+          f("start", s.start, false);
+        } else if constexpr (std::is_same_v<S, SinStimulus>) {
+          f("amplitude", s.amplitude, true);
+          f("period", s.period, true);
+          f("duration", s.duration, false);
+          f("phase", s.phase, true);
+          f("baseline", s.baseline, true);
+          f("start", s.start, false);
+          f("dt", s.dt, false);
+        }
+      },
+      spec);
+}
+
+bool is_integral_value(double v) {
+  return math::is_finite(v) && v == static_cast<double>(static_cast<long long>(v)) && v >= -9.2e18 && v <= 9.2e18;
+}
+
+template <class T>
+void assign(T& ref, double value, const std::string& name) {
+  if constexpr (std::is_integral_v<T>) {
+    if (!is_integral_value(value)) throw Error(name + " = " + fmt(value) + " is invalid; expected an integer");
+    ref = static_cast<T>(value);
+  } else {
+    ref = value;
+  }
+}
+
+/// 0/1 per entry of an .npy array, with the file named in errors.
+std::vector<std::uint8_t> mask_values(const NpyArray& a, const std::string& path, std::size_t first, std::size_t n) {
+  const std::vector<double> v = a.to_doubles();
+  std::vector<std::uint8_t> m(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = v[first + i];
+    if (x != 0.0 && x != 1.0)
+      throw Error(path + ": stimulus mask entry " + std::to_string(first + i) + " is " + fmt(x) +
+                  "; expected 0 or 1 (true/false)");
+    m[i] = x == 1.0;
+  }
+  return m;
+}
+
+std::shared_ptr<const StimulusValues> values_from(const std::vector<double>& v, std::size_t n, std::size_t steps,
+                                                  std::size_t stride_n, std::size_t stride_t, std::size_t offset,
+                                                  const std::string& source) {
+  auto out = std::make_shared<StimulusValues>();
+  out->neurons = n;
+  out->steps = steps;
+  out->source = source;
+  out->data.resize(n * steps);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t t = 0; t < steps; ++t) {
+      const double x = v[offset + i * stride_n + t * stride_t];
+      if (!math::is_finite(x))
+        throw Error(source + ": stimulus value at neuron " + std::to_string(i) + ", step " + std::to_string(t) +
+                    " is " + fmt(x) + "; expected a finite number");
+      out->data[t * n + i] = x;
+    }
+  return out;
+}
+
+void check_value_dtype(const NpyArray& a, const std::string& path) {
+  if (a.dtype == NpyDtype::kBool)
+    throw Error(path + ": stimulus values must be numbers (float32, float64 or integers), got bool");
+}
+
+}  // namespace
+
+const char* stimulus_kind_name(const StimulusSpec& spec) {
+  switch (spec.index()) {
+    case 0: return "regular";
+    case 1: return "poisson";
+    case 2: return "sin";
+    default: return "loaded";
+  }
+}
+
+void validate_stimulus(const Stimulus& s, std::size_t k) {
+  std::visit(
+      [&](const auto& p) {
+        using S = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<S, RegularStimulus>) {
+          require(math::is_finite(p.strength), k, "strength", p.strength, "a finite number");
+          require(p.period >= 1, k, "period", static_cast<double>(p.period), "an integer >= 1 (steps)");
+          require(math::is_finite(p.tau) && p.tau >= 0, k, "tau", p.tau, "a finite number >= 0 (steps)");
+          require(p.start >= 0, k, "start", static_cast<double>(p.start), "an integer >= 0 (steps)");
+          require(p.stop >= 0, k, "stop", static_cast<double>(p.stop), "an integer >= 0 (steps)");
+        } else if constexpr (std::is_same_v<S, PoissonStimulus>) {
+          require(math::is_finite(p.strength), k, "strength", p.strength, "a finite number");
+          require(p.mean_interval >= 0 && p.mean_interval < (std::int64_t{1} << 40), k, "mean_interval",
+                  static_cast<double>(p.mean_interval), "an integer in [0, 2^40) (steps)");
+          require(p.duration >= 0 && p.duration < (std::int64_t{1} << 40), k, "duration",
+                  static_cast<double>(p.duration), "an integer in [0, 2^40) (steps)");
+          require(p.tau >= 0, k, "tau", static_cast<double>(p.tau), "an integer >= 0 (steps)");
+          require(p.start >= 0 && p.start < (std::int64_t{1} << 40), k, "start", static_cast<double>(p.start),
+                  "an integer in [0, 2^40) (steps)");
+        } else if constexpr (std::is_same_v<S, SinStimulus>) {
+          require(math::is_finite(p.amplitude) && p.amplitude >= 0, k, "amplitude", p.amplitude,
+                  "a finite number >= 0 (use phase = pi to invert)");
+          require(math::is_finite(p.period) && p.period > 0, k, "period", p.period, "a finite number > 0 (ms)");
+          require(p.duration >= 0, k, "duration", static_cast<double>(p.duration), "an integer >= 0 (steps)");
+          require(math::is_finite(p.phase), k, "phase", p.phase, "a finite number (radians)");
+          require(math::is_finite(p.baseline), k, "baseline", p.baseline, "a finite number");
+          require(math::is_finite(p.start) && p.start >= 0, k, "start", p.start, "a finite number >= 0 (steps)");
+          require(math::is_finite(p.dt) && p.dt > 0, k, "dt", p.dt, "a finite number > 0 (ms per step)");
+        } else {
+          if (p.per_network.empty())
+            throw Error("stimulus" + std::to_string(k) + " (loaded): no values were given");
+        }
+      },
+      s.spec);
+  for (std::size_t m = 0; m < s.masks.size(); ++m)
+    for (std::uint8_t v : s.masks[m])
+      if (v > 1)
+        throw Error("stimulus" + std::to_string(k) + ": mask " + std::to_string(m) + " holds " + std::to_string(v) +
+                    "; expected 0 or 1");
+}
+
+Stimulus parse_stimulus(std::string_view text) {
+  const std::size_t colon = text.find(':');
+  const std::string kind(text.substr(0, colon));
+  const std::string what = "--stimulus '" + std::string(text) + "'";
+  if (colon == std::string_view::npos || colon + 1 == text.size())
+    throw Error(what + ": expected KIND:key=value,... (regular, poisson, sin) or loaded:PATH");
+  const std::string rest(text.substr(colon + 1));
+  Stimulus s;
+  if (kind == "loaded") {
+    s.spec = load_stimulus_values(rest);
+    return s;
+  }
+  if (kind == "regular") s.spec = RegularStimulus{};
+  else if (kind == "poisson") s.spec = PoissonStimulus{};
+  else if (kind == "sin") s.spec = SinStimulus{};
+  else throw Error(what + ": unknown kind '" + kind + "'; expected regular, poisson, sin or loaded");
+
+  std::map<std::string, bool> seen;
+  std::string valid;
+  for_each_stimulus_param(s.spec, [&](const char* name, auto&, bool) {
+    seen[name] = false;
+    valid += (valid.empty() ? "" : ", ") + std::string(name);
+  });
+  std::size_t pos = 0;
+  while (pos <= rest.size()) {
+    const std::size_t comma = std::min(rest.find(',', pos), rest.size());
+    const std::string item = rest.substr(pos, comma - pos);
+    pos = comma + 1;
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      throw Error(what + ": '" + item + "' is not key=value");
+    const std::string key = item.substr(0, eq), val = item.substr(eq + 1);
+    auto it = seen.find(key);
+    if (it == seen.end()) throw Error(what + ": unknown key '" + key + "' for " + kind + "; valid keys: " + valid);
+    if (it->second) throw Error(what + ": key '" + key + "' is given twice");
+    it->second = true;
+    errno = 0;
+    char* end = nullptr;
+    const double v = std::strtod(val.c_str(), &end);
+    if (end == val.c_str() || *end != '\0' || errno == ERANGE)
+      throw Error(what + ": " + key + " = '" + val + "' is not a number");
+    for_each_stimulus_param(s.spec, [&](const char* name, auto& ref, bool) {
+      if (key == name) assign(ref, v, what + ": " + key);
+    });
+  }
+  // The reference's required arguments.
+  std::vector<const char*> required;
+  if (kind == "regular") required = {"strength", "period", "tau"};
+  else if (kind == "poisson") required = {"strength", "mean_interval", "duration"};
+  else required = {"amplitude", "period", "duration"};
+  for (const char* r : required)
+    if (!seen[r]) throw Error(what + ": missing required key '" + r + "'");
+  validate_stimulus(s, 0);
+  return s;
+}
+
+LoadedStimulus load_stimulus_values(const std::string& path) {
+  LoadedStimulus out;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& f : npy_files_in(path, "stimulus values")) {
+      const NpyArray a = read_npy(f);
+      check_value_dtype(a, f);
+      if (a.shape.size() != 2)
+        throw Error(f + ": stimulus values must be [N, steps] in a directory of per-network files; got shape " +
+                    shape_text(a.shape));
+      out.per_network.push_back(values_from(a.to_doubles(), a.shape[0], a.shape[1], a.shape[1], 1, 0, f));
+    }
+    return out;
+  }
+  const NpyArray a = read_npy(path);
+  check_value_dtype(a, path);
+  if (a.shape.size() == 2) {
+    out.per_network.push_back(values_from(a.to_doubles(), a.shape[0], a.shape[1], a.shape[1], 1, 0, path));
+  } else if (a.shape.size() == 3) {
+    const std::vector<double> v = a.to_doubles();
+    const std::size_t n = a.shape[0], steps = a.shape[1], K = a.shape[2];
+    if (K == 0) throw Error(path + ": stimulus values hold zero networks (shape " + shape_text(a.shape) + ")");
+    for (std::size_t k = 0; k < K; ++k)
+      out.per_network.push_back(
+          values_from(v, n, steps, steps * K, K, k, path + " (network " + std::to_string(k) + ")"));
+  } else {
+    throw Error(path + ": stimulus values must be [N, steps] or [N, steps, networks]; got shape " +
+                shape_text(a.shape));
+  }
+  return out;
+}
+
+std::vector<std::vector<std::uint8_t>> load_stimulus_masks(const std::string& path) {
+  std::vector<std::vector<std::uint8_t>> out;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& f : npy_files_in(path, "stimulus masks")) {
+      const NpyArray a = read_npy(f);
+      if (a.shape.size() != 1)
+        throw Error(f + ": a stimulus mask in a directory must be [N]; got shape " + shape_text(a.shape));
+      out.push_back(mask_values(a, f, 0, a.shape[0]));
+    }
+    return out;
+  }
+  const NpyArray a = read_npy(path);
+  if (a.shape.size() == 1) {
+    out.push_back(mask_values(a, path, 0, a.shape[0]));
+  } else if (a.shape.size() == 2) {
+    if (a.shape[0] == 0) throw Error(path + ": the stimulus masks hold zero networks (shape " + shape_text(a.shape) + ")");
+    for (std::size_t k = 0; k < a.shape[0]; ++k) out.push_back(mask_values(a, path, k * a.shape[1], a.shape[1]));
+  } else {
+    throw Error(path + ": a stimulus mask must be [N] or [networks, N]; got shape " + shape_text(a.shape));
+  }
+  return out;
+}
+
+std::vector<ParamValue> list_stimulus_params(const std::vector<Stimulus>& stimuli) {
+  std::vector<ParamValue> out;
+  for (std::size_t k = 0; k < stimuli.size(); ++k) {
+    StimulusSpec spec = stimuli[k].spec;
+    for_each_stimulus_param(spec, [&](const char* name, const auto& ref, bool tunable) {
+      using T = std::decay_t<decltype(ref)>;
+      out.push_back({pname(k, name), static_cast<double>(ref), std::is_integral_v<T>, tunable});
+    });
+  }
+  return out;
+}
+
+void set_stimulus_param(std::vector<Stimulus>& stimuli, std::string_view name, double value) {
+  bool found = false;
+  for (std::size_t k = 0; k < stimuli.size() && !found; ++k)
+    for_each_stimulus_param(stimuli[k].spec, [&](const char* p, auto& ref, bool) {
+      if (!found && name == pname(k, p)) {
+        found = true;
+        assign(ref, value, std::string(name));
+      }
+    });
+  if (!found) {
+    std::string valid;
+    for (const auto& p : list_stimulus_params(stimuli)) valid += (valid.empty() ? "" : ", ") + p.name;
+    throw Error("unknown stimulus parameter '" + std::string(name) + "'; valid: " +
+                (valid.empty() ? std::string("none (no stimulus with parameters)") : valid));
+  }
+}
+
+namespace {
+/// Poisson(mean) for any mean: a sum of Poisson(mean / m) pieces of mean
+/// <= 32 each (exact in distribution; each piece far from the sampler's
+/// 255 cap), one counter-based uniform per piece.
+std::int64_t poisson_interval(double mean, std::uint64_t seed, std::uint32_t index, std::uint64_t k) {
+  if (!(mean > 0.0)) return 0;
+  const std::uint64_t pieces = static_cast<std::uint64_t>(mean / 32.0) + 1;
+  const double piece_mean = mean / static_cast<double>(pieces);
+  std::int64_t total = 0;
+  for (std::uint64_t m = 0; m < pieces; ++m) {
+    const NeuronStream rng{seed, k, index, 0, static_cast<std::uint32_t>(m)};
+    const Block4 b = rng.block(Purpose::kStimulus, 0);
+    total += sample_poisson(piece_mean, uniform52(b.w[0], b.w[1]));
+  }
+  return total;
+}
+}  // namespace
+
+std::vector<std::int64_t> poisson_event_times(const PoissonStimulus& p, std::uint64_t seed, std::uint32_t index) {
+  std::vector<std::int64_t> times;
+  if (p.duration <= 0) return times;
+  if (p.mean_interval == 0) return {p.start};  // every interval 0: one event (repeated) at start
+  // cumsum([0, k1, ..., k_duration]) kept while < duration; the sum only grows,
+  // so stop at the first time past the end.
+  std::int64_t t = 0;
+  times.push_back(p.start);
+  for (std::uint64_t k = 0; k < static_cast<std::uint64_t>(p.duration); ++k) {
+    t += poisson_interval(static_cast<double>(p.mean_interval), seed, index, k);
+    if (t >= p.duration) break;
+    if (times.back() != t + p.start) times.push_back(t + p.start);  // repeated times add nothing
+  }
+  return times;
+}
+
+StimulusTable::StimulusTable(const std::vector<Stimulus>& stimuli,
+                             const std::vector<std::shared_ptr<const Network>>& nets, std::uint64_t seed) {
+  if (stimuli.size() > kMaxStimuli)
+    throw Error(std::to_string(stimuli.size()) + " stimuli given; at most " + std::to_string(kMaxStimuli) +
+                " are supported (add values into one loaded stimulus instead)");
+  n_nets_ = static_cast<std::uint32_t>(nets.size());
+  std::vector<std::size_t> first(nets.size() + 1, 0);
+  for (std::size_t b = 0; b < nets.size(); ++b) first[b + 1] = first[b] + nets[b]->n_neurons();
+  const std::size_t total = first.back();
+
+  for (std::size_t k = 0; k < stimuli.size(); ++k) {
+    const Stimulus& s = stimuli[k];
+    validate_stimulus(s, k);
+    const std::string who = "stimulus" + std::to_string(k) + " (" + stimulus_kind_name(s.spec) + ")";
+    StimulusParams p;
+    std::visit(
+        [&](const auto& q) {
+          using S = std::decay_t<decltype(q)>;
+          if constexpr (std::is_same_v<S, RegularStimulus>) {
+            p.kind = StimulusKind::kRegular;
+            p.amplitude = q.strength;
+            p.period_steps = q.period;
+            p.tau = q.tau;
+            p.start = q.start;
+            p.stop = q.stop;
+          } else if constexpr (std::is_same_v<S, PoissonStimulus>) {
+            p.kind = StimulusKind::kPoisson;
+            p.amplitude = q.strength;
+            p.event_tau = q.tau;
+            p.events_begin = static_cast<std::int64_t>(events_.size());
+            const auto times = poisson_event_times(q, seed, static_cast<std::uint32_t>(k));
+            events_.insert(events_.end(), times.begin(), times.end());
+            p.events_end = static_cast<std::int64_t>(events_.size());
+          } else if constexpr (std::is_same_v<S, SinStimulus>) {
+            p.kind = StimulusKind::kSin;
+            p.amplitude = q.amplitude;
+            p.period = q.period;
+            p.phase = q.phase;
+            p.baseline = q.baseline;
+            p.dt = q.dt;
+            p.start_real = q.start;
+            p.stop = q.duration;
+          } else {
+            p.kind = StimulusKind::kLoaded;
+            for (std::size_t b = 0; b < nets.size(); ++b) {
+              const Network& net = *nets[b];
+              const std::size_t id = net.instance_id();
+              const StimulusValues* v = nullptr;
+              if (q.per_network.size() == 1) v = q.per_network.front().get();
+              else if (id < q.per_network.size()) v = q.per_network[id].get();
+              else
+                throw Error(who + ": values for " + std::to_string(q.per_network.size()) +
+                            " networks were given, but network '" + net.label() + "' is number " +
+                            std::to_string(id) + " of its dataset");
+              if (v->neurons != net.n_neurons())
+                throw Error(who + ": " + v->source + " has values for " + std::to_string(v->neurons) +
+                            " neurons, but network '" + net.label() + "' has " + std::to_string(net.n_neurons()));
+              loaded_offset_.push_back(static_cast<std::int64_t>(loaded_.size()));
+              loaded_steps_.push_back(static_cast<std::int64_t>(v->steps));
+              loaded_.insert(loaded_.end(), v->data.begin(), v->data.end());
+            }
+          }
+        },
+        s.spec);
+    if (p.kind != StimulusKind::kLoaded)
+      for (std::size_t b = 0; b < nets.size(); ++b) {
+        loaded_offset_.push_back(0);
+        loaded_steps_.push_back(0);
+      }
+    params_.push_back(p);
+
+    if (s.masks.empty()) {
+      mask_offset_.push_back(-1);
+      continue;
+    }
+    mask_offset_.push_back(static_cast<std::int64_t>(masks_.size()));
+    masks_.resize(masks_.size() + total);
+    std::uint8_t* m = masks_.data() + mask_offset_.back();
+    for (std::size_t b = 0; b < nets.size(); ++b) {
+      const Network& net = *nets[b];
+      const std::size_t id = net.instance_id();
+      const std::vector<std::uint8_t>* mask = nullptr;
+      if (s.masks.size() == 1) mask = &s.masks.front();
+      else if (id < s.masks.size()) mask = &s.masks[id];
+      else
+        throw Error(who + ": " + std::to_string(s.masks.size()) + " masks" +
+                    (s.mask_source.empty() ? std::string() : " in " + s.mask_source) + " were given, but network '" +
+                    net.label() + "' is number " + std::to_string(id) + " of its dataset");
+      if (mask->size() != net.n_neurons())
+        throw Error(who + ": the mask" + (s.mask_source.empty() ? std::string() : " from " + s.mask_source) +
+                    " has " + std::to_string(mask->size()) + " entries, but network '" + net.label() + "' has " +
+                    std::to_string(net.n_neurons()) + " neurons");
+      std::copy(mask->begin(), mask->end(), m + first[b]);
+    }
+  }
+}
+
+StimulusView StimulusTable::view() const {
+  StimulusView v;
+  v.count = count();
+  v.n_nets = n_nets_;
+  v.params = params_.data();
+  v.events = events_.data();
+  v.masks = masks_.data();
+  v.mask_offset = mask_offset_.data();
+  v.loaded = loaded_.data();
+  v.loaded_offset = loaded_offset_.data();
+  v.loaded_steps = loaded_steps_.data();
+  return v;
+}
+
+}  // namespace cascade
