@@ -115,7 +115,7 @@ TEST_F(Cli, BadInputGetsAOneLineReasonAndNonZeroExit) {
   expect_error(cli("simulate --weights " + p("diag.npy") + " --steps 10"), "W0 has a non-zero diagonal entry (W0[0, 0])");
   expect_error(cli("simulate --weights " + p("rect.npy") + " --steps 10"), "W0 must be a square 2-d array [N, N]; got shape (2, 3)");
   expect_error(cli("simulate --weights " + p("junk.npy") + " --steps 10"), "not a .npy file (bad magic");
-  expect_error(cli("simulate --weights " + p("missing.npy") + " --steps 10"), "cannot open");
+  expect_error(cli("simulate --weights " + p("missing.npy") + " --steps 10"), "missing.npy: no such file or directory");
   expect_error(cli("simulate" + w + " --steps 10 --output " + p("nodir/out.npy")), "does not exist");
   expect_error(cli("simulate" + w + " --steps 10 --output " + p("out.csv")), "expected a .npy file name");
   ASSERT_EQ(cli("simulate" + w + " --steps 10 --quiet --output " + p("o.npy")).status, 0);
@@ -125,6 +125,95 @@ TEST_F(Cli, BadInputGetsAOneLineReasonAndNonZeroExit) {
   // The huge dense recording is refused before anything is allocated.
   expect_error(cli("simulate" + w + " --steps 1000000000000 --replicas 60000 --output " + p("big.npy")),
                "the dense recording [60000, 3, 1000000000000] as uint8 needs");
+}
+
+TEST_F(Cli, GenerateWritesSeededDatasets) {
+  ASSERT_EQ(cli("generate normal --n 40 --param mean=0 --param std=5 --param glorot=true --count 3 --seed 7 --out " +
+                p("gen") + " --quiet").status, 0);
+  for (const char* f : {"gen/0.npy", "gen/1.npy", "gen/2.npy"}) {
+    const NpyArray a = read_npy(p(f));
+    EXPECT_EQ(a.dtype, NpyDtype::kFloat32);
+    EXPECT_EQ(a.shape, (std::vector<std::size_t>{40, 40}));
+  }
+  // The files are the in-memory generator's networks.
+  const Network want = generate(NormalGenerator{40, 0, 5, 0.5, true}, 7, 2);
+  EXPECT_EQ(load_network(p("gen/2.npy")).weight(), want.weight());
+  expect_error(cli("generate normal --n 40 --param mean=0 --param std=5 --out " + p("gen")),
+               "gen/0.npy' exists; pass --force to overwrite");
+  EXPECT_EQ(cli("generate normal --n 40 --param mean=0 --param std=5 --count 1 --seed 7 --force --quiet --out " +
+                p("gen")).status, 0);
+  ASSERT_EQ(cli("generate sparse --n 300 --param in_degree=12 --param std=0.2 --count 2 --out " + p("sp") +
+                " --quiet").status, 0);
+  EXPECT_EQ(load_network(p("sp/1")).n_synapses(), 300u * 12u);
+  ASSERT_EQ(cli("generate mexican_hat --n 16 --param a=0.5 --param sigma_1=1 --param sigma_2=3 --format edge-list "
+                "--quiet --out " + p("mh")).status, 0);
+  EXPECT_EQ(load_network(p("mh/0")).n_neurons(), 16u);
+
+  expect_error(cli("generate normal --n 41 --param mean=0 --param std=1 --out " + p("x")),
+               "normal generator: n = 41 is invalid; expected an even number >= 2");
+  expect_error(cli("generate normal --n 40 --param mean=0 --out " + p("x")), "generate normal: --param std=VALUE is required");
+  expect_error(cli("generate normal --n 40 --param mean=0 --param std=1 --param sigma=2 --out " + p("x")),
+               "unknown parameter 'sigma' for normal; valid: mean, std, sparsity, glorot");
+  expect_error(cli("generate normal --n 40 --param mean=0 --param std=1 --param glorot=maybe --out " + p("x")),
+               "--param glorot=maybe: expected true or false");
+  expect_error(cli("generate lattice --n 4 --out " + p("x")), "unknown kind 'lattice'");
+  expect_error(cli("generate sparse --n 40 --out " + p("x")), "give exactly one of --param in_degree=K");
+  expect_error(cli("generate sparse --n 40 --param p=0.1 --param low=1 --out " + p("x")),
+               "--param low applies to weights=uniform only");
+  expect_error(cli("generate normal --n 30000 --param mean=0 --param std=1 --out " + p("x")),
+               "too large to write; use --format edge-list");
+  expect_error(cli("generate uniform --n 4 --param low=0 --param high=1 --out " + p("x")),
+               "--param sparsity=VALUE is required");
+}
+
+TEST_F(Cli, StimuliMasksAndBatches) {
+  // Gate model on an edgeless network: a neuron spikes exactly while a
+  // positive stimulus reaches it.
+  const float zeros[16] = {};
+  write_npy(p("z.npy"), NpyDtype::kFloat32, {4, 4}, zeros);
+  const std::uint8_t mask[4] = {1, 1, 0, 0};
+  write_npy(p("mask.npy"), NpyDtype::kBool, {4}, mask);
+  const std::string gate = "simulate --model rectified_lnp --param theta=0 --param b=0 --param lambda_0=1000 "
+                           "--param dt=1 --param T=5 --steps 30 --quiet ";
+  ASSERT_EQ(cli(gate + "--weights " + p("z.npy") + " --stimulus regular:strength=5,period=5,tau=1 --stimulus-mask " +
+                p("mask.npy") + " --output " + p("st.npy")).status, 0);
+  const NpyArray a = read_npy(p("st.npy"));
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t t = 0; t < 30; ++t) {
+      const bool on = i < 2 && t % 5 == 0;
+      EXPECT_EQ(a.data[i * 30 + t] != 0, on) << "neuron " << i << " step " << t;
+    }
+  std::ifstream side(p("st.npy.json"));
+  std::stringstream ss;
+  ss << side.rdbuf();
+  EXPECT_NE(ss.str().find("\"kind\": \"regular\""), std::string::npos) << ss.str();
+  EXPECT_NE(ss.str().find("\"strength\": 5"), std::string::npos) << ss.str();
+
+  // A dataset in batches of 1 writes the same bytes as one batch.
+  ASSERT_EQ(cli("generate normal --n 30 --param mean=0 --param std=5 --param glorot=true --count 3 --quiet --out " +
+                p("ds3")).status, 0);
+  const std::string run = "simulate --weights " + p("ds3") +
+                          " --steps 200 --replicas 2 --quiet --stimulus sin:amplitude=2,period=20,duration=150 "
+                          "--stimulus poisson:strength=3,mean_interval=10,duration=200 ";
+  ASSERT_EQ(cli(run + "--output " + p("b0.npy")).status, 0);
+  ASSERT_EQ(cli(run + "--batch-size 1 --output " + p("b1.npy")).status, 0);
+  ASSERT_EQ(cli(run + "--batch-size 2 --threads 2 --output " + p("b2.npy")).status, 0);
+  const NpyArray b0 = read_npy(p("b0.npy")), b1 = read_npy(p("b1.npy")), b2 = read_npy(p("b2.npy"));
+  EXPECT_EQ(b0.shape, (std::vector<std::size_t>{2, 90, 200}));
+  EXPECT_EQ(b0.data, b1.data);
+  EXPECT_EQ(b0.data, b2.data);
+
+  const std::string w = "simulate --weights " + p("ds3") + " --steps 10 ";
+  expect_error(cli(w + "--stimulus-mask " + p("mask.npy")),
+               "--stimulus-mask is given 1 times but --stimulus only 0 (one mask per stimulus, in order)");
+  const std::uint8_t two[60] = {};
+  write_npy(p("m2.npy"), NpyDtype::kUInt8, {2, 30}, two);
+  expect_error(cli(w + "--stimulus regular:strength=1,period=2,tau=1 --stimulus-mask " + p("m2.npy")),
+               "holds 2 masks; expected 1 (every network) or 3 (one per network of");
+  expect_error(cli(w + "--stimulus regular:strength=1,period=2,tau=1 --stimulus-mask " + p("mask.npy")),
+               "stimulus0 (regular): the mask from " + p("mask.npy") + " has 4 entries, but network");
+  expect_error(cli(w + "--stimulus regular:strength=1,period=2"), "missing required key 'tau'");
+  expect_error(cli(w + "--batch-size 0"), "option --batch-size: 0 is out of range");
 }
 
 TEST_F(Cli, HelpVersionAndInfo) {

@@ -23,6 +23,20 @@ inline bool have_fixtures() { return std::filesystem::is_directory(fixtures_dir(
                    << " (configure with -DCASCADE_SHARED_DIR=... to run this test)";               \
   } while (0)
 
+/// The message of the cascade::Error `f` throws ("no error" when it does not).
+inline std::string error_message(auto&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+#define EXPECT_ERROR_HAS(expr, text) \
+  EXPECT_NE(::cascade::test::error_message([&] { (void)(expr); }).find(text), std::string::npos) \
+      << "message: " << ::cascade::test::error_message([&] { (void)(expr); })
+
 inline std::vector<double> dense_of(const std::string& path) { return read_npy(path).to_doubles(); }
 
 }  // namespace cascade::test

@@ -161,11 +161,7 @@ int simulate_command(const std::vector<std::string>& argv) {
   for (std::size_t k = 0; k < K; ++k) first_neuron[k + 1] = first_neuron[k] + source.neuron_count(k);
   const std::size_t total_neurons = first_neuron[K];
 
-  std::unique_ptr<NpyFileWriter> writer;
-  if (output)
-    writer = std::make_unique<NpyFileWriter>(*output, to_npy_dtype(dtype),
-                                             std::vector<std::size_t>{opt.replicas, total_neurons,
-                                                                      static_cast<std::size_t>(steps)});
+  std::unique_ptr<NpyFileWriter> writer;  // opened once the first batch passed its checks
   const std::size_t item = record_dtype_size(dtype);
   const auto started = std::chrono::system_clock::now();
   RunSummary s;
@@ -176,6 +172,10 @@ int simulate_command(const std::vector<std::string>& argv) {
     Simulator sim(model, source.load_range(first, count), opt);
     if (!stimuli.empty()) sim.set_stimuli(stimuli);
     if (output) sim.check_recording(steps, dtype);  // refuse before running
+    if (output && !writer)
+      writer = std::make_unique<NpyFileWriter>(*output, to_npy_dtype(dtype),
+                                               std::vector<std::size_t>{opt.replicas, total_neurons,
+                                                                        static_cast<std::size_t>(steps)});
     total_synapses += sim.total_synapses();
     if (!quiet && b == 0)
       std::printf("cascade: %s on %zu network(s) (%zu neurons%s), %u replica(s); seed %llu; backend %s\n",

@@ -1,0 +1,201 @@
+// Network loaders: edge lists and Matrix Market round trips, dataset order
+// and sizes, the streaming .npy writer, and the message for each malformed input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "test_util.hpp"
+
+namespace fs = std::filesystem;
+using namespace cascade;
+
+namespace {
+
+class Loaders : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() / ("cascade_load_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  std::string path(const std::string& name) const { return (dir / name).string(); }
+  std::string mtx(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name)) << text;
+    return path(name);
+  }
+  std::string edge_dir(const std::string& name, std::vector<std::int64_t> ei, std::vector<double> w,
+                       std::int64_t n = -1) const {
+    fs::create_directories(dir / name);
+    write_npy((dir / name / "edge_index.npy").string(), NpyDtype::kInt64, {2, ei.size() / 2}, ei.data());
+    write_npy((dir / name / "weights.npy").string(), NpyDtype::kFloat64, {w.size()}, w.data());
+    if (n >= 0) write_npy((dir / name / "num_nodes.npy").string(), NpyDtype::kInt64, {}, &n);
+    return (dir / name).string();
+  }
+  fs::path dir;
+};
+
+std::vector<double> dense(const Network& n) { return n.dense(); }
+
+}  // namespace
+
+TEST_F(Loaders, EdgeListRoundTripAndSize) {
+  // Edges (pre, post): 0->2 (0.5), 3->1 (-1.25), 2->0 (2); N = 6 (two isolated neurons at the end).
+  const std::string d = edge_dir("net", {0, 3, 2, 2, 1, 0}, {0.5, -1.25, 2.0}, 6);
+  const Network net = load_network(d, 4);
+  EXPECT_EQ(net.n_neurons(), 6u);
+  EXPECT_EQ(net.instance_id(), 4u);
+  std::vector<double> want(36, 0.0);
+  want[0 * 6 + 2] = 0.5;
+  want[3 * 6 + 1] = -1.25;
+  want[2 * 6 + 0] = 2.0;
+  EXPECT_EQ(dense(net), want);
+  // Without num_nodes.npy: N = largest index + 1.
+  const std::string d2 = edge_dir("net2", {0, 3, 2, 2, 1, 0}, {0.5, -1.25, 2.0});
+  EXPECT_EQ(load_network(d2).n_neurons(), 4u);
+  // save_edge_list -> load is the identity.
+  save_edge_list(net, path("copy"), false);
+  EXPECT_EQ(dense(load_network(path("copy"))), want);
+  EXPECT_EQ(NetworkSource(path("copy")).neuron_count(0), 6u);
+}
+
+TEST_F(Loaders, EdgeListErrorsNameTheFileAndTheProblem) {
+  edge_dir("a", {0, 1}, {1.0});
+  const std::int64_t three[3] = {0, 1, 1};
+  write_npy((dir / "a" / "edge_index.npy").string(), NpyDtype::kInt64, {3, 1}, three);
+  EXPECT_ERROR_HAS(load_network(path("a")), "edge_index must be [2, E] (rows pre, post); got shape (3, 1)");
+  EXPECT_ERROR_HAS(load_network(edge_dir("b", {0, 1, 1, 0}, {1.0})),
+                   "weights must be [E] with E = 2 (edge_index's columns); got shape (1,)");
+  EXPECT_ERROR_HAS(load_network(edge_dir("c", {0, -1, 1, 0}, {1.0, 2.0})), "edge 1 has a negative presynaptic index -1");
+  EXPECT_ERROR_HAS(load_network(edge_dir("d", {0, 5, 1, 0}, {1.0, 2.0}, 3)), "edge 1 has presynaptic index 5");
+  EXPECT_ERROR_HAS(load_network(edge_dir("e", {0, 0, 1, 1}, {1.0, 2.0}, 3)), "the synapse 0 -> 1 appears more than once");
+  EXPECT_ERROR_HAS(load_network(edge_dir("f", {0, 1, 1, 0}, {1.0, NAN}, 3)), "edge 1 (1 -> 0) has a non-finite weight nan");
+  EXPECT_ERROR_HAS(load_network(edge_dir("g", {0, 1, 1, 0}, {1.0, 2.0}, 0)), "num_nodes = 0; expected >= 1");
+  fs::create_directories(dir / "h");
+  const std::int64_t ei[2] = {0, 1};
+  write_npy((dir / "h" / "edge_index.npy").string(), NpyDtype::kInt64, {2, 1}, ei);
+  EXPECT_ERROR_HAS(load_network(path("h")), "an edge-list directory needs weights.npy");
+  const double w[1] = {1};
+  write_npy((dir / "h" / "weights.npy").string(), NpyDtype::kFloat64, {1}, w);
+  const double fei[2] = {0, 1};
+  write_npy((dir / "h" / "edge_index.npy").string(), NpyDtype::kFloat64, {2, 1}, fei);
+  EXPECT_ERROR_HAS(load_network(path("h")), "edge_index must hold int64 or int32 indices, got <f8");
+  write_npy((dir / "h" / "edge_index.npy").string(), NpyDtype::kInt64, {2, 1}, ei);
+  const float wf[1] = {1};
+  write_npy((dir / "h" / "weights.npy").string(), NpyDtype::kUInt8, {1}, wf);
+  EXPECT_ERROR_HAS(load_network(path("h")), "weights must be float32 or float64, got |u1");
+  write_npy((dir / "h" / "weights.npy").string(), NpyDtype::kFloat64, {1}, w);
+  const double nn = 3;
+  write_npy((dir / "h" / "num_nodes.npy").string(), NpyDtype::kFloat64, {1}, &nn);
+  EXPECT_ERROR_HAS(load_network(path("h")), "num_nodes must hold one integer (int64 or int32); got dtype <f8");
+}
+
+TEST_F(Loaders, MatrixMarketFormsMapRowsToPresynaptic) {
+  const std::string g = mtx("g.mtx",
+                            "%%MatrixMarket matrix coordinate real general\n% a comment\n\n3 3 3\n1 2 0.5\n3 1 -2e-1\n2 2 4\n");
+  std::vector<double> want(9, 0.0);
+  want[0 * 3 + 1] = 0.5;
+  want[2 * 3 + 0] = -0.2;
+  want[1 * 3 + 1] = 4;
+  EXPECT_EQ(dense(load_network(g)), want);
+  EXPECT_EQ(NetworkSource(g).neuron_count(0), 3u);
+
+  const std::string p = mtx("p.mtx", "%%MatrixMarket matrix coordinate pattern general\n2 2 1\n2 1\n");
+  EXPECT_EQ(dense(load_network(p)), (std::vector<double>{0, 0, 1, 0}));
+  const std::string s = mtx("s.mtx", "%%MatrixMarket matrix coordinate integer symmetric\n3 3 2\n2 1 3\n3 3 -1\n");
+  EXPECT_EQ(dense(load_network(s)), (std::vector<double>{0, 3, 0, 3, 0, 0, 0, 0, -1}));
+  const std::string k = mtx("k.mtx", "%%MatrixMarket matrix coordinate real skew-symmetric\n2 2 1\n2 1 1.5\n");
+  EXPECT_EQ(dense(load_network(k)), (std::vector<double>{0, -1.5, 1.5, 0}));
+}
+
+TEST_F(Loaders, MatrixMarketErrorsNameTheLine) {
+  struct Bad {
+    const char* text;
+    const char* message;
+  };
+  const Bad cases[] = {
+      {"", "empty file"},
+      {"%%NotMarket matrix coordinate real general\n1 1 0\n", ":1: not a Matrix Market file"},
+      {"%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n", ":1: dense 'array' files are not supported"},
+      {"%%MatrixMarket matrix coordinate complex general\n1 1 0\n", ":1: field 'complex' is not supported"},
+      {"%%MatrixMarket matrix coordinate real hermitian\n1 1 0\n", ":1: symmetry 'hermitian' is not supported"},
+      {"%%MatrixMarket matrix coordinate real\n1 1 0\n", ":1: the header must read"},
+      {"%%MatrixMarket matrix coordinate real general\n", "truncated: no size line"},
+      {"%%MatrixMarket matrix coordinate real general\n2 3 1\n1 1 1\n", ":2: W0 must be square; the size line says 2 x 3"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 x\n", ":2: expected the size line 'rows cols entries'"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 1\n", "truncated: the size line promises 3 entries, the file has 1"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1\n2 2 2\n", ":4: more entries than the 1 the size line promises"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 1\n3 1 1\n", ":3: entry (3, 1) is outside the 1-based range 1..2"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 1\n0 1 1\n", ":3: entry (0, 1) is outside the 1-based range"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 2 inf\n", ":3: value 'inf' is not a finite number"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 2\n", ":3: expected an entry 'row col value'"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1.5 2 1\n", ":3: row and column must be integers"},
+      {"%%MatrixMarket matrix coordinate real symmetric\n2 2 1\n1 2 1\n", ":3: a symmetric file stores the lower triangle only"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 2 1\n1 2 3\n", "the synapse 0 -> 1 appears more than once"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 9\n", ":2: the size line promises 9 entries, more than a 2 x 2 matrix holds"},
+  };
+  int i = 0;
+  for (const auto& c : cases) {
+    const std::string f = mtx("bad" + std::to_string(i++) + ".mtx", c.text);
+    EXPECT_ERROR_HAS(load_network(f), c.message) << c.text;
+  }
+}
+
+TEST_F(Loaders, DatasetsAreListedLexicographicallyAcrossFormats) {
+  // Names 0, 1, 10, 2 with mixed formats: order 0, 1, 10, 2 (the reference's).
+  const float w0[4] = {0, 1, 0, 0};
+  write_npy(path("0.npy"), NpyDtype::kFloat32, {2, 2}, w0);
+  mtx("1.mtx", "%%MatrixMarket matrix coordinate real general\n3 3 1\n1 3 2\n");
+  edge_dir("10", {0, 1}, {3.0}, 5);
+  const float w2[9] = {0, 0, 0, 0, 0, 4, 0, 0, 0};
+  write_npy(path("2.npy"), NpyDtype::kFloat32, {3, 3}, w2);
+  std::ofstream(path("notes.txt")) << "ignored";
+  const NetworkSource src(dir.string());
+  ASSERT_EQ(src.size(), 4u);
+  const std::vector<std::size_t> sizes{2, 3, 5, 3};
+  const std::vector<double> first_weight{1, 2, 3, 4};
+  for (std::size_t k = 0; k < 4; ++k) {
+    const Network n = src.load(k);
+    EXPECT_EQ(n.instance_id(), k);
+    EXPECT_EQ(n.n_neurons(), sizes[k]);
+    EXPECT_EQ(src.neuron_count(k), sizes[k]);
+    EXPECT_EQ(n.weight().front(), first_weight[k]);
+  }
+  EXPECT_EQ(fs::path(src.entries()[2]).filename(), "10");
+  // .pt files point to the converter.
+  std::ofstream(path("3.pt")) << "x";
+  EXPECT_ERROR_HAS(NetworkSource(dir.string()), "PyTorch .pt files cannot be read; convert them with tools/pt_to_npy.py");
+  fs::remove(path("3.pt"));
+  EXPECT_ERROR_HAS(load_network(path("nothing.npy")), "nothing.npy: no such file or directory");
+  std::ofstream(path("x.csv")) << "1,2";
+  EXPECT_ERROR_HAS(load_network(path("x.csv")), "unknown network format '.csv'");
+  fs::create_directories(dir / "empty");
+  EXPECT_ERROR_HAS(NetworkSource(path("empty")), "the directory holds no networks");
+}
+
+TEST_F(Loaders, StreamingNpyWriterWritesPartsAndCommitsAtomically) {
+  {
+    NpyFileWriter w(path("s.npy"), NpyDtype::kInt32, {2, 3});
+    const std::int32_t b[3] = {4, 5, 6}, a[2] = {1, 2};
+    w.write(12, b, 12);
+    w.write(0, a, 8);
+    EXPECT_FALSE(fs::exists(path("s.npy")));  // not before commit
+    EXPECT_ERROR_HAS(w.write(20, a, 8), "write past the end of the array");
+    w.commit();
+  }
+  const NpyArray r = read_npy(path("s.npy"));
+  EXPECT_EQ(r.shape, (std::vector<std::size_t>{2, 3}));
+  EXPECT_EQ(r.to_int64(), (std::vector<std::int64_t>{1, 2, 0, 4, 5, 6}));  // unwritten parts are zero
+  {
+    NpyFileWriter w(path("u.npy"), NpyDtype::kUInt8, {4});
+    const std::uint8_t x = 1;
+    w.write(0, &x, 1);
+  }  // destroyed without commit: nothing is left behind
+  EXPECT_FALSE(fs::exists(path("u.npy")));
+  EXPECT_FALSE(fs::exists(path("u.npy.tmp")));
+  EXPECT_ERROR_HAS(NpyFileWriter(path("no/such/dir/x.npy"), NpyDtype::kUInt8, {1}), "cannot write");
+  const NpyHeader h = read_npy_header(path("s.npy"));
+  EXPECT_EQ(h.dtype, NpyDtype::kInt32);
+  EXPECT_EQ(h.shape, (std::vector<std::size_t>{2, 3}));
+}
