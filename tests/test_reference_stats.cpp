@@ -165,3 +165,81 @@ TEST(ReferenceStatistics, RatesIsiCvAndCountCorrelationsMatchSpikeometric) {
     expect_agree("count correlation", c.name, corr, c.corr_mean, c.corr_sd, c.runs);
   }
 }
+
+// Stimulus-locked rates (tests/data/reference_stats/stimulus_stats.tsv, made
+// by tools/reference_stimulus_stats.py): BernoulliGLM on the 100-neuron glorot
+// network with a regular, sin or Poisson stimulus on the first 50 neurons.
+// Groups of steps chosen by the stimulus's phase pin the stimulus clock and
+// rules. Same 4.4-SE rule as above (8 comparisons). Cascade runs 16 seeds, so
+// a Poisson stimulus gets a new plan per run, as in the reference script.
+TEST(ReferenceStatistics, StimulusLockedRatesMatchSpikeometric) {
+  std::ifstream in(std::string(CASCADE_TEST_DATA_DIR) + "/reference_stats/stimulus_stats.tsv");
+  ASSERT_TRUE(in) << "tests/data/reference_stats/stimulus_stats.tsv missing";
+  std::string line;
+  std::getline(in, line);
+  struct Row {
+    std::string case_name, weights, stimulus, stat;
+    std::int64_t steps, equilibration;
+    int runs;
+    std::size_t masked;
+    double mean, sd;
+  };
+  std::vector<Row> rows;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, '\t')) f.push_back(cell);
+    if (f.size() != 10) continue;
+    rows.push_back({f[0], f[1], f[5], f[7], std::stoll(f[2]), std::stoll(f[3]), std::stoi(f[4]),
+                    static_cast<std::size_t>(std::stoul(f[6])), std::stod(f[8]), std::stod(f[9])});
+  }
+  ASSERT_EQ(rows.size(), 8u);
+  const Network net = load_dense_network(std::string(CASCADE_TEST_DATA_DIR) + "/reference_stats/" + rows[0].weights);
+  AnyModel m = make_model("bernoulli_glm");
+  for (const auto& [k, v] : std::vector<std::pair<const char*, double>>{
+           {"theta", 5.0}, {"dt", 1.0}, {"coupling_window", 5}, {"alpha", 0.2}, {"abs_ref_scale", 3},
+           {"abs_ref_strength", -100.0}, {"rel_ref_scale", 7}, {"rel_ref_strength", -30.0}, {"beta", 0.5}, {"r", 1.0}})
+    set_param(m, k, v);
+  std::map<std::string, std::map<std::string, std::vector<double>>> ours;  // case -> stat -> per run
+  for (const auto& r : rows) {
+    if (ours.count(r.case_name)) continue;
+    Stimulus s = parse_stimulus(r.stimulus);
+    std::vector<std::uint8_t> mask(net.n_neurons(), 0);
+    std::fill(mask.begin(), mask.begin() + static_cast<std::ptrdiff_t>(r.masked), 1);
+    s.masks = {mask};
+    for (std::uint64_t seed = 0; seed < 16; ++seed) {
+      SimulatorOptions o;
+      o.seed = 7000 + seed;
+      Simulator sim(m, {net}, o);
+      sim.set_stimuli({s});
+      const Raster x = sim.simulate(r.steps, r.equilibration, RecordDtype::kInt32).raster;
+      auto rate = [&](bool masked, auto&& step_in) {
+        double sum = 0, n = 0;
+        for (std::size_t i = masked ? 0 : r.masked; i < (masked ? r.masked : net.n_neurons()); ++i)
+          for (std::size_t t = 0; t < x.steps(); ++t)
+            if (step_in(t)) {
+              sum += x.at(0, i, t);
+              ++n;
+            }
+        return sum / n * 1000.0;
+      };
+      auto& st = ours[r.case_name];
+      auto all = [](std::size_t) { return true; };
+      if (r.case_name == "regular") {
+        st["masked_on"].push_back(rate(true, [](std::size_t t) { return t % 50 < 10; }));
+        st["masked_off"].push_back(rate(true, [](std::size_t t) { return t % 50 >= 10; }));
+      } else if (r.case_name == "sin") {
+        st["masked_rising"].push_back(rate(true, [](std::size_t t) { return t % 100 >= 1 && t % 100 < 50; }));
+        st["masked_falling"].push_back(rate(true, [](std::size_t t) { return t % 100 >= 51; }));
+      } else {
+        st["masked"].push_back(rate(true, all));
+      }
+      st["unmasked"].push_back(rate(false, all));
+    }
+  }
+  for (const auto& r : rows) {
+    ASSERT_TRUE(ours[r.case_name].count(r.stat)) << r.case_name << " " << r.stat;
+    expect_agree(r.stat.c_str(), r.case_name, ours[r.case_name][r.stat], r.mean, r.sd, r.runs);
+  }
+}
