@@ -66,6 +66,8 @@ void check_batch(const std::vector<std::shared_ptr<const Network>>& nets, const 
                  bool allows_self_coupling, const char* model_name, const SimulatorOptions& opt) {
   if (nets.empty()) throw Error("no networks to simulate");
   if (opt.replicas < 1) throw Error("replicas: 0 is invalid; expected >= 1");
+  if (opt.first_step > kMaxStep)
+    throw Error("first step: " + std::to_string(opt.first_step) + " is invalid; expected < 2^40");
   if (static_cast<std::uint64_t>(opt.replica_offset) + opt.replicas - 1 > kMaxReplica)
     throw Error("replicas: offset " + std::to_string(opt.replica_offset) + " + " + std::to_string(opt.replicas) +
                 " replicas exceed the limit of 65536 replica indices");

@@ -14,3 +14,4 @@
 #include "cascade/rng.hpp"
 #include "cascade/simulator.hpp"
 #include "cascade/stimulus.hpp"
+#include "cascade/tune.hpp"

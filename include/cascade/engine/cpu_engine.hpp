@@ -85,6 +85,7 @@ class CpuEngine final : public Engine {
       throw Error(std::string("model '") + Model::kName + "': filters longer than 100000 steps are not supported");
     detail::check_batch(nets_, spec_, Model::kAllowsSelfCoupling, Model::kName, opt_);
     layout_ = detail::make_cpu_layout(nets_, opt_);
+    step_ = opt_.first_step;
     per_edge_ = nets_.front()->filter_length() > 0;
     if (per_edge_) {
       for (const auto& n : nets_) ring_len_ = std::max(ring_len_, n->filter_length());
@@ -129,8 +130,7 @@ class CpuEngine final : public Engine {
         const Network& net = *nets_[u.net];
         for (std::size_t i = 0; i < net.n_neurons(); ++i) {
           const NeuronStream rng{opt_.seed, step_, net.instance_id(), u.replica, static_cast<std::uint32_t>(i)};
-          const Block4 b = rng.block(Purpose::kInitialState, 0);
-          s[u.slot_base + i] = uniform52(b.w[0], b.w[1]);  // in (0, 1)
+          s[u.slot_base + i] = initial_activation(rng);
         }
       }
       load_activation(s);
@@ -140,7 +140,7 @@ class CpuEngine final : public Engine {
         const Network& net = *nets_[u.net];
         for (std::size_t i = 0; i < net.n_neurons(); ++i) {
           const NeuronStream rng{opt_.seed, step_, net.instance_id(), u.replica, static_cast<std::uint32_t>(i)};
-          x[u.slot_base + i] = static_cast<std::uint8_t>(sample_bernoulli(0.5, rng.block(Purpose::kInitialState, 0).w[0]));
+          x[u.slot_base + i] = initial_spike(rng);
         }
       }
       load_spikes(x);

@@ -27,6 +27,7 @@ struct SimulatorOptions {
   std::uint32_t replica_offset = 0;  // first replica index (replica k gives the same spikes in any range)
   std::uint64_t seed = 0;
   int threads = 0;                   // CPU threads; 0 = all available
+  std::uint64_t first_step = 0;      // global step of the first step (keys the random streams; < 2^40)
   Backend backend = Backend::kAuto;
 };
 

@@ -48,6 +48,18 @@ CASCADE_HD_INLINE std::int64_t quantise_product(std::int32_t q, double s) {
 #endif
 }
 
+/// A replica's random initial state (design.md section 5): spike-history
+/// models start from 0/1 spikes with probability 1/2 in the newest slot,
+/// activation models from a uniform (0, 1) activation; drawn from the
+/// kInitialState block of (seed, first step, instance, replica, neuron).
+CASCADE_HD_INLINE std::uint8_t initial_spike(const NeuronStream& rng) {
+  return static_cast<std::uint8_t>(sample_bernoulli(0.5, rng.block(Purpose::kInitialState, 0).w[0]));
+}
+CASCADE_HD_INLINE double initial_activation(const NeuronStream& rng) {
+  const Block4 b = rng.block(Purpose::kInitialState, 0);
+  return uniform52(b.w[0], b.w[1]);  // in (0, 1)
+}
+
 template <class Model>
 struct NeuronUpdate {
   const Model& model;
