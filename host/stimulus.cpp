@@ -228,8 +228,30 @@ Stimulus parse_stimulus(std::string_view text) {
   return s;
 }
 
+std::string stimulus_spec_string(const Stimulus& s) {
+  if (const auto* l = std::get_if<LoadedStimulus>(&s.spec)) {
+    if (l->source.empty()) throw Error("a loaded stimulus built in memory has no command-line form");
+    return "loaded:" + l->source;
+  }
+  std::string out = std::string(stimulus_kind_name(s.spec)) + ":";
+  bool first = true;
+  StimulusSpec spec = s.spec;
+  for_each_stimulus_param(spec, [&](const char* name, const auto& ref, bool) {
+    using T = std::decay_t<decltype(ref)>;
+    if constexpr (std::is_integral_v<T>) {
+      if (ref == kNoStop) return;
+      out += (first ? "" : ",") + std::string(name) + "=" + std::to_string(ref);
+    } else {
+      out += (first ? "" : ",") + std::string(name) + "=" + fmt(ref);
+    }
+    first = false;
+  });
+  return out;
+}
+
 LoadedStimulus load_stimulus_values(const std::string& path) {
   LoadedStimulus out;
+  out.source = path;
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     for (const auto& f : npy_files_in(path, "stimulus values")) {

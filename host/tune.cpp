@@ -474,8 +474,7 @@ SpikeRecord record_epoch(const AnyModel& model, const std::vector<Network>& netw
   return rec;
 }
 
-TuneResult tune(const AnyModel& model, const std::vector<Network>& networks, const std::vector<Stimulus>& stimuli,
-                const SimulatorOptions& options, const TuneOptions& o, const TuneProgress& progress) {
+void validate_tune_options(const TuneOptions& o) {
   if (!(std::isfinite(o.target_hz) && o.target_hz >= 0))
     throw Error("tune: target rate " + fmt(o.target_hz) + " Hz is invalid; expected a finite rate >= 0");
   if (!(std::isfinite(o.lr) && o.lr > 0)) throw Error("tune: lr = " + fmt(o.lr) + " is invalid; expected > 0");
@@ -485,6 +484,11 @@ TuneResult tune(const AnyModel& model, const std::vector<Network>& networks, con
     throw Error("tune: equilibration = " + std::to_string(o.equilibration) + " is invalid; expected >= 0");
   if (!(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1 && o.epsilon > 0))
     throw Error("tune: Adam needs 0 <= beta1, beta2 < 1 and epsilon > 0");
+}
+
+TuneResult tune(const AnyModel& model, const std::vector<Network>& networks, const std::vector<Stimulus>& stimuli,
+                const SimulatorOptions& options, const TuneOptions& o, const TuneProgress& progress) {
+  validate_tune_options(o);
   validate_model(model);
   TuneResult res;
   res.model = model;

@@ -216,6 +216,62 @@ TEST_F(Cli, StimuliMasksAndBatches) {
   expect_error(cli(w + "--batch-size 0"), "option --batch-size: 0 is out of range");
 }
 
+TEST_F(Cli, TuneWritesParametersThatSimulateReads) {
+  ASSERT_EQ(cli("generate normal --n 40 --param mean=0 --param std=5 --param glorot=true --quiet --out " + p("tn")).status, 0);
+  const std::string base = "tune --weights " + p("tn") + " --target-hz 15 --epochs 40 --steps 150 --lr 0.1 --replicas 2 ";
+  const CliRun r = cli(base + "--tune theta --stimulus regular:strength=0.5,period=30,tau=4 --output-params " + p("t.json"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("cascade: epoch 40/40: rate"), std::string::npos) << r.out;
+  std::ifstream f(p("t.json"));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string js = ss.str();
+  for (const char* key : {"\"model\": \"bernoulli_glm\"", "\"tuned\": [\"theta\"]", "\"history\": [",
+                          "\"spec\": \"regular:strength=0.5,period=30,tau=4,start=0\""})
+    EXPECT_NE(js.find(key), std::string::npos) << key << "\n" << js;
+  // simulate --params-file uses the tuned theta (and the stimulus); --param overrides.
+  ASSERT_EQ(cli("simulate --weights " + p("tn") + " --params-file " + p("t.json") + " --steps 100 --quiet --output " +
+                p("ts.npy")).status, 0);
+  std::ifstream side(p("ts.npy.json"));
+  std::stringstream sj;
+  sj << side.rdbuf();
+  EXPECT_EQ(sj.str().find("\"theta\": 5,"), std::string::npos) << sj.str();
+  EXPECT_NE(sj.str().find("\"kind\": \"regular\""), std::string::npos) << sj.str();
+  ASSERT_EQ(cli("simulate --weights " + p("tn") + " --params-file " + p("t.json") + " --param theta=6 --steps 10 " +
+                "--quiet --output " + p("ts2.npy")).status, 0);
+  std::ifstream side2(p("ts2.npy.json"));
+  std::stringstream sj2;
+  sj2 << side2.rdbuf();
+  EXPECT_NE(sj2.str().find("\"theta\": 6,"), std::string::npos) << sj2.str();
+  // The same seed gives the same file on 1 and 2 threads.
+  ASSERT_EQ(cli(base + "--tune theta --threads 1 --quiet --output-params " + p("a.json")).status, 0);
+  ASSERT_EQ(cli(base + "--tune theta --threads 2 --quiet --output-params " + p("b.json")).status, 0);
+  auto final_of = [&](const std::string& file) {
+    std::ifstream in(file);
+    std::stringstream t;
+    t << in.rdbuf();
+    const std::string x = t.str();
+    return x.substr(x.find("\"final\""), x.find("\"target_hz\"") - x.find("\"final\""));
+  };
+  EXPECT_EQ(final_of(p("a.json")), final_of(p("b.json")));
+
+  expect_error(cli("tune --weights " + p("tn") + " --epochs 3"), "option --target-hz is required");
+  expect_error(cli(base + "--tune thet"), "'thet' is not a tunable parameter of bernoulli_glm; valid: all, model, stimulus or theta");
+  expect_error(cli(base + "--tune stimulus"), "'stimulus' selects nothing");
+  expect_error(cli(base + "--model threshold_sam"), "threshold_sam cannot be tuned");
+  expect_error(cli(base + "--tune theta, --quiet"), "--tune 'theta,': empty name");
+  expect_error(cli(base + "--lr 0"), "tune: lr = 0 is invalid; expected > 0");
+  expect_error(cli(base + "--output-params " + p("t.json")), "exists; pass --force to overwrite it");
+  expect_error(cli("simulate --weights " + p("tn") + " --params-file " + p("t.json") + " --model poisson_glm --steps 5"),
+               "--model poisson_glm conflicts with the model 'bernoulli_glm' of --params-file");
+  std::ofstream(p("bad.json")) << "{\"model\": \"bernoulli_glm\", \"params\": {\"theta\": \"x\"}}";
+  expect_error(cli("simulate --weights " + p("tn") + " --params-file " + p("bad.json") + " --steps 5"),
+               "\"params\".\"theta\" must be a number, not a string");
+  std::ofstream(p("trunc.json")) << "{\"model\": \"bernoulli_glm\",\n \"params\": {";
+  expect_error(cli("simulate --weights " + p("tn") + " --params-file " + p("trunc.json") + " --steps 5"),
+               "trunc.json:2: expected a string");
+}
+
 TEST_F(Cli, HelpVersionAndInfo) {
   EXPECT_EQ(cli("--version").status, 0);
   EXPECT_NE(cli("--version").out.find("cascade 0.1.0"), std::string::npos);

@@ -5,5 +5,6 @@
 namespace cascade::cli {
 int simulate_command(const std::vector<std::string>& args);
 int generate_command(const std::vector<std::string>& argv);
+int tune_command(const std::vector<std::string>& argv);
 int info_command(const std::vector<std::string>& args);
 }  // namespace cascade::cli

@@ -11,6 +11,8 @@
 #include "args.hpp"
 #include "cascade/cascade.hpp"
 #include "commands.hpp"
+#include "common.hpp"
+#include "json.hpp"
 
 namespace cascade::cli {
 
@@ -45,6 +47,8 @@ const char* kHelp =
     "                        or omitted: every neuron): .npy bool/uint8 [N] (every\n"
     "                        network) or [networks, N], or a directory of [N_k] files\n"
     "  --param NAME=VALUE    set a model parameter (repeatable)\n"
+    "  --params-file FILE    model, parameters and stimuli from cascade tune's\n"
+    "                        --output-params (--model, --param and --stimulus override)\n"
     "  --steps N             recorded steps (required, >= 1)\n"
     "  --equilibration K     unrecorded steps first (default 100)\n"
     "  --replicas R          independent replicas per network (default 1)\n"
@@ -58,40 +62,13 @@ const char* kHelp =
     "  --force               overwrite an existing output\n"
     "  --quiet               print nothing but errors\n";
 
-std::string json_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
-        } else {
-          o += c;
-        }
-    }
-  }
-  return o;
-}
-
-std::string num(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-
 }  // namespace
 
 int simulate_command(const std::vector<std::string>& argv) {
   const Args args(argv,
                   {"model", "weights", "param", "steps", "equilibration", "replicas", "replica-offset", "seed",
-                   "threads", "backend", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask"},
+                   "threads", "backend", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask",
+                   "params-file"},
                   {"help", "force", "quiet"});
   if (args.flag("help")) {
     std::fputs(kHelp, stdout);
@@ -99,10 +76,6 @@ int simulate_command(const std::vector<std::string>& argv) {
   }
   if (!args.positional().empty())
     throw Error("simulate: unexpected argument '" + args.positional().front() + "' (see --help)");
-
-  AnyModel model = make_model(args.value("model").value_or("bernoulli_glm"));
-  for (const auto& p : args.values("param")) set_param_assignment(model, p);
-  validate_model(model);
 
   const std::int64_t steps = args.integer("steps", -1, 1, std::int64_t{1} << 40);
   if (!args.value("steps")) throw Error("option --steps is required (see --help)");
@@ -118,43 +91,16 @@ int simulate_command(const std::vector<std::string>& argv) {
   const auto output = args.value("output");
   const bool quiet = args.flag("quiet");
 
-  if (output) {
-    namespace fs = std::filesystem;
-    const fs::path out(*output);
-    if (out.extension() != ".npy") throw Error("--output '" + *output + "': expected a .npy file name");
-    std::error_code ec;
-    if (fs::exists(out, ec) && !args.flag("force"))
-      throw Error("--output '" + *output + "' exists; pass --force to overwrite it");
-    const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
-    if (!fs::is_directory(dir, ec)) throw Error("--output '" + *output + "': directory '" + dir.string() + "' does not exist");
-  }
+  if (output) check_output_path(*output, ".npy", args.flag("force"), "--output");
 
   const std::string weights = args.required("weights");
   const NetworkSource source(weights);
   const std::size_t K = source.size();
 
-  // Stimuli and their masks, checked against the dataset before anything runs.
-  std::vector<Stimulus> stimuli;
-  for (const auto& spec : args.values("stimulus")) stimuli.push_back(parse_stimulus(spec));
-  const auto mask_paths = args.values("stimulus-mask");
-  if (mask_paths.size() > stimuli.size())
-    throw Error("--stimulus-mask is given " + std::to_string(mask_paths.size()) + " times but --stimulus only " +
-                std::to_string(stimuli.size()) + " (one mask per stimulus, in order)");
-  for (std::size_t k = 0; k < mask_paths.size(); ++k) {
-    if (mask_paths[k] == "all") continue;
-    stimuli[k].masks = load_stimulus_masks(mask_paths[k]);
-    stimuli[k].mask_source = mask_paths[k];
-    if (stimuli[k].masks.size() != 1 && stimuli[k].masks.size() != K)
-      throw Error("--stimulus-mask '" + mask_paths[k] + "' holds " + std::to_string(stimuli[k].masks.size()) +
-                  " masks; expected 1 (every network) or " + std::to_string(K) + " (one per network of '" + weights +
-                  "')");
-  }
-  for (std::size_t k = 0; k < stimuli.size(); ++k)
-    if (const auto* l = std::get_if<LoadedStimulus>(&stimuli[k].spec))
-      if (l->per_network.size() != 1 && l->per_network.size() != K)
-        throw Error("--stimulus '" + args.values("stimulus")[k] + "' holds values for " +
-                    std::to_string(l->per_network.size()) + " networks; expected 1 (every network) or " +
-                    std::to_string(K) + " (one per network of '" + weights + "')");
+  // Model, parameters, stimuli and masks, checked against the dataset before anything runs.
+  ModelSetup setup = model_setup_from_args(args, K, weights);
+  const AnyModel& model = setup.model;
+  const std::vector<Stimulus>& stimuli = setup.stimuli;
 
   const std::size_t batch = batch_option > 0 ? std::min<std::size_t>(static_cast<std::size_t>(batch_option), K) : K;
   std::vector<std::size_t> first_neuron(K + 1, 0);
@@ -224,17 +170,17 @@ int simulate_command(const std::vector<std::string>& argv) {
     js << "\",\n  \"model\": \"" << model_name(model) << "\",\n  \"params\": {";
     const auto params = list_params(model);
     for (std::size_t i = 0; i < params.size(); ++i)
-      js << (i ? ", " : "") << "\"" << params[i].name << "\": " << num(params[i].value);
+      js << (i ? ", " : "") << "\"" << params[i].name << "\": " << json_number(params[i].value);
     js << "},\n  \"stimuli\": [";
     const auto sp = list_stimulus_params(stimuli);
     for (std::size_t k = 0; k < stimuli.size(); ++k) {
       js << (k ? ", " : "") << "{\"kind\": \"" << stimulus_kind_name(stimuli[k].spec) << "\", \"spec\": \""
-         << json_escape(args.values("stimulus")[k]) << "\", \"params\": {";
+         << json_escape(setup.stimulus_specs[k]) << "\", \"params\": {";
       bool firstp = true;
       const std::string prefix = "stimulus" + std::to_string(k) + ".";
       for (const auto& p : sp)
         if (p.name.rfind(prefix, 0) == 0) {
-          js << (firstp ? "" : ", ") << "\"" << p.name.substr(prefix.size()) << "\": " << num(p.value);
+          js << (firstp ? "" : ", ") << "\"" << p.name.substr(prefix.size()) << "\": " << json_number(p.value);
           firstp = false;
         }
       js << "}, \"mask\": \"" << json_escape(stimuli[k].mask_source.empty() ? "all" : stimuli[k].mask_source)
@@ -248,15 +194,10 @@ int simulate_command(const std::vector<std::string>& argv) {
        << ", " << steps << "],\n  \"dtype\": \"" << record_dtype_name(dtype) << "\",\n  \"seed\": " << opt.seed
        << ",\n  \"replica_offset\": " << opt.replica_offset << ",\n  \"equilibration_steps\": " << equilibration
        << ",\n  \"backend\": \"" << s.backend << "\",\n  \"threads\": " << s.threads << ",\n  \"started\": \"" << when
-       << "\",\n  \"wall_seconds\": " << num(s.wall_seconds) << ",\n  \"mean_rate_hz\": " << num(s.mean_rate_hz)
+       << "\",\n  \"wall_seconds\": " << json_number(s.wall_seconds) << ",\n  \"mean_rate_hz\": " << json_number(s.mean_rate_hz)
        << ",\n  \"synaptic_events\": " << s.synaptic_events << ",\n  \"rate_capped\": " << s.rate_capped
        << ",\n  \"counts_saturated\": " << s.counts_saturated << "\n}\n";
-    const std::string side = *output + ".json";
-    std::ofstream f(side + ".tmp");
-    f << js.str();
-    f.close();
-    if (!f || std::rename((side + ".tmp").c_str(), side.c_str()) != 0)
-      throw Error("cannot write '" + side + "'");
+    write_text_file(*output + ".json", js.str());
   }
   if (!quiet) {
     std::printf("cascade: %lld steps (+%lld equilibration) in %.3f s on %d thread(s); mean rate %.4g Hz; "

@@ -67,6 +67,7 @@ struct StimulusValues {
 /// are indexed by instance id.
 struct LoadedStimulus {
   std::vector<std::shared_ptr<const StimulusValues>> per_network;
+  std::string source;  // the path it was loaded from (empty when built in memory)
 };
 
 using StimulusSpec = std::variant<RegularStimulus, PoissonStimulus, SinStimulus, LoadedStimulus>;
@@ -88,6 +89,10 @@ void validate_stimulus(const Stimulus& s, std::size_t index);
 /// or "loaded:PATH" (.npy [N, steps] or [N, steps, networks], or a directory
 /// of per-network [N_k, steps] files in dataset order).
 Stimulus parse_stimulus(std::string_view text);
+
+/// The command-line form of a stimulus (parse_stimulus reads it back to the
+/// same parameters; a loaded stimulus needs its source path).
+std::string stimulus_spec_string(const Stimulus& s);
 
 /// Loads stimulus values (see parse_stimulus's loaded form).
 LoadedStimulus load_stimulus_values(const std::string& path);

@@ -97,6 +97,9 @@ struct TuneResult {
   std::vector<TuneEpoch> history;
 };
 
+/// Checks target, lr, epochs, steps, equilibration and Adam's constants.
+void validate_tune_options(const TuneOptions& o);
+
 using TuneProgress = std::function<void(const TuneEpoch&, std::int64_t epochs)>;
 
 /// Adam (beta1, beta2, epsilon) for `epochs` epochs. Epoch e simulates

@@ -1,0 +1,133 @@
+#include "common.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "json.hpp"
+
+namespace fs = std::filesystem;
+
+namespace cascade::cli {
+
+void check_stimulus_counts(const std::vector<Stimulus>& stimuli, std::size_t K, const std::string& weights) {
+  for (std::size_t k = 0; k < stimuli.size(); ++k) {
+    const auto& s = stimuli[k];
+    if (s.masks.size() > 1 && s.masks.size() != K)
+      throw Error("--stimulus-mask '" + s.mask_source + "' holds " + std::to_string(s.masks.size()) +
+                  " masks; expected 1 (every network) or " + std::to_string(K) + " (one per network of '" + weights +
+                  "')");
+    if (const auto* l = std::get_if<LoadedStimulus>(&s.spec))
+      if (l->per_network.size() != 1 && l->per_network.size() != K)
+        throw Error("stimulus" + std::to_string(k) + " (loaded from '" + l->source + "') holds values for " +
+                    std::to_string(l->per_network.size()) + " networks; expected 1 (every network) or " +
+                    std::to_string(K) + " (one per network of '" + weights + "')");
+  }
+}
+
+namespace {
+std::vector<Stimulus> build_stimuli(const std::vector<std::string>& specs, const std::vector<std::string>& masks) {
+  std::vector<Stimulus> stimuli;
+  for (const auto& spec : specs) stimuli.push_back(parse_stimulus(spec));
+  if (masks.size() > stimuli.size())
+    throw Error("--stimulus-mask is given " + std::to_string(masks.size()) + " times but --stimulus only " +
+                std::to_string(stimuli.size()) + " (one mask per stimulus, in order)");
+  for (std::size_t k = 0; k < masks.size(); ++k) {
+    if (masks[k] == "all") continue;
+    stimuli[k].masks = load_stimulus_masks(masks[k]);
+    stimuli[k].mask_source = masks[k];
+  }
+  return stimuli;
+}
+}  // namespace
+
+std::vector<Stimulus> stimuli_from_args(const Args& args, std::size_t K, const std::string& weights) {
+  auto stimuli = build_stimuli(args.values("stimulus"), args.values("stimulus-mask"));
+  check_stimulus_counts(stimuli, K, weights);
+  return stimuli;
+}
+
+void check_output_path(const std::string& path, const std::string& extension, bool force, const char* option) {
+  const fs::path out(path);
+  if (out.extension() != extension)
+    throw Error(std::string(option) + " '" + path + "': expected a " + extension + " file name");
+  std::error_code ec;
+  if (fs::exists(out, ec) && !force) throw Error(std::string(option) + " '" + path + "' exists; pass --force to overwrite it");
+  const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec))
+    throw Error(std::string(option) + " '" + path + "': directory '" + dir.string() + "' does not exist");
+}
+
+ParamsFile read_params_file(const std::string& path) {
+  const Json j = read_json_file(path);
+  if (j.type != Json::Type::kObject) throw Error(path + ": expected a JSON object (a file from cascade tune --output-params)");
+  ParamsFile f;
+  f.model = j.at("model", Json::Type::kString, path).string;
+  for (const auto& [k, v] : j.at("params", Json::Type::kObject, path).object) {
+    if (v.type != Json::Type::kNumber)
+      throw Error(path + ": \"params\".\"" + k + "\" must be a number, not " + json_type_name(v.type));
+    f.params.emplace_back(k, v.number);
+  }
+  if (const Json* s = j.find("stimuli")) {
+    if (s->type != Json::Type::kArray) throw Error(path + ": \"stimuli\" must be an array");
+    for (std::size_t k = 0; k < s->array.size(); ++k) {
+      const std::string where = path + ": stimuli[" + std::to_string(k) + "]";
+      if (s->array[k].type != Json::Type::kObject) throw Error(where + " must be an object");
+      f.stimulus_specs.push_back(s->array[k].at("spec", Json::Type::kString, where).string);
+      const Json* m = s->array[k].find("mask");
+      f.stimulus_masks.push_back(m && m->type == Json::Type::kString ? m->string : "all");
+    }
+  }
+  return f;
+}
+
+ModelSetup model_setup_from_args(const Args& args, std::size_t K, const std::string& weights) {
+  ModelSetup s;
+  const auto file = args.value("params-file");
+  ParamsFile pf;
+  if (file) pf = read_params_file(*file);
+  const auto model_flag = args.value("model");
+  if (file && model_flag && *model_flag != pf.model)
+    throw Error("--model " + *model_flag + " conflicts with the model '" + pf.model + "' of --params-file '" + *file + "'");
+  s.model = make_model(model_flag ? *model_flag : file ? pf.model : "bernoulli_glm");
+  for (const auto& [k, v] : pf.params) {
+    try {
+      set_param(s.model, k, v);
+    } catch (const Error& e) {
+      throw Error("--params-file '" + *file + "': " + e.what());
+    }
+  }
+  for (const auto& p : args.values("param")) set_param_assignment(s.model, p);
+  validate_model(s.model);
+  if (!args.values("stimulus").empty() || !file) {
+    s.stimulus_specs = args.values("stimulus");
+    s.stimuli = build_stimuli(s.stimulus_specs, args.values("stimulus-mask"));
+  } else {
+    if (!args.values("stimulus-mask").empty())
+      throw Error("--stimulus-mask without --stimulus: the stimuli come from --params-file '" + *file +
+                  "' with their masks; give --stimulus too to replace them");
+    s.stimulus_specs = pf.stimulus_specs;
+    s.stimuli = build_stimuli(pf.stimulus_specs, pf.stimulus_masks);
+  }
+  check_stimulus_counts(s.stimuli, K, weights);
+  return s;
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << text;
+    f.close();
+    if (!f) {
+      std::remove(tmp.c_str());
+      throw Error("cannot write '" + path + "'");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error("cannot write '" + path + "'");
+  }
+}
+
+}  // namespace cascade::cli

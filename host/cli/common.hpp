@@ -1,0 +1,42 @@
+// Pieces shared by the simulate and tune commands.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+#include "cascade/cascade.hpp"
+
+namespace cascade::cli {
+
+/// --stimulus / --stimulus-mask, checked against a dataset of `networks`
+/// networks read from `weights`.
+std::vector<Stimulus> stimuli_from_args(const Args& args, std::size_t networks, const std::string& weights);
+/// Per-network masks and loaded values must number 1 or `networks`.
+void check_stimulus_counts(const std::vector<Stimulus>& stimuli, std::size_t networks, const std::string& weights);
+
+/// Refuses an existing file (unless force) or a missing directory.
+void check_output_path(const std::string& path, const std::string& extension, bool force, const char* option);
+
+/// A tuned-parameters file written by `cascade tune` (--output-params).
+struct ParamsFile {
+  std::string model;
+  std::vector<std::pair<std::string, double>> params;
+  std::vector<std::string> stimulus_specs;
+  std::vector<std::string> stimulus_masks;  // "all" or a path, per stimulus
+};
+ParamsFile read_params_file(const std::string& path);
+
+/// The model (from --model, or the params file's, checked to agree), its
+/// parameters (the file's, then --param), and the stimuli (--stimulus when
+/// given, else the file's).
+struct ModelSetup {
+  AnyModel model;
+  std::vector<Stimulus> stimuli;
+  std::vector<std::string> stimulus_specs;  // as given, for provenance
+};
+ModelSetup model_setup_from_args(const Args& args, std::size_t networks, const std::string& weights);
+
+/// Writes text to path via path.tmp and a rename.
+void write_text_file(const std::string& path, const std::string& text);
+
+}  // namespace cascade::cli
