@@ -174,6 +174,54 @@ void Network::finish(std::vector<std::int64_t> pre, std::vector<std::int64_t> po
   }
 }
 
+Network Network::from_csr(std::size_t n, std::vector<std::int64_t> row_ptr, std::vector<std::int32_t> post,
+                          std::vector<double> weight, std::uint32_t id, std::string label) {
+  Network net;
+  net.n_ = n;
+  net.instance_id_ = id;
+  net.label_ = std::move(label);
+  if (n == 0) throw Error(net.label_ + ": a network needs at least 1 neuron");
+  if (n > kMaxNeurons) throw Error(net.label_ + ": " + std::to_string(n) + " neurons exceed the limit 2^31 - 1");
+  if (id > kMaxInstance)
+    throw Error(net.label_ + ": instance id " + std::to_string(id) + " exceeds the limit " + std::to_string(kMaxInstance));
+  const std::size_t E = post.size();
+  if (row_ptr.size() != n + 1 || row_ptr.front() != 0 || row_ptr.back() != static_cast<std::int64_t>(E))
+    throw Error(net.label_ + ": row_ptr must have n + 1 entries from 0 to the number of synapses");
+  if (weight.size() != E)
+    throw Error(net.label_ + ": " + std::to_string(weight.size()) + " weights for " + std::to_string(E) + " synapses");
+  std::vector<std::int64_t> in_degree(n, 0);
+  double max_abs = 0.0;
+  for (std::size_t j = 0; j < n; ++j) {
+    if (row_ptr[j + 1] < row_ptr[j]) throw Error(net.label_ + ": row_ptr decreases at row " + std::to_string(j));
+    for (std::int64_t e = row_ptr[j]; e < row_ptr[j + 1]; ++e) {
+      const std::int32_t i = post[e];
+      if (i < 0 || static_cast<std::size_t>(i) >= n)
+        throw Error(net.label_ + ": synapse " + std::to_string(e) + " has postsynaptic index " + std::to_string(i) +
+                    " outside [0, " + std::to_string(n) + ")");
+      if (e > row_ptr[j] && post[e - 1] >= i)
+        throw Error(net.label_ + ": row " + std::to_string(j) + " must list its targets strictly ascending (" +
+                    std::to_string(post[e - 1]) + " then " + std::to_string(i) + ")");
+      if (!std::isfinite(weight[e]))
+        throw Error(net.label_ + ": synapse " + std::to_string(j) + " -> " + std::to_string(i) +
+                    " has a non-finite weight " + num(weight[e]));
+      if (++in_degree[i] > kMaxInDegree)
+        throw Error(net.label_ + ": neuron " + std::to_string(i) + " has more than 2^24 incoming synapses");
+      if (static_cast<std::size_t>(i) == j) net.has_self_edges_ = true;
+      max_abs = std::max(max_abs, std::fabs(weight[e]));
+    }
+  }
+  net.scale_exponent_ = fixed_point_exponent(max_abs);
+  if (net.scale_exponent_ < -1000)
+    throw Error(net.label_ + ": the largest |weight| " + num(max_abs) + " is too small to represent (below 1e-292)");
+  net.quantised_.resize(E);
+  for (std::size_t e = 0; e < E; ++e)
+    net.quantised_[e] = static_cast<std::int32_t>(std::llrint(std::ldexp(weight[e], -net.scale_exponent_)));
+  net.row_ptr_ = std::move(row_ptr);
+  net.post_ = std::move(post);
+  net.weight_ = std::move(weight);
+  return net;
+}
+
 std::vector<double> Network::dense() const {
   if (n_ > 20000) throw Error(label_ + ": refusing a dense copy of a " + std::to_string(n_) + "-neuron network");
   std::vector<double> d(n_ * n_, 0.0);

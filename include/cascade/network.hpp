@@ -32,6 +32,12 @@ class Network {
                             std::span<const double> weight, std::uint32_t instance_id = 0,
                             std::string label = "edge list");
 
+  /// From CSR arrays by presynaptic neuron, taken over without copies (the
+  /// memory-lean path for very large networks): row_ptr [n + 1] from 0 to E,
+  /// posts strictly ascending within each row (so no duplicates), finite weights.
+  static Network from_csr(std::size_t n, std::vector<std::int64_t> row_ptr, std::vector<std::int32_t> post,
+                          std::vector<double> weight, std::uint32_t instance_id = 0, std::string label = "CSR");
+
   /// General path: an arbitrary per-edge filter W[e, k], k = 0..T-1 in lag
   /// order (k = 0 is the previous step), row-major [E, T]. Such a network
   /// replaces the model's coupling and self filters (including a
