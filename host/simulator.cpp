@@ -32,6 +32,16 @@ Simulator::Simulator(const AnyModel& model, std::vector<Network> networks, const
   engine_ = std::visit([&](const auto& m) { return make_cpu_engine(m, networks_, options_); }, model);
 }
 
+Simulator::Simulator(const AnyModel& model, std::vector<std::shared_ptr<const Network>> networks,
+                     const SimulatorOptions& options)
+    : networks_(std::move(networks)), options_(options) {
+  if (options_.backend == Backend::kGpu)
+    throw Error("backend 'gpu': this build of Cascade has no GPU engine yet; use --backend cpu or auto");
+  for (const auto& n : networks_)
+    if (!n) throw Error("a null network was given");
+  engine_ = std::visit([&](const auto& m) { return make_cpu_engine(m, networks_, options_); }, model);
+}
+
 std::size_t Simulator::total_neurons() const {
   std::size_t n = 0;
   for (const auto& net : networks_) n += net->n_neurons();

@@ -342,14 +342,25 @@ std::vector<std::string> resolve_tunable(const AnyModel& model, const std::vecto
   return out;
 }
 
+namespace {
+std::vector<std::shared_ptr<const Network>> share(std::vector<Network> networks) {
+  std::vector<std::shared_ptr<const Network>> out;
+  for (auto& n : networks) out.push_back(std::make_shared<const Network>(std::move(n)));
+  return out;
+}
+}  // namespace
+
 Replay::Replay(std::vector<Network> networks, SpikeRecord record, std::uint64_t stimulus_seed, int threads)
-    : record_(std::move(record)), stimulus_seed_(stimulus_seed), threads_(threads) {
+    : Replay(share(std::move(networks)), std::move(record), stimulus_seed, threads) {}
+
+Replay::Replay(std::vector<std::shared_ptr<const Network>> networks, SpikeRecord record, std::uint64_t stimulus_seed,
+               int threads)
+    : nets_(std::move(networks)), record_(std::move(record)), stimulus_seed_(stimulus_seed), threads_(threads) {
   std::size_t total = 0;
-  for (auto& n : networks) {
-    if (n.filter_length() > 0)
-      throw Error(n.label() + ": tune works on scalar-weight networks, not per-edge filter networks");
-    total += n.n_neurons();
-    nets_.push_back(std::make_shared<const Network>(std::move(n)));
+  for (const auto& n : nets_) {
+    if (n->filter_length() > 0)
+      throw Error(n->label() + ": tune works on scalar-weight networks, not per-edge filter networks");
+    total += n->n_neurons();
   }
   if (total != record_.neurons)
     throw Error("replay: the record holds " + std::to_string(record_.neurons) + " neurons, the networks " +
@@ -420,6 +431,14 @@ ReplayValue Replay::evaluate(const AnyModel& model, const std::vector<Stimulus>&
 }
 
 SpikeRecord record_epoch(const AnyModel& model, const std::vector<Network>& networks,
+                         const std::vector<Stimulus>& stimuli, const SimulatorOptions& so, std::int64_t equilibration,
+                         std::int64_t steps) {
+  std::vector<std::shared_ptr<const Network>> shared;
+  for (const auto& n : networks) shared.push_back(std::make_shared<const Network>(n));
+  return record_epoch(model, shared, stimuli, so, equilibration, steps);
+}
+
+SpikeRecord record_epoch(const AnyModel& model, const std::vector<std::shared_ptr<const Network>>& networks,
                          const std::vector<Stimulus>& stimuli, const SimulatorOptions& so, std::int64_t equilibration,
                          std::int64_t steps) {
   const bool activation = std::visit(
@@ -502,12 +521,15 @@ TuneResult tune(const AnyModel& model, const std::vector<Network>& networks, con
   if (options.first_step + per_epoch * static_cast<std::uint64_t>(o.epochs) > kMaxStep)
     throw Error("tune: epochs x (equilibration + steps) exceeds the 2^40 steps of the random-stream counter");
 
+  // The networks are shared by every epoch's simulator and replay (no copies).
+  std::vector<std::shared_ptr<const Network>> shared;
+  for (const auto& n : networks) shared.push_back(std::make_shared<const Network>(n));
   double b1t = 1.0, b2t = 1.0;
   for (std::int64_t e = 0; e < o.epochs; ++e) {
     SimulatorOptions so = options;
     so.first_step = options.first_step + per_epoch * static_cast<std::uint64_t>(e);
-    SpikeRecord rec = record_epoch(res.model, networks, res.stimuli, so, o.equilibration, o.steps);
-    const Replay replay(networks, std::move(rec), so.seed, options.threads);
+    SpikeRecord rec = record_epoch(res.model, shared, res.stimuli, so, o.equilibration, o.steps);
+    const Replay replay(shared, std::move(rec), so.seed, options.threads);
     const ReplayValue rv = replay.evaluate(res.model, res.stimuli, res.names, true);
     TuneEpoch ep;
     ep.epoch = e;

@@ -79,6 +79,23 @@ int device_count() {
   return n;
 }
 
+std::vector<std::string> device_descriptions() {
+  std::vector<std::string> out;
+  const int n = device_count();
+  int driver = 0;
+  cudaDriverGetVersion(&driver);
+  for (int d = 0; d < n; ++d) {
+    cudaDeviceProp p{};
+    if (cudaGetDeviceProperties(&p, d) != cudaSuccess) continue;
+    std::ostringstream os;
+    os.precision(3);
+    os << p.name << " (sm_" << p.major << p.minor << ", " << static_cast<double>(p.totalGlobalMem) / 1073741824.0
+       << " GiB, " << p.multiProcessorCount << " SMs, driver " << driver / 1000 << "." << (driver % 1000) / 10 << ")";
+    out.push_back(os.str());
+  }
+  return out;
+}
+
 std::vector<double> evaluate_math_on_device(const std::vector<double>& x) {
   const int n = static_cast<int>(x.size());
   DeviceBuffer<double> dx(x.size()), dout(5 * x.size());

@@ -25,6 +25,9 @@ class Simulator {
   /// A built-in model on a batch of networks (different sizes allowed; each
   /// keeps its instance id, which keys its random streams).
   Simulator(const AnyModel& model, std::vector<Network> networks, const SimulatorOptions& options = {});
+  /// Networks shared with other simulators (no copy).
+  Simulator(const AnyModel& model, std::vector<std::shared_ptr<const Network>> networks,
+            const SimulatorOptions& options = {});
 
   /// Any model type satisfying models/model_api.hpp (the extension point).
   template <class Model>

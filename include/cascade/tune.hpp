@@ -45,6 +45,9 @@ struct SpikeRecord {
 SpikeRecord record_epoch(const AnyModel& model, const std::vector<Network>& networks,
                          const std::vector<Stimulus>& stimuli, const SimulatorOptions& so, std::int64_t equilibration,
                          std::int64_t steps);
+SpikeRecord record_epoch(const AnyModel& model, const std::vector<std::shared_ptr<const Network>>& networks,
+                         const std::vector<Stimulus>& stimuli, const SimulatorOptions& so, std::int64_t equilibration,
+                         std::int64_t steps);
 
 struct ReplayValue {
   double rate_hz = 0.0;           // R
@@ -56,6 +59,8 @@ struct ReplayValue {
 class Replay {
  public:
   Replay(std::vector<Network> networks, SpikeRecord record, std::uint64_t stimulus_seed, int threads = 0);
+  Replay(std::vector<std::shared_ptr<const Network>> networks, SpikeRecord record, std::uint64_t stimulus_seed,
+         int threads = 0);
   /// R (and dR/dθ for `names` when `gradient`) at the given parameters. One
   /// pass over the record whatever the number of parameters.
   ReplayValue evaluate(const AnyModel& model, const std::vector<Stimulus>& stimuli,

@@ -1,0 +1,442 @@
+// cascade-bench: named, reproducible benchmark cases (bench/README.md).
+// Per case and backend: warm-up, repeated timed runs, median and spread of
+// the time per step, rates, memory; a table on stdout and JSON with --json.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cascade/cascade.hpp"
+#if CASCADE_HAVE_CUDA
+#include "shared_math_probe.hpp"
+#endif
+
+namespace fs = std::filesystem;
+using namespace cascade;
+
+namespace {
+
+struct Case {
+  std::string name;
+  std::string group;  // "default" or "scale" (scale cases run only when named)
+  std::string model;
+  std::vector<std::pair<std::string, double>> params;
+  std::uint32_t replicas = 1;
+  std::int64_t steps = 100;  // timed steps per repeat on the CPU
+  std::string description;
+  std::function<std::vector<Network>()> networks;
+  bool tune = false;  // time tune epochs (100 steps, 10 equilibration; theta, alpha, beta) instead of steps
+};
+
+std::uint64_t available_bytes() { return available_memory_bytes(); }
+
+std::vector<Case> make_cases() {
+  std::vector<Case> cases;
+  auto normal = [](std::size_t n, double std_dev, std::uint64_t seed, std::uint32_t index) {
+    return generate(NormalGenerator{n, 0.0, std_dev, 0.5, true}, seed, index);
+  };
+  // The reference ladder: BernoulliGLM at the test-suite parameters (Cascade's
+  // defaults) on Normal(std 5, glorot, sparsity 0.5) networks.
+  const std::pair<std::size_t, std::int64_t> ladder[] = {{20, 20000}, {100, 10000}, {1000, 2000},
+                                                         {2236, 500},  {5000, 100},  {10000, 40}};
+  for (const auto& [n, steps] : ladder)
+    cases.push_back({"ladder-" + std::to_string(n), "default", "bernoulli_glm", {}, 1, steps,
+                     "BernoulliGLM, Normal(std 5, glorot, sparsity 0.5), " + std::to_string(n) + " neurons",
+                     [n, normal] { return std::vector<Network>{normal(n, 5.0, 1, 0)}; }});
+  for (std::size_t n : {std::size_t{1000}, std::size_t{2236}})
+    cases.push_back({"lnp-" + std::to_string(n), "default", "rectified_lnp", {}, 1, n == 1000 ? 1000 : 300,
+                     "RectifiedLNP (T = 200), Normal(std 1, glorot), " + std::to_string(n) + " neurons",
+                     [n, normal] { return std::vector<Network>{normal(n, 1.0, 2, 0)}; }});
+  cases.push_back({"sam-10000", "default", "rectified_sam", {}, 1, 200,
+                   "RectifiedSAM, Uniform(-0.002289, 0, sparsity 0.9), 10 000 neurons",
+                   [] { return std::vector<Network>{generate(UniformGenerator{10000, -0.002289, 0.0, 0.9}, 3, 0)}; }});
+  cases.push_back({"batch-10x50", "default", "bernoulli_glm", {}, 1, 10000, "10 networks of 50 neurons in one batch",
+                   [normal] {
+                     std::vector<Network> v;
+                     for (std::uint32_t k = 0; k < 10; ++k) v.push_back(normal(50, 5.0, 4, k));
+                     return v;
+                   }});
+  cases.push_back({"batch-10x2236", "default", "bernoulli_glm", {}, 1, 50, "10 networks of 2 236 neurons in one batch",
+                   [normal] {
+                     std::vector<Network> v;
+                     for (std::uint32_t k = 0; k < 10; ++k) v.push_back(normal(2236, 5.0, 5, k));
+                     return v;
+                   }});
+  cases.push_back({"batch-1000x100", "default", "bernoulli_glm", {}, 1, 200,
+                   "1 000 networks of 100 neurons in one batch", [normal] {
+                     std::vector<Network> v;
+                     for (std::uint32_t k = 0; k < 1000; ++k) v.push_back(normal(100, 5.0, 6, k));
+                     return v;
+                   }});
+  cases.push_back({"replicas-1000x64", "default", "bernoulli_glm", {}, 64, 100,
+                   "the ladder-1000 network, 64 replicas", [normal] { return std::vector<Network>{normal(1000, 5.0, 1, 0)}; }});
+  // tune: the reference's measured workload (BernoulliGLM, theta/alpha/beta,
+  // 100-step epochs); "steps" counts epochs here.
+  for (const auto& [n, epochs] : {std::pair<std::size_t, std::int64_t>{20, 200}, {2236, 10}}) {
+    Case c{"tune-" + std::to_string(n), "default", "bernoulli_glm", {}, 1, epochs,
+           "tune epochs (100 steps + 10 equilibration; theta, alpha, beta), ladder-" + std::to_string(n) + " network",
+           [n, normal] { return std::vector<Network>{normal(n, 5.0, 1, 0)}; }};
+    c.tune = true;
+    cases.push_back(c);
+  }
+  // Scale: sparse fixed in-degree networks built directly as CSR.
+  auto microcircuit = [](std::size_t n, std::int64_t k) {
+    SparseGenerator g;
+    g.n = n;
+    g.in_degree = k;
+    g.std = 5.0 / std::sqrt(static_cast<double>(k));
+    g.dale = true;
+    return std::vector<Network>{generate(g, 7, 0)};
+  };
+  cases.push_back({"microcircuit", "scale", "bernoulli_glm", {}, 1, 20,
+                   "77 000 neurons x 3 900 random inputs (300 M synapses), normal std 5/sqrt(3900), Dale's law",
+                   [microcircuit] { return microcircuit(77000, 3900); }});
+  cases.push_back({"max-scale", "scale", "bernoulli_glm", {}, 1, 10,
+                   "the largest 1 000-input network that fits (sized from free memory)", [microcircuit] {
+                     // Host CPU engine: about 20 bytes per synapse while building, 16 kept.
+                     const double budget = 0.6 * static_cast<double>(available_bytes());
+                     const std::size_t n = std::max<std::size_t>(2000, static_cast<std::size_t>(budget / 20.0 / 1000.0));
+                     return microcircuit(std::min<std::size_t>(n, 2000000000 / 1000), 1000);
+                   }});
+  return cases;
+}
+
+struct Result {
+  std::string name, backend, description;
+  std::string unit = "step";  // what us_per_step_* time: a step, or a tune epoch
+  std::size_t neurons = 0, synapses = 0, networks = 0;
+  std::uint32_t replicas = 1;
+  std::int64_t steps = 0;
+  int repeats = 0, threads = 0;
+  double us_median = 0, us_min = 0, us_max = 0;
+  double steps_per_s = 0, events_per_s = 0, neuron_steps_per_s = 0;
+  double bytes_per_synapse = 0, mean_rate_hz = 0, build_seconds = 0;
+  std::uint64_t peak_device_bytes = 0, peak_host_bytes = 0;
+};
+
+std::uint64_t peak_rss_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::string json_str(const std::string& s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) o += c;
+  }
+  return o + "\"";
+}
+
+std::string num(double v) {
+  if (!std::isfinite(v)) return "null";
+  char b[40];
+  std::snprintf(b, sizeof b, "%.6g", v);
+  return b;
+}
+
+Result run_case(const Case& c, Backend backend, int repeat, std::int64_t steps_override, int threads) {
+  Result r;
+  r.name = c.name;
+  r.description = c.description;
+  r.backend = backend_name(backend);
+  r.replicas = c.replicas;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<Network> nets = c.networks();
+  r.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.networks = nets.size();
+  std::size_t bytes = 0;
+  for (const auto& n : nets) {
+    r.neurons += n.n_neurons();
+    r.synapses += n.n_synapses();
+    bytes += n.row_ptr().size() * 8 + n.post().size() * 4 + n.quantised().size() * 4 + n.weight().size() * 8;
+  }
+  r.bytes_per_synapse = r.synapses ? static_cast<double>(bytes) / static_cast<double>(r.synapses) : 0.0;
+  AnyModel model = make_model(c.model);
+  for (const auto& [k, v] : c.params) set_param(model, k, v);
+  if (c.tune) {
+    r.unit = "epoch";
+    // Time per epoch: one warm-up epoch, then `repeat` runs of `steps` epochs.
+    SimulatorOptions opt;
+    opt.seed = 1;
+    opt.threads = threads;
+    TuneOptions o;
+    o.target_hz = 10.0;
+    o.selection = {"theta", "alpha", "beta"};
+    o.lr = 0.01;
+    o.steps = 100;
+    o.equilibration = 10;
+    o.epochs = 1;
+    tune(model, nets, {}, opt, o);
+    r.steps = steps_override > 0 ? steps_override : c.steps;
+    o.epochs = r.steps;
+    std::vector<double> us;
+    double rate = 0;
+    for (int k = 0; k < repeat; ++k) {
+      const auto t1 = std::chrono::steady_clock::now();
+      const TuneResult tr = tune(model, nets, {}, opt, o);
+      us.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count() /
+                   static_cast<double>(r.steps) * 1e6);
+      rate = tr.history.back().rate_hz;
+    }
+    r.repeats = repeat;
+    r.threads = threads;
+    r.us_median = median(us);
+    r.us_min = *std::min_element(us.begin(), us.end());
+    r.us_max = *std::max_element(us.begin(), us.end());
+    r.steps_per_s = 1e6 / r.us_median;  // epochs per second
+    r.neuron_steps_per_s = static_cast<double>(r.neurons) * 110.0 * r.steps_per_s;
+    r.mean_rate_hz = rate;
+    r.peak_host_bytes = peak_rss_bytes();
+    return r;
+  }
+  SimulatorOptions opt;
+  opt.replicas = c.replicas;
+  opt.seed = 1;
+  opt.threads = threads;
+  opt.backend = backend;
+  Simulator sim(model, std::move(nets), opt);
+  r.steps = steps_override > 0 ? steps_override : c.steps;
+  // Warm-up: equilibration from a fresh state, then timed repeats continuing it.
+  RunOptions warm;
+  warm.steps = std::max<std::int64_t>(1, r.steps / 5);
+  warm.equilibration_steps = 100;
+  warm.record = false;
+  sim.run(warm);
+  std::vector<double> us;
+  std::uint64_t events = 0, spikes = 0, neuron_steps = 0;
+  double wall = 0;
+  for (int k = 0; k < repeat; ++k) {
+    RunOptions ro;
+    ro.steps = r.steps;
+    ro.equilibration_steps = 0;
+    ro.fresh_state = false;
+    ro.record = false;
+    const RunSummary s = sim.run(ro).summary;
+    us.push_back(s.wall_seconds / static_cast<double>(r.steps) * 1e6);
+    events += s.synaptic_events;
+    spikes += s.recorded_spike_count;
+    neuron_steps += s.recorded_neuron_steps;
+    wall += s.wall_seconds;
+    r.threads = s.threads;
+  }
+  r.repeats = repeat;
+  r.us_median = median(us);
+  r.us_min = *std::min_element(us.begin(), us.end());
+  r.us_max = *std::max_element(us.begin(), us.end());
+  r.steps_per_s = 1e6 / r.us_median;
+  r.events_per_s = static_cast<double>(events) / wall;
+  r.neuron_steps_per_s = static_cast<double>(neuron_steps) / wall;
+  r.mean_rate_hz = neuron_steps ? static_cast<double>(spikes) / static_cast<double>(neuron_steps) * 1000.0 / sim.dt() : 0;
+  r.peak_host_bytes = peak_rss_bytes();
+  return r;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+const char* kHelp =
+    "usage: cascade-bench [--case NAME]... [options]\n"
+    "\n"
+    "Times named, reproducible cases (bench/README.md). Without --case: every\n"
+    "case but the scale group (microcircuit, max-scale), which run when named\n"
+    "(or with --case scale).\n"
+    "\n"
+    "options:\n"
+    "  --case NAME        a case, 'all' or 'scale' (repeatable)\n"
+    "  --backend B        cpu (default), gpu, or all (the backends this build has)\n"
+    "  --repeat N         timed repeats per case (default 5)\n"
+    "  --steps N          timed steps per repeat (default: per case)\n"
+    "  --threads T        CPU threads (default 0 = all cores)\n"
+    "  --json FILE        write the results as JSON\n"
+    "  --write-networks DIR  write each selected case's networks (dense .npy, or\n"
+    "                     edge-list directories for the scale cases) and a\n"
+    "                     cases.json describing them, for bench/compare_reference.py;\n"
+    "                     runs nothing\n"
+    "  --list             list the cases\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> names;
+  std::string backend_arg = "cpu", json_path, write_dir;
+  int repeat = 5, threads = 0;
+  std::int64_t steps = 0;
+  bool list = false;
+  try {
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw Error("option " + a + " needs a value");
+        return argv[++i];
+      };
+      auto integer = [&](long long lo, long long hi) {
+        const std::string v = value();
+        char* end = nullptr;
+        const long long x = std::strtoll(v.c_str(), &end, 10);
+        if (end == v.c_str() || *end || x < lo || x > hi)
+          throw Error("option " + a + ": '" + v + "' is not an integer in [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]");
+        return x;
+      };
+      if (a == "--help" || a == "-h") {
+        std::fputs(kHelp, stdout);
+        return 0;
+      } else if (a == "--case") names.push_back(value());
+      else if (a == "--backend") backend_arg = value();
+      else if (a == "--repeat") repeat = static_cast<int>(integer(1, 1000));
+      else if (a == "--steps") steps = integer(1, std::int64_t{1} << 40);
+      else if (a == "--threads") threads = static_cast<int>(integer(0, 4096));
+      else if (a == "--json") json_path = value();
+      else if (a == "--write-networks") write_dir = value();
+      else if (a == "--list") list = true;
+      else throw Error("unknown option " + a + " (see --help)");
+    }
+    const auto cases = make_cases();
+    if (list) {
+      for (const auto& c : cases) std::printf("%-18s %-8s %s\n", c.name.c_str(), c.group.c_str(), c.description.c_str());
+      return 0;
+    }
+    std::vector<const Case*> selected;
+    for (const auto& c : cases) {
+      bool take = names.empty() ? c.group == "default" : false;
+      for (const auto& n : names) take = take || n == c.name || n == "all" || n == c.group;
+      if (take) selected.push_back(&c);
+    }
+    for (const auto& n : names) {
+      bool known = n == "all" || n == "scale" || n == "default";
+      for (const auto& c : cases) known = known || c.name == n;
+      if (!known) {
+        std::string valid;
+        for (const auto& c : cases) valid += " " + c.name;
+        throw Error("unknown case '" + n + "'; valid: all, default, scale," + valid);
+      }
+    }
+
+    if (!write_dir.empty()) {
+      fs::create_directories(write_dir);
+      std::ofstream manifest(fs::path(write_dir) / "cases.json");
+      manifest << "[\n";
+      for (std::size_t k = 0; k < selected.size(); ++k) {
+        const Case& c = *selected[k];
+        const fs::path dir = fs::path(write_dir) / c.name;
+        fs::create_directories(dir);
+        const auto nets = c.networks();
+        std::vector<std::string> files;
+        for (std::size_t b = 0; b < nets.size(); ++b) {
+          char name[32];
+          std::snprintf(name, sizeof name, "%06zu", b);
+          if (nets[b].n_neurons() <= 20000) {
+            save_dense_network(nets[b], (dir / (std::string(name) + ".npy")).string());
+            files.push_back(c.name + "/" + name + ".npy");
+          } else {
+            save_edge_list(nets[b], (dir / name).string());
+            files.push_back(c.name + "/" + name);
+          }
+        }
+        std::string params = "{";
+        for (const auto& p : list_params(make_model(c.model)))
+          params += (params.size() > 1 ? ", " : "") + json_str(p.name) + ": " + num(p.value);
+        manifest << "  {\"case\": " << json_str(c.name) << ", \"model\": " << json_str(c.model)
+                 << ", \"params\": " << params << "}, \"replicas\": " << c.replicas << ", \"steps\": " << c.steps
+                 << ", \"kind\": " << json_str(c.tune ? "tune" : "simulate")
+                 << ", \"networks\": [";
+        for (std::size_t b = 0; b < files.size(); ++b) manifest << (b ? ", " : "") << json_str(files[b]);
+        manifest << "]}" << (k + 1 < selected.size() ? ",\n" : "\n");
+        std::fprintf(stderr, "cascade-bench: wrote %s (%zu networks)\n", dir.string().c_str(), nets.size());
+      }
+      manifest << "]\n";
+      return 0;
+    }
+
+    std::vector<Backend> backends;
+    if (backend_arg == "cpu") backends = {Backend::kCpu};
+    else if (backend_arg == "gpu") backends = {Backend::kGpu};
+    else if (backend_arg == "all") backends = {Backend::kCpu, Backend::kGpu};
+    else throw Error("--backend '" + backend_arg + "': expected cpu, gpu or all");
+
+    std::vector<std::string> devices;
+#if CASCADE_HAVE_CUDA
+    devices = kernels::device_descriptions();
+#endif
+    const BuildInfo bi = build_info();
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    std::printf("cascade-bench %s (%s), %s, %u hardware threads; device: %s\n", bi.version.c_str(), bi.git_hash.c_str(),
+                cpu_model().c_str(), std::thread::hardware_concurrency(),
+                devices.empty() ? "none" : devices.front().c_str());
+    std::printf("%-18s %-4s %8s %11s %6s %8s %11s %11s %11s %10s %9s %8s\n", "case", "bk", "neurons", "synapses", "reps",
+                "steps", "us/step", "(min)", "(max)", "syn.ev/s", "rate Hz", "B/syn");
+    std::vector<Result> results;
+    for (Backend b : backends) {
+      if (b == Backend::kGpu) {
+        std::printf("cascade-bench: no GPU rows: this build has no GPU engine yet\n");
+        continue;
+      }
+      for (const Case* c : selected) {
+        const Result r = run_case(*c, b, repeat, steps, threads);
+        std::printf("%-18s %-4s %8zu %11zu %6d %8lld %11.4g %11.4g %11.4g %10.3g %9.4g %8.3g\n", r.name.c_str(),
+                    r.backend.c_str(), r.neurons, r.synapses, r.repeats, static_cast<long long>(r.steps), r.us_median,
+                    r.us_min, r.us_max, r.events_per_s, r.mean_rate_hz, r.bytes_per_synapse);
+        std::fflush(stdout);
+        results.push_back(r);
+      }
+    }
+    if (!json_path.empty()) {
+      std::ostringstream js;
+      js << "{\n  \"machine\": {\"host\": " << json_str(host) << ", \"cpu\": " << json_str(cpu_model())
+         << ", \"hardware_threads\": " << std::thread::hardware_concurrency()
+         << ", \"card\": " << json_str(devices.empty() ? "none" : devices.front())
+         << ", \"driver\": " << json_str(devices.empty() ? "none" : "see card")
+         << ", \"build\": " << json_str(bi.build_type + ", " + bi.compiler + (bi.cuda ? ", CUDA sm_" + bi.cuda_architectures : ", no CUDA"))
+         << ", \"git_hash\": " << json_str(bi.git_hash) << ", \"version\": " << json_str(bi.version) << "},\n";
+      js << "  \"results\": [\n";
+      for (std::size_t k = 0; k < results.size(); ++k) {
+        const Result& r = results[k];
+        js << "    {\"case\": " << json_str(r.name) << ", \"backend\": " << json_str(r.backend)
+           << ", \"description\": " << json_str(r.description) << ", \"neurons\": " << r.neurons
+           << ", \"synapses\": " << r.synapses << ", \"networks\": " << r.networks << ", \"replicas\": " << r.replicas
+           << ", \"unit\": " << json_str(r.unit) << ", \"steps\": " << r.steps << ", \"repeats\": " << r.repeats << ", \"threads\": " << r.threads
+           << ", \"us_per_step_median\": " << num(r.us_median) << ", \"us_per_step_min\": " << num(r.us_min)
+           << ", \"us_per_step_max\": " << num(r.us_max) << ", \"steps_per_s\": " << num(r.steps_per_s)
+           << ", \"synaptic_events_per_s\": " << num(r.events_per_s)
+           << ", \"neuron_steps_per_s\": " << num(r.neuron_steps_per_s)
+           << ", \"bytes_per_synapse\": " << num(r.bytes_per_synapse)
+           << ", \"peak_device_bytes\": " << r.peak_device_bytes << ", \"peak_host_bytes\": " << r.peak_host_bytes
+           << ", \"mean_rate_hz\": " << num(r.mean_rate_hz) << ", \"build_seconds\": " << num(r.build_seconds) << "}"
+           << (k + 1 < results.size() ? ",\n" : "\n");
+      }
+      js << "  ]\n}\n";
+      std::ofstream(json_path) << js.str();
+      std::printf("cascade-bench: wrote %s\n", json_path.c_str());
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cascade-bench: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
