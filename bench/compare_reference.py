@@ -152,20 +152,29 @@ def time_reference(case, root, device, budget):
             "synapses": int(data.edge_index.shape[1]), "steps": long, "us_per_step": us, "mean_rate_hz": rate}
 
 
-def cascade_rate(cli, case, root, steps, threads):
+def cascade_rates(cli, case, root, steps, threads, seeds=16):
     """Cascade's mean rate under the reference run's protocol (a fresh state,
-    1 equilibration step, `steps` recorded), so both rates describe the same window."""
+    1 equilibration step, `steps` recorded steps) for `seeds` independent
+    initial states: (mean, sd). A short window from a random state is not
+    stationary and depends on the initial volley, so one reference run is
+    compared with this spread, not with Cascade's steady-state rate."""
+    import numpy as np
     if case.get("kind") == "tune" or not cli:
-        return float("nan")
+        return float("nan"), float("nan")
     nets = os.path.join(root, case["case"])
+    out = os.path.join(root, case["case"] + "_rates.npy")
+    reps = int(case["replicas"])
     args = [cli, "simulate", "--model", case["model"], "--weights", nets, "--steps", str(steps),
-            "--equilibration", "1", "--replicas", str(case["replicas"]), "--threads", str(threads)]
+            "--equilibration", "1", "--replicas", str(reps * seeds), "--threads", str(threads), "--quiet",
+            "--force", "--output", out]
     args += sum((["--param", f"{k}={v}"] for k, v in case["params"].items()), [])
-    out = subprocess.run(args, capture_output=True, text=True)
-    for line in out.stdout.splitlines():
-        if "mean rate" in line:
-            return float(line.split("mean rate ")[1].split(" Hz")[0])
-    return float("nan")
+    subprocess.run(args, check=True)
+    x = np.load(out).astype(np.float64)  # [replicas, neurons, steps]
+    dt = float(case["params"].get("dt", 1.0))
+    per = x.reshape(seeds, reps, x.shape[1], x.shape[2]).mean(axis=(1, 2, 3)) * 1000.0 / dt
+    os.remove(out)
+    os.remove(out + ".json")
+    return float(per.mean()), float(per.std(ddof=1))
 
 
 def main():
@@ -177,6 +186,8 @@ def main():
     ap.add_argument("--cascade-json", help="Cascade results measured earlier (skips timing Cascade)")
     ap.add_argument("--threads", type=int, default=0, help="threads for both sides (0: all cores)")
     ap.add_argument("--out", default="bench/results/latest")
+    ap.add_argument("--rates-only", action="store_true",
+                    help="reuse --out's reference.json and cascade.json; recompute only the rate check")
     ap.add_argument("--cli", default=None, help="the cascade command line (default: beside --bench, ../cascade)")
     a = ap.parse_args()
     ensure_environment()
@@ -186,11 +197,12 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     nets = os.path.join(a.out, "networks")
     cases_args = sum((["--case", c] for c in a.case), [])
-    subprocess.check_call([a.bench, "--write-networks", nets] + cases_args)
+    if not a.rates_only:
+        subprocess.check_call([a.bench, "--write-networks", nets] + cases_args)
     with open(os.path.join(nets, "cases.json")) as f:
         cases = json.load(f)
     cascade_json = a.cascade_json or os.path.join(a.out, "cascade.json")
-    if not a.cascade_json:
+    if not a.cascade_json and not a.rates_only:
         subprocess.check_call([a.bench, "--json", cascade_json, "--threads", str(a.threads)] + cases_args)
     with open(cascade_json) as f:
         ours = {r["case"]: r for r in json.load(f)["results"] if r["backend"] == ("cpu" if a.device == "cpu" else "gpu")}
@@ -200,22 +212,32 @@ def main():
         cli = None
     ref = []
     print(f"{'case':18} {'neurons':>8} {'synapses':>11} {'cascade us':>11} {'reference us':>13} {'ratio':>8}"
-          f" {'steps':>6} {'rate cascade':>13} {'rate ref':>9}")
+          f" {'steps':>6} {'rate cascade (16 seeds)':>18} {'rate ref':>9}")
+    earlier = {}
+    if a.rates_only:
+        with open(os.path.join(a.out, "reference.json")) as f:
+            earlier = {r["case"]: r for r in json.load(f)["results"]}
     for c in cases:
-        r = time_reference(c, nets, a.device, a.budget)
-        r["cascade_rate_same_window"] = cascade_rate(cli, c, nets, r["steps"], a.threads)
+        r = earlier[c["case"]] if a.rates_only else time_reference(c, nets, a.device, a.budget)
+        r["cascade_rate_same_window"], r["cascade_rate_same_window_sd"] = cascade_rates(cli, c, nets, r["steps"],
+                                                                                        a.threads)
         ref.append(r)
         o = ours.get(c["case"])
         ratio = r["us_per_step"] / o["us_per_step_median"] if o else float("nan")
         print(f"{c['case']:18} {r['neurons']:8d} {r['synapses']:11d} "
               f"{(o['us_per_step_median'] if o else float('nan')):11.4g} {r['us_per_step']:13.4g} {ratio:8.3g}"
-              f" {r['steps']:6d} {r['cascade_rate_same_window']:13.4g} {r['mean_rate_hz']:9.4g}", flush=True)
+              f" {r['steps']:6d} {r['cascade_rate_same_window']:9.4g} ±{r['cascade_rate_same_window_sd']:<7.3g}"
+              f" {r['mean_rate_hz']:9.4g}", flush=True)
     import spikeometric
+    earlier_meta = None
+    if a.rates_only:
+        with open(os.path.join(a.out, "reference.json")) as f:
+            earlier_meta = json.load(f)["machine"]
     meta = {"host": platform.node(), "python": platform.python_version(), "torch": torch.__version__,
             "spikeometric": getattr(spikeometric, "__version__", "1.0.3"), "device": a.device,
             "torch_threads": torch.get_num_threads(), "date": time.strftime("%Y-%m-%d")}
     with open(os.path.join(a.out, "reference.json"), "w") as f:
-        json.dump({"machine": meta, "results": ref}, f, indent=1)
+        json.dump({"machine": earlier_meta if a.rates_only else meta, "results": ref}, f, indent=1)
     with open(os.path.join(a.out, "comparison.json"), "w") as f:
         rows = []
         for r in ref:
@@ -226,8 +248,9 @@ def main():
                              "ratio": r["us_per_step"] / o["us_per_step_median"],
                              "unit": r.get("unit", "step"), "reference_steps": r["steps"],
                              "cascade_rate_hz_same_window": r["cascade_rate_same_window"],
+                             "cascade_rate_hz_same_window_sd": r["cascade_rate_same_window_sd"],
                              "cascade_rate_hz_steady": o["mean_rate_hz"], "reference_rate_hz": r["mean_rate_hz"]})
-        json.dump({"machine": meta, "rows": rows}, f, indent=1)
+        json.dump({"machine": earlier_meta if a.rates_only else meta, "rows": rows}, f, indent=1)
     print(f"compare_reference: wrote {a.out}/reference.json and comparison.json")
 
 

@@ -26,7 +26,7 @@ def main():
         with open(path) as f:
             d = json.load(f)
         rows = sorted((r for r in d["rows"] if r["case"].startswith("ladder-")), key=lambda r: r["synapses"])
-        others = [r for r in d["rows"] if not r["case"].startswith("ladder-")]
+        others = [r for r in d["rows"] if not r["case"].startswith("ladder-") and r.get("unit", "step") == "step"]
         dev = d["machine"]["device"]
         label = f"{dev}, {d['machine']['date']}"
         s = [r["synapses"] for r in rows]
@@ -39,7 +39,7 @@ def main():
             ax.annotate(r["case"], (r["synapses"], r["cascade_us_per_step"]), fontsize=6, alpha=0.7)
     ax.set_xlabel("synapses (whole batch)")
     ax.set_ylabel("µs per step")
-    ax.set_title("Time per simulated step (faint: other cases)")
+    ax.set_title("Time per simulated step, this CPU (faint: other cases; tune epochs not shown)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
