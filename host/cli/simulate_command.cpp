@@ -13,6 +13,9 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "json.hpp"
+#if CASCADE_HAVE_CUDA
+#include "shared_math_probe.hpp"
+#endif
 
 namespace cascade::cli {
 
@@ -220,11 +223,20 @@ int simulate_command(const std::vector<std::string>& argv) {
 int info_command(const std::vector<std::string>& argv) {
   const Args args(argv, {}, {"help"});
   if (args.flag("help")) {
-    std::puts("usage: cascade info\n\nPrints the version, build options and CPU threads.");
+    std::puts("usage: cascade info\n\nPrints the version, build options, visible GPUs and CPU threads.");
     return 0;
   }
-  std::printf("cascade %s\nrng stream: %s\nCUDA kernels built: %s\nGPU engine: not available yet\n", kVersion,
-              kRngStreamVersion, CASCADE_HAVE_CUDA ? "yes" : "no");
+  const BuildInfo b = build_info();
+  std::printf("cascade %s (git %s)\nrng stream: %s\nbuild: %s, %s\nCUDA kernels built: %s\n", b.version.c_str(),
+              b.git_hash.c_str(), kRngStreamVersion, b.build_type.c_str(), b.compiler.c_str(),
+              b.cuda ? ("yes (sm_" + b.cuda_architectures + ")").c_str() : "no");
+  std::vector<std::string> devices;
+#if CASCADE_HAVE_CUDA
+  devices = kernels::device_descriptions();
+#endif
+  if (devices.empty()) std::printf("GPUs: none visible\n");
+  for (std::size_t d = 0; d < devices.size(); ++d) std::printf("GPU %zu: %s\n", d, devices[d].c_str());
+  std::printf("GPU engine: not available yet (simulations run on the CPU engine)\n");
   std::printf("CPU threads (default): %d\nmodels:", detail::resolve_thread_count(0));
   for (const auto& m : model_names()) std::printf(" %s", m.c_str());
   std::printf("\n");
