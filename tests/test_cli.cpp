@@ -117,14 +117,16 @@ TEST_F(Cli, BadInputGetsAOneLineReasonAndNonZeroExit) {
   expect_error(cli("simulate --weights " + p("junk.npy") + " --steps 10"), "not a .npy file (bad magic");
   expect_error(cli("simulate --weights " + p("missing.npy") + " --steps 10"), "missing.npy: no such file or directory");
   expect_error(cli("simulate" + w + " --steps 10 --output " + p("nodir/out.npy")), "does not exist");
-  expect_error(cli("simulate" + w + " --steps 10 --output " + p("out.csv")), "expected a .npy file name");
+  expect_error(cli("simulate" + w + " --steps 10 --output " + p("out.csv")),
+               "expected a .npy (dense) or .h5 (SONATA spikes) file name");
   ASSERT_EQ(cli("simulate" + w + " --steps 10 --quiet --output " + p("o.npy")).status, 0);
   expect_error(cli("simulate" + w + " --steps 10 --output " + p("o.npy")), "exists; pass --force to overwrite it");
   EXPECT_EQ(cli("simulate" + w + " --steps 10 --force --quiet --output " + p("o.npy")).status, 0);
   expect_error(cli("frobnicate"), "unknown command 'frobnicate'");
-  // The huge dense recording is refused before anything is allocated.
+  // The huge dense recording is refused before anything is allocated or written.
   expect_error(cli("simulate" + w + " --steps 1000000000000 --replicas 60000 --output " + p("big.npy")),
                "the dense recording [60000, 3, 1000000000000] as uint8 needs");
+  EXPECT_FALSE(fs::exists(p("big.npy.tmp")));
 }
 
 TEST_F(Cli, GenerateWritesSeededDatasets) {

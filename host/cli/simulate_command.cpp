@@ -1,4 +1,5 @@
 // `cascade simulate`: load networks, set the model, run, write the raster.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -60,8 +61,12 @@ const char* kHelp =
     "  --threads T           CPU threads (default 0 = all cores)\n"
     "  --backend B           auto (default), cpu, gpu\n"
     "  --record-dtype D      uint8 (default, saturating), int32, float32, bool\n"
-    "  --output FILE.npy     where to write the raster (and FILE.npy.json, the\n"
-    "                        provenance); without it only the summary is printed\n"
+    "  --output FILE         .npy: the dense raster (and FILE.npy.json, the\n"
+    "                        provenance); .h5: SONATA spikes (one population per\n"
+    "                        network and replica, provenance as attributes);\n"
+    "                        repeatable; without it only the summary is printed\n"
+    "  --chunk-steps N       record N steps at a time (default: what fits in 256 MiB);\n"
+    "                        outputs stream to disk chunk by chunk, spikes unchanged\n"
     "  --force               overwrite an existing output\n"
     "  --quiet               print nothing but errors\n";
 
@@ -70,7 +75,7 @@ const char* kHelp =
 int simulate_command(const std::vector<std::string>& argv) {
   const Args args(argv,
                   {"model", "weights", "param", "steps", "equilibration", "replicas", "replica-offset", "seed",
-                   "threads", "backend", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask",
+                   "threads", "backend", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask", "chunk-steps",
                    "params-file"},
                   {"help", "force", "quiet"});
   if (args.flag("help")) {
@@ -91,10 +96,20 @@ int simulate_command(const std::vector<std::string>& argv) {
   opt.backend = parse_backend(args.value("backend").value_or("auto"));
   const RecordDtype dtype = parse_record_dtype(args.value("record-dtype").value_or("uint8"));
   const std::int64_t batch_option = args.integer("batch-size", 0, 1, std::int64_t{1} << 24);
-  const auto output = args.value("output");
+  // Outputs: dense .npy and/or SONATA .h5, each given with --output (repeatable).
+  const std::vector<std::string> outputs = args.values("output");
+  std::vector<std::string> npy_outputs, h5_outputs;
+  for (const auto& o : outputs) {
+    const std::string ext = std::filesystem::path(o).extension().string();
+    if (ext == ".npy") npy_outputs.push_back(o);
+    else if (ext == ".h5") h5_outputs.push_back(o);
+    else throw Error("--output '" + o + "': expected a .npy (dense) or .h5 (SONATA spikes) file name");
+    check_output_path(o, ext, args.flag("force"), "--output");
+    if (std::count(outputs.begin(), outputs.end(), o) > 1) throw Error("--output '" + o + "' is given twice");
+  }
+  const bool record = !outputs.empty();
   const bool quiet = args.flag("quiet");
-
-  if (output) check_output_path(*output, ".npy", args.flag("force"), "--output");
+  const std::int64_t chunk_option = args.integer("chunk-steps", 0, 1, std::int64_t{1} << 40);
 
   const std::string weights = args.required("weights");
   const NetworkSource source(weights);
@@ -110,22 +125,61 @@ int simulate_command(const std::vector<std::string>& argv) {
   for (std::size_t k = 0; k < K; ++k) first_neuron[k + 1] = first_neuron[k] + source.neuron_count(k);
   const std::size_t total_neurons = first_neuron[K];
 
-  std::unique_ptr<NpyFileWriter> writer;  // opened once the first batch passed its checks
+  // A dense output must fit on its disk (the raster itself streams in chunks).
+  for (const auto& o : npy_outputs) {
+    const double bytes = static_cast<double>(opt.replicas) * static_cast<double>(total_neurons) *
+                         static_cast<double>(steps) * static_cast<double>(record_dtype_size(dtype));
+    std::error_code ec;
+    const auto dir = std::filesystem::absolute(o).parent_path();
+    const auto space = std::filesystem::space(dir, ec);
+    if (!ec && bytes > static_cast<double>(space.available)) {
+      std::ostringstream os;
+      os.precision(3);
+      os << "--output '" << o << "': the dense recording [" << opt.replicas << ", " << total_neurons << ", " << steps
+         << "] as " << record_dtype_name(dtype) << " needs " << bytes / 1073741824.0 << " GiB but only "
+         << static_cast<double>(space.available) / 1073741824.0 << " GiB are free in '" << dir.string()
+         << "'; record fewer steps, replicas or networks, a 1-byte dtype, or SONATA (.h5) spikes";
+      throw Error(os.str());
+    }
+  }
+  std::vector<std::unique_ptr<NpyFileWriter>> npy_writers;  // opened once the first batch passed its checks
+  std::vector<std::unique_ptr<SonataWriter>> h5_writers;
   const std::size_t item = record_dtype_size(dtype);
   const auto started = std::chrono::system_clock::now();
   RunSummary s;
-  std::size_t total_synapses = 0;
   const std::size_t n_batches = (K + batch - 1) / batch;
+  // SONATA populations: one per network and replica, in dataset order.
+  std::vector<std::pair<std::string, std::size_t>> populations;
+  for (std::size_t k = 0; k < K; ++k)
+    for (std::uint32_t r = 0; r < opt.replicas; ++r)
+      populations.emplace_back("network" + std::to_string(k) + "_replica" + std::to_string(opt.replica_offset + r),
+                               first_neuron[k + 1] - first_neuron[k]);
+  double dt_ms = 1.0;
   for (std::size_t b = 0; b < n_batches; ++b) {
     const std::size_t first = b * batch, count = std::min(batch, K - first);
     Simulator sim(model, source.load_range(first, count), opt);
     if (!stimuli.empty()) sim.set_stimuli(stimuli);
-    if (output) sim.check_recording(steps, dtype);  // refuse before running
-    if (output && !writer)
-      writer = std::make_unique<NpyFileWriter>(*output, to_npy_dtype(dtype),
-                                               std::vector<std::size_t>{opt.replicas, total_neurons,
-                                                                        static_cast<std::size_t>(steps)});
-    total_synapses += sim.total_synapses();
+    dt_ms = sim.dt();
+    // Record in chunks of steps small enough to hold (256 MiB of raster at
+    // most), so that long runs stream to disk; the random streams are keyed
+    // by the global step, so chunking changes no spike.
+    const std::size_t per_step = static_cast<std::size_t>(opt.replicas) * sim.total_neurons() * item;
+    std::int64_t chunk =
+        record ? std::max<std::int64_t>(1, std::min<std::int64_t>(steps, static_cast<std::int64_t>((std::size_t{256} << 20) / per_step)))
+               : steps;
+    if (chunk_option > 0) chunk = std::min(chunk_option, steps);
+    if (record) sim.check_recording(chunk, dtype);  // refuse before running
+    if (record && npy_writers.empty() && h5_writers.empty()) {
+      for (const auto& o : npy_outputs)
+        npy_writers.push_back(std::make_unique<NpyFileWriter>(
+            o, to_npy_dtype(dtype), std::vector<std::size_t>{opt.replicas, total_neurons, static_cast<std::size_t>(steps)}));
+      for (const auto& o : h5_outputs)
+        h5_writers.push_back(std::make_unique<SonataWriter>(
+            o, populations,
+            std::vector<std::pair<std::string, std::string>>{{"cascade_version", kVersion},
+                                                             {"git_hash", build_info().git_hash},
+                                                             {"rng_stream", kRngStreamVersion}}));
+    }
     if (!quiet && b == 0)
       std::printf("cascade: %s on %zu network(s) (%zu neurons%s), %u replica(s); seed %llu; backend %s\n",
                   model_name(model).c_str(), K, total_neurons,
@@ -133,36 +187,56 @@ int simulate_command(const std::vector<std::string>& argv) {
                                    std::to_string(batch)).c_str()
                                 : (", " + std::to_string(sim.total_synapses()) + " synapses").c_str(),
                   opt.replicas, static_cast<unsigned long long>(opt.seed), sim.backend().c_str());
-    RunOptions ro;
-    ro.steps = steps;
-    ro.equilibration_steps = equilibration;
-    ro.dtype = dtype;
-    ro.record = output.has_value();
-    const SimulationResult res = sim.run(ro);
-    if (writer) {
-      const std::size_t nb = sim.total_neurons(), row = static_cast<std::size_t>(steps) * item;
-      for (std::size_t r = 0; r < opt.replicas; ++r)
-        writer->write((r * total_neurons + first_neuron[first]) * row, res.raster.data() + r * nb * row, nb * row);
-    }
-    const RunSummary& bs = res.summary;
-    if (b == 0) s = bs;
-    else {
-      s.threads = std::max(s.threads, bs.threads);
-      s.recorded_neuron_steps += bs.recorded_neuron_steps;
-      s.recorded_spike_count += bs.recorded_spike_count;
-      s.spiking_neuron_steps += bs.spiking_neuron_steps;
-      s.synaptic_events += bs.synaptic_events;
-      s.rate_capped += bs.rate_capped;
-      s.counts_saturated += bs.counts_saturated;
-      s.wall_seconds += bs.wall_seconds;
+    std::vector<std::size_t> local_first(count + 1, 0);
+    for (std::size_t k = 0; k < count; ++k)
+      local_first[k + 1] = local_first[k] + (first_neuron[first + k + 1] - first_neuron[first + k]);
+    for (std::int64_t c0 = 0; c0 < steps; c0 += chunk) {
+      RunOptions ro;
+      ro.steps = std::min(chunk, steps - c0);
+      ro.equilibration_steps = c0 == 0 ? equilibration : 0;
+      ro.fresh_state = c0 == 0;
+      ro.stimulus_start = c0;
+      ro.dtype = dtype;
+      ro.record = record;
+      const SimulationResult res = sim.run(ro);
+      const std::size_t nb = sim.total_neurons(), n = static_cast<std::size_t>(ro.steps);
+      for (auto& w : npy_writers)
+        for (std::size_t r = 0; r < opt.replicas; ++r) {
+          if (n == static_cast<std::size_t>(steps)) {  // whole rows: one write per replica
+            w->write((r * total_neurons + first_neuron[first]) * n * item, res.raster.data() + r * nb * n * item,
+                     nb * n * item);
+          } else {
+            for (std::size_t i = 0; i < nb; ++i)
+              w->write(((r * total_neurons + first_neuron[first] + i) * static_cast<std::size_t>(steps) +
+                        static_cast<std::size_t>(c0)) * item,
+                       res.raster.data() + (r * nb + i) * n * item, n * item);
+          }
+        }
+      for (auto& w : h5_writers)
+        for (std::size_t k = 0; k < count; ++k)
+          for (std::uint32_t r = 0; r < opt.replicas; ++r)
+            w->append((first + k) * opt.replicas + r, res.raster, r, local_first[k], local_first[k + 1] - local_first[k],
+                      c0, dt_ms);
+      const RunSummary& bs = res.summary;
+      if (b == 0 && c0 == 0) {
+        s = bs;
+      } else {
+        s.threads = std::max(s.threads, bs.threads);
+        s.recorded_neuron_steps += bs.recorded_neuron_steps;
+        s.recorded_spike_count += bs.recorded_spike_count;
+        s.spiking_neuron_steps += bs.spiking_neuron_steps;
+        s.synaptic_events += bs.synaptic_events;
+        s.rate_capped += bs.rate_capped;
+        s.counts_saturated += bs.counts_saturated;
+        s.wall_seconds += bs.wall_seconds;
+      }
     }
   }
   if (s.recorded_neuron_steps > 0)
     s.mean_rate_hz = static_cast<double>(s.recorded_spike_count) / static_cast<double>(s.recorded_neuron_steps) *
                      1000.0 / s.dt;
 
-  if (output) {
-    writer->commit();
+  if (record) {
     std::ostringstream js;
     const std::time_t t = std::chrono::system_clock::to_time_t(started);
     char when[64];
@@ -193,14 +267,20 @@ int simulate_command(const std::vector<std::string>& argv) {
     for (std::size_t i = 0; i < K; ++i)
       js << (i ? ", " : "") << "{\"file\": \"" << json_escape(source.entries()[i]) << "\", \"instance_id\": " << i
          << ", \"neurons\": " << first_neuron[i + 1] - first_neuron[i] << "}";
-    js << "],\n  \"batch_size\": " << batch << ",\n  \"shape\": [" << opt.replicas << ", " << total_neurons
+    js << "],\n  \"git_hash\": \"" << build_info().git_hash << "\",\n  \"batch_size\": " << batch
+       << ",\n  \"dt_ms\": " << json_number(dt_ms) << ",\n  \"shape\": [" << opt.replicas << ", " << total_neurons
        << ", " << steps << "],\n  \"dtype\": \"" << record_dtype_name(dtype) << "\",\n  \"seed\": " << opt.seed
        << ",\n  \"replica_offset\": " << opt.replica_offset << ",\n  \"equilibration_steps\": " << equilibration
        << ",\n  \"backend\": \"" << s.backend << "\",\n  \"threads\": " << s.threads << ",\n  \"started\": \"" << when
        << "\",\n  \"wall_seconds\": " << json_number(s.wall_seconds) << ",\n  \"mean_rate_hz\": " << json_number(s.mean_rate_hz)
        << ",\n  \"synaptic_events\": " << s.synaptic_events << ",\n  \"rate_capped\": " << s.rate_capped
        << ",\n  \"counts_saturated\": " << s.counts_saturated << "\n}\n";
-    write_text_file(*output + ".json", js.str());
+    for (auto& w : npy_writers) w->commit();
+    for (const auto& o : npy_outputs) write_text_file(o + ".json", js.str());
+    for (auto& w : h5_writers) {
+      w->set_attribute("provenance", js.str());
+      w->commit();
+    }
   }
   if (!quiet) {
     std::printf("cascade: %lld steps (+%lld equilibration) in %.3f s on %d thread(s); mean rate %.4g Hz; "
@@ -212,11 +292,11 @@ int simulate_command(const std::vector<std::string>& argv) {
                   static_cast<unsigned long long>(s.rate_capped), kMaxPoissonMean);
     if (s.counts_saturated)
       std::printf("cascade: warning: %llu counts saturated at 255\n", static_cast<unsigned long long>(s.counts_saturated));
-    if (dtype == RecordDtype::kBool && output)
+    if (dtype == RecordDtype::kBool && !npy_outputs.empty())
       std::printf("cascade: note: bool records whether a neuron spiked, not how often\n");
-    if (output) std::printf("cascade: wrote %s and %s.json\n", output->c_str(), output->c_str());
+    for (const auto& o : npy_outputs) std::printf("cascade: wrote %s and %s.json\n", o.c_str(), o.c_str());
+    for (const auto& o : h5_outputs) std::printf("cascade: wrote %s (SONATA spikes)\n", o.c_str());
   }
-  (void)total_synapses;
   return 0;
 }
 

@@ -14,5 +14,6 @@
 #include "cascade/raster.hpp"
 #include "cascade/rng.hpp"
 #include "cascade/simulator.hpp"
+#include "cascade/sonata.hpp"
 #include "cascade/stimulus.hpp"
 #include "cascade/tune.hpp"
