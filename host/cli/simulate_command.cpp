@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "json.hpp"
+#include "progress.hpp"
 #if CASCADE_HAVE_CUDA
 #include "shared_math_probe.hpp"
 #endif
@@ -155,6 +156,8 @@ int simulate_command(const std::vector<std::string>& argv) {
       populations.emplace_back("network" + std::to_string(k) + "_replica" + std::to_string(opt.replica_offset + r),
                                first_neuron[k + 1] - first_neuron[k]);
   double dt_ms = 1.0;
+  Progress progress(!quiet, "steps", static_cast<std::int64_t>(n_batches) * (equilibration + steps));
+  std::int64_t steps_before = 0;  // steps of earlier batches and chunks
   for (std::size_t b = 0; b < n_batches; ++b) {
     const std::size_t first = b * batch, count = std::min(batch, K - first);
     Simulator sim(model, source.load_range(first, count), opt);
@@ -198,7 +201,9 @@ int simulate_command(const std::vector<std::string>& argv) {
       ro.stimulus_start = c0;
       ro.dtype = dtype;
       ro.record = record;
+      ro.progress = [&](std::int64_t done, std::int64_t) { progress.update(steps_before + done); };
       const SimulationResult res = sim.run(ro);
+      steps_before += ro.steps + ro.equilibration_steps;
       const std::size_t nb = sim.total_neurons(), n = static_cast<std::size_t>(ro.steps);
       for (auto& w : npy_writers)
         for (std::size_t r = 0; r < opt.replicas; ++r) {
@@ -232,6 +237,7 @@ int simulate_command(const std::vector<std::string>& argv) {
       }
     }
   }
+  progress.finish();
   if (s.recorded_neuron_steps > 0)
     s.mean_rate_hz = static_cast<double>(s.recorded_spike_count) / static_cast<double>(s.recorded_neuron_steps) *
                      1000.0 / s.dt;

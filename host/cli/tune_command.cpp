@@ -1,5 +1,7 @@
 // `cascade tune`: Adam on the expected firing rate; writes the tuned
 // parameters (and the history) as JSON that `cascade simulate --params-file` reads.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -11,6 +13,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "json.hpp"
+#include "progress.hpp"
 
 namespace cascade::cli {
 
@@ -120,11 +123,18 @@ int tune_command(const std::vector<std::string>& argv) {
   const auto started = std::chrono::system_clock::now();
   const auto t0 = std::chrono::steady_clock::now();
   const std::int64_t every = std::max<std::int64_t>(1, o.epochs / 20);
+  Progress bar(!quiet && isatty(STDERR_FILENO), "epochs", o.epochs);  // a bar only on a terminal
   const TuneResult r = tune(setup.model, networks, setup.stimuli, so, o, [&](const TuneEpoch& e, std::int64_t total) {
-    if (!quiet && ((e.epoch + 1) % every == 0 || e.epoch + 1 == total))
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "rate %.4g Hz", e.rate_hz);
+    bar.update(e.epoch + 1, rate);
+    if (!quiet && ((e.epoch + 1) % every == 0 || e.epoch + 1 == total)) {
+      bar.finish();
       std::printf("cascade: epoch %lld/%lld: rate %.5g Hz, loss %.5g\n", static_cast<long long>(e.epoch + 1),
                   static_cast<long long>(total), e.rate_hz, e.loss);
+    }
   });
+  bar.finish();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (output) {

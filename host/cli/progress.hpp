@@ -1,0 +1,28 @@
+// Progress on long runs: a redrawn bar on stderr when it is a terminal
+// (steps per second, ETA), plain lines at every 10 % (or every 5 s)
+// otherwise, nothing with --quiet. Runs shorter than 0.5 s (terminal) or 2 s
+// show nothing.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace cascade::cli {
+
+class Progress {
+ public:
+  Progress(bool enabled, std::string unit, std::int64_t total);
+  /// `done` of `total` units; `extra` is appended (e.g. the current rate).
+  void update(std::int64_t done, const std::string& extra = "");
+  void finish();
+
+ private:
+  bool enabled_, tty_;
+  std::string unit_;
+  std::int64_t total_;
+  std::chrono::steady_clock::time_point start_, last_;
+  int last_decile_ = -1;
+  bool drawn_ = false;
+};
+
+}  // namespace cascade::cli
