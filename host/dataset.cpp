@@ -314,13 +314,25 @@ NetworkSource::NetworkSource(const std::string& path) {
   else throw Error(path + ": no such file or directory");
 }
 
+NetworkSource NetworkSource::generated(const std::string& label, std::size_t count, std::size_t neurons,
+                                       std::function<Network(std::uint32_t)> make) {
+  if (count == 0) throw Error(label + ": a generated dataset needs count >= 1");
+  NetworkSource s;
+  for (std::size_t k = 0; k < count; ++k) s.entries_.push_back(label + " #" + std::to_string(k));
+  s.make_ = std::move(make);
+  s.neurons_ = neurons;
+  return s;
+}
+
 Network NetworkSource::load(std::size_t k) const {
   if (k >= entries_.size())
     throw Error("network " + std::to_string(k) + " requested from a source of " + std::to_string(entries_.size()));
+  if (make_) return make_(static_cast<std::uint32_t>(k));
   return load_network(entries_[k], static_cast<std::uint32_t>(k));
 }
 
 std::size_t NetworkSource::neuron_count(std::size_t k) const {
+  if (make_) return neurons_;
   const std::string& path = entries_.at(k);
   const std::string ext = fs::path(path).extension().string();
   std::error_code ec;

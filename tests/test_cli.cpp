@@ -274,6 +274,40 @@ TEST_F(Cli, TuneWritesParametersThatSimulateReads) {
                "trunc.json:2: expected a string");
 }
 
+TEST_F(Cli, RunFilesMeanTheSameAsTheirFlagsAndFlagsOverrideThem) {
+  std::ofstream(p("run.toml")) << "[networks]\nbatch_size = 1\n[networks.generate]\nkind = \"normal\"\nn = 40\ncount = 3\n"
+                                  "seed = 2\nmean = 0.0\nstd = 5.0\nglorot = true\n\n[model]\nname = \"bernoulli_glm\"\n"
+                                  "[model.params]\ntheta = 4.5\n\n[[stimulus]]\nkind = \"sin\"\namplitude = 2\n"
+                                  "period = 25\nduration = 300\n\n[run]\nsteps = 300\nreplicas = 2\nseed = 9\n\n"
+                                  "[output]\nfiles = [\"" + p("rf.npy") + "\", \"" + p("rf.h5") + "\"]\n\n"
+                                  "[tune]\ntarget_hz = 9\nselect = [\"theta\"]\nepochs = 8\nsteps = 100\nlr = 0.05\n"
+                                  "output_params = \"" + p("rf.json") + "\"\n";
+  ASSERT_EQ(cli("simulate " + p("run.toml") + " --quiet").status, 0);
+  // The same run from flags (networks generated in memory by the same spec).
+  ASSERT_EQ(cli("simulate --generate normal:n=40,count=3,seed=2,mean=0,std=5,glorot=true --param theta=4.5 "
+                "--stimulus sin:amplitude=2,period=25,duration=300 --steps 300 --replicas 2 --seed 9 --quiet --output " +
+                p("flags.npy")).status, 0);
+  EXPECT_EQ(read_npy(p("rf.npy")).data, read_npy(p("flags.npy")).data);
+  EXPECT_TRUE(fs::exists(p("rf.h5")));
+  std::ifstream side(p("rf.npy.json"));
+  std::stringstream sj;
+  sj << side.rdbuf();
+  EXPECT_NE(sj.str().find("\"run_file_text\": \"[networks]"), std::string::npos) << sj.str();
+  // Flags override: fewer steps, another output; the file's outputs are not written again.
+  fs::remove(p("rf.npy"));
+  ASSERT_EQ(cli("simulate " + p("run.toml") + " --steps 50 --quiet --output " + p("short.npy")).status, 0);
+  EXPECT_EQ(read_npy(p("short.npy")).shape, (std::vector<std::size_t>{2, 120, 50}));
+  EXPECT_FALSE(fs::exists(p("rf.npy")));
+  // tune reads [tune].
+  const CliRun t = cli("tune " + p("run.toml") + " --quiet");
+  ASSERT_EQ(t.status, 0) << t.out;
+  std::ifstream tj(p("rf.json"));
+  std::stringstream tjs;
+  tjs << tj.rdbuf();
+  EXPECT_NE(tjs.str().find("\"tuned\": [\"theta\"]"), std::string::npos) << tjs.str();
+  EXPECT_NE(tjs.str().find("\"epochs\": 8"), std::string::npos) << tjs.str();
+}
+
 TEST_F(Cli, HelpVersionAndInfo) {
   EXPECT_EQ(cli("--version").status, 0);
   EXPECT_NE(cli("--version").out.find("cascade 0.1.0"), std::string::npos);

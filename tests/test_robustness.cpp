@@ -117,6 +117,13 @@ void make_inputs(const fs::path& d) {
   write_text(d / "exists.npy", "x");
   write_text(d / "trunc.json", "{\"model\": \"bernoulli_glm\",\n \"params\": {");
   write_text(d / "badtype.json", "{\"model\": \"bernoulli_glm\", \"params\": {\"theta\": \"x\"}}");
+  const std::string nets = "[networks]\npath = \"" + (d / "w.npy").string() + "\"\n";
+  write_text(d / "broken.toml", "[run\nsteps = 1\n");
+  write_text(d / "misspelt.toml", nets + "[run]\nstesp = 10\n");
+  write_text(d / "wrongtype.toml", nets + "[run]\nsteps = \"ten\"\n");
+  write_text(d / "nonetworks.toml", "[run]\nsteps = 10\n");
+  write_text(d / "section.toml", nets + "[outputs]\nfiles = []\n");
+  write_text(d / "stimkind.toml", nets + "[[stimulus]]\nstrength = 1\n");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "json.hpp"
 
@@ -111,6 +112,52 @@ ModelSetup model_setup_from_args(const Args& args, std::size_t K, const std::str
   }
   check_stimulus_counts(s.stimuli, K, weights);
   return s;
+}
+
+NetworkSource network_source_from_args(const Args& args, int threads, std::string* label) {
+  const auto weights = args.value("weights");
+  const auto gen = args.value("generate");
+  if (weights && gen) throw Error("give either --weights or --generate, not both");
+  if (weights) {
+    *label = *weights;
+    return NetworkSource(*weights);
+  }
+  if (!gen) throw Error("option --weights is required (or --generate; see --help)");
+  // KIND:n=N,count=K,seed=S,NAME=VALUE,...
+  const std::string& g = *gen;
+  const std::size_t colon = g.find(':');
+  if (colon == std::string::npos)
+    throw Error("--generate '" + g + "': expected KIND:n=N[,count=K][,seed=S][,NAME=VALUE...]");
+  const std::string kind = g.substr(0, colon);
+  std::vector<std::string> items;
+  std::int64_t n = -1, count = 1;
+  std::uint64_t seed = 0;
+  std::size_t pos = colon + 1;
+  while (pos <= g.size()) {
+    const std::size_t comma = std::min(g.find(',', pos), g.size());
+    const std::string item = g.substr(pos, comma - pos);
+    pos = comma + 1;
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos) throw Error("--generate '" + g + "': '" + item + "' is not NAME=VALUE");
+    const std::string key = item.substr(0, eq), val = item.substr(eq + 1);
+    auto integer = [&](long long lo, long long hi) {
+      char* end = nullptr;
+      const long long v = std::strtoll(val.c_str(), &end, 10);
+      if (end == val.c_str() || *end || v < lo || v > hi)
+        throw Error("--generate '" + g + "': " + key + " = '" + val + "' is not an integer in [" + std::to_string(lo) +
+                    ", " + std::to_string(hi) + "]");
+      return v;
+    };
+    if (key == "n") n = integer(1, 2147483647);
+    else if (key == "count") count = integer(1, 1 << 24);
+    else if (key == "seed") seed = static_cast<std::uint64_t>(integer(0, std::numeric_limits<long long>::max()));
+    else items.push_back(item);
+  }
+  if (n < 0) throw Error("--generate '" + g + "': n=N (neurons per network) is required");
+  auto make = make_generator(kind, static_cast<std::size_t>(n), items, seed, threads);
+  *label = "generated " + g;
+  return NetworkSource::generated(kind + " generator", static_cast<std::size_t>(count), static_cast<std::size_t>(n),
+                                  std::move(make));
 }
 
 void write_text_file(const std::string& path, const std::string& text) {

@@ -1,5 +1,6 @@
 // Pieces shared by the simulate and tune commands.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,16 @@ struct ModelSetup {
   std::vector<std::string> stimulus_specs;  // as given, for provenance
 };
 ModelSetup model_setup_from_args(const Args& args, std::size_t networks, const std::string& weights);
+
+/// A seeded generator by kind (normal, uniform, mexican_hat, sparse) and
+/// NAME=VALUE items (cascade generate's --param); validated when built.
+std::function<Network(std::uint32_t)> make_generator(const std::string& kind, std::size_t n,
+                                                     const std::vector<std::string>& items, std::uint64_t seed,
+                                                     int threads);
+
+/// The networks of --weights PATH or --generate KIND:n=N,count=K,seed=S,NAME=VALUE,...
+/// (exactly one); `label` is set to what to print and record.
+NetworkSource network_source_from_args(const Args& args, int threads, std::string* label);
 
 /// Writes text to path via path.tmp and a rename.
 void write_text_file(const std::string& path, const std::string& text);

@@ -13,6 +13,7 @@
 #include "args.hpp"
 #include "cascade/cascade.hpp"
 #include "commands.hpp"
+#include "common.hpp"
 
 namespace fs = std::filesystem;
 
@@ -86,33 +87,12 @@ std::map<std::string, std::string> parse_params(const std::string& kind, const s
   return out;
 }
 
+
 }  // namespace
 
-int generate_command(const std::vector<std::string>& argv) {
-  const Args args(argv, {"n", "param", "count", "seed", "out", "format", "dtype", "threads"}, {"help", "force", "quiet"});
-  if (args.flag("help")) {
-    std::fputs(kHelp, stdout);
-    return 0;
-  }
-  if (args.positional().size() != 1)
-    throw Error("generate: expected one KIND (normal, uniform, mexican_hat or sparse); see --help");
-  const std::string kind = args.positional().front();
-  if (!args.value("n")) throw Error("option --n is required (see --help)");
-  const std::size_t n = static_cast<std::size_t>(args.integer("n", 0, 1, 2147483647));
-  const std::int64_t count = args.integer("count", 1, 1, 1 << 24);
-  const std::uint64_t seed = args.unsigned_integer("seed", 0);
-  const int threads = static_cast<int>(args.integer("threads", 0, 0, 4096));
-  const std::string out = args.required("out");
-  const std::string dtype = args.value("dtype").value_or("float32");
-  if (dtype != "float32" && dtype != "float64") throw Error("--dtype '" + dtype + "': expected float32 or float64");
-  const bool f32 = dtype == "float32";
-  const std::string format = args.value("format").value_or(kind == "sparse" ? "edge-list" : "dense");
-  if (format != "dense" && format != "edge-list") throw Error("--format '" + format + "': expected dense or edge-list");
-  if (format == "dense" && n > 20000)
-    throw Error("--n " + std::to_string(n) + ": a dense W0 of that size is too large to write; use --format edge-list");
-  const auto items = args.values("param");
-
-  // Build the generator (validation errors before any file is touched).
+std::function<Network(std::uint32_t)> make_generator(const std::string& kind, std::size_t n,
+                                                     const std::vector<std::string>& items, std::uint64_t seed,
+                                                     int threads) {
   std::function<Network(std::uint32_t)> make;
   if (kind == "normal") {
     const auto p = parse_params(kind, items, {"mean", "std", "sparsity", "glorot"}, {"mean", "std"});
@@ -187,6 +167,37 @@ int generate_command(const std::vector<std::string>& argv) {
   } else {
     throw Error("generate: unknown kind '" + kind + "'; expected normal, uniform, mexican_hat or sparse");
   }
+
+  return make;
+}
+
+
+int generate_command(const std::vector<std::string>& argv) {
+  const Args args(argv, {"n", "param", "count", "seed", "out", "format", "dtype", "threads"}, {"help", "force", "quiet"});
+  if (args.flag("help")) {
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
+  if (args.positional().size() != 1)
+    throw Error("generate: expected one KIND (normal, uniform, mexican_hat or sparse); see --help");
+  const std::string kind = args.positional().front();
+  if (!args.value("n")) throw Error("option --n is required (see --help)");
+  const std::size_t n = static_cast<std::size_t>(args.integer("n", 0, 1, 2147483647));
+  const std::int64_t count = args.integer("count", 1, 1, 1 << 24);
+  const std::uint64_t seed = args.unsigned_integer("seed", 0);
+  const int threads = static_cast<int>(args.integer("threads", 0, 0, 4096));
+  const std::string out = args.required("out");
+  const std::string dtype = args.value("dtype").value_or("float32");
+  if (dtype != "float32" && dtype != "float64") throw Error("--dtype '" + dtype + "': expected float32 or float64");
+  const bool f32 = dtype == "float32";
+  const std::string format = args.value("format").value_or(kind == "sparse" ? "edge-list" : "dense");
+  if (format != "dense" && format != "edge-list") throw Error("--format '" + format + "': expected dense or edge-list");
+  if (format == "dense" && n > 20000)
+    throw Error("--n " + std::to_string(n) + ": a dense W0 of that size is too large to write; use --format edge-list");
+  const auto items = args.values("param");
+
+  // Build the generator (validation errors before any file is touched).
+  const std::function<Network(std::uint32_t)> make = make_generator(kind, n, items, seed, threads);
 
   std::error_code ec;
   fs::create_directories(out, ec);

@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "json.hpp"
+#include "run_file.hpp"
 #include "progress.hpp"
 #if CASCADE_HAVE_CUDA
 #include "shared_math_probe.hpp"
@@ -25,6 +26,7 @@ namespace {
 
 const char* kHelp =
     "usage: cascade simulate --weights PATH --steps N [options]\n"
+    "       cascade simulate RUN.toml [options]   (a run file; options override it)\n"
     "\n"
     "Simulates a network or a dataset and writes the spike counts as .npy with\n"
     "shape [replicas, total neurons, steps] (networks concatenated in dataset\n"
@@ -36,7 +38,10 @@ const char* kHelp =
     "options:\n"
     "  --model NAME          bernoulli_glm (default), poisson_glm, rectified_lnp,\n"
     "                        threshold_sam, rectified_sam\n"
-    "  --weights PATH        a network or a dataset directory (required)\n"
+    "  --weights PATH        a network or a dataset directory\n"
+    "  --generate SPEC       instead of --weights: seeded networks made in memory,\n"
+    "                        KIND:n=N[,count=K][,seed=S][,NAME=VALUE...] with\n"
+    "                        cascade generate's kinds and parameters\n"
     "  --batch-size B        networks simulated together (default: all); the\n"
     "                        spikes do not depend on it, only memory and speed do\n"
     "  --stimulus SPEC       add a stimulus (repeatable; they add up):\n"
@@ -73,10 +78,13 @@ const char* kHelp =
 
 }  // namespace
 
-int simulate_command(const std::vector<std::string>& argv) {
+int simulate_command(const std::vector<std::string>& argv_in) {
+  std::vector<std::string> argv = argv_in;
+  std::string run_text, run_path;
+  expand_run_file(argv, "simulate", &run_text, &run_path);
   const Args args(argv,
                   {"model", "weights", "param", "steps", "equilibration", "replicas", "replica-offset", "seed",
-                   "threads", "backend", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask", "chunk-steps",
+                   "threads", "backend", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask", "chunk-steps", "generate",
                    "params-file"},
                   {"help", "force", "quiet"});
   if (args.flag("help")) {
@@ -112,8 +120,8 @@ int simulate_command(const std::vector<std::string>& argv) {
   const bool quiet = args.flag("quiet");
   const std::int64_t chunk_option = args.integer("chunk-steps", 0, 1, std::int64_t{1} << 40);
 
-  const std::string weights = args.required("weights");
-  const NetworkSource source(weights);
+  std::string weights;
+  const NetworkSource source = network_source_from_args(args, opt.threads, &weights);
   const std::size_t K = source.size();
 
   // Model, parameters, stimuli and masks, checked against the dataset before anything runs.
@@ -250,7 +258,9 @@ int simulate_command(const std::vector<std::string>& argv) {
     js << "{\n  \"cascade_version\": \"" << kVersion << "\",\n  \"rng_stream\": \"" << kRngStreamVersion
        << "\",\n  \"command\": \"cascade simulate";
     for (const auto& a : argv) js << " " << json_escape(a);
-    js << "\",\n  \"model\": \"" << model_name(model) << "\",\n  \"params\": {";
+    js << "\",\n  \"run_file\": " << (run_path.empty() ? std::string("null") : "\"" + json_escape(run_path) + "\"")
+       << ",\n  \"run_file_text\": " << (run_path.empty() ? std::string("null") : "\"" + json_escape(run_text) + "\"")
+       << ",\n  \"model\": \"" << model_name(model) << "\",\n  \"params\": {";
     const auto params = list_params(model);
     for (std::size_t i = 0; i < params.size(); ++i)
       js << (i ? ", " : "") << "\"" << params[i].name << "\": " << json_number(params[i].value);

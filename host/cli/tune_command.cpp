@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "json.hpp"
+#include "run_file.hpp"
 #include "progress.hpp"
 
 namespace cascade::cli {
@@ -21,6 +22,7 @@ namespace {
 
 const char* kHelp =
     "usage: cascade tune --weights PATH --target-hz F [options]\n"
+    "       cascade tune RUN.toml [options]   (a run file with a [tune] section)\n"
     "\n"
     "Tunes parameters so that the expected firing rate mean phi(g) * 1000 / dt\n"
     "over all neurons, networks and replicas matches F Hz: each epoch draws a\n"
@@ -31,8 +33,9 @@ const char* kHelp =
     "options:\n"
     "  --model NAME          bernoulli_glm (default), poisson_glm, rectified_lnp,\n"
     "                        rectified_sam (threshold_sam has no rate to tune)\n"
-    "  --weights PATH        a network or a dataset directory (required; all of\n"
-    "                        its networks form the objective)\n"
+    "  --weights PATH        a network or a dataset directory (all of its\n"
+    "                        networks form the objective)\n"
+    "  --generate SPEC       instead of --weights (see cascade simulate --help)\n"
     "  --param NAME=VALUE    starting value of a model parameter (repeatable)\n"
     "  --params-file FILE    start from a previous --output-params\n"
     "  --stimulus SPEC       a stimulus (repeatable; see cascade simulate --help)\n"
@@ -63,11 +66,14 @@ double parse_double(const Args& args, const std::string& name, double fallback) 
 
 }  // namespace
 
-int tune_command(const std::vector<std::string>& argv) {
+int tune_command(const std::vector<std::string>& argv_in) {
+  std::vector<std::string> argv = argv_in;
+  std::string run_text, run_path;
+  expand_run_file(argv, "tune", &run_text, &run_path);
   const Args args(argv,
                   {"model", "weights", "param", "params-file", "stimulus", "stimulus-mask", "target-hz", "tune",
                    "epochs", "steps", "equilibration", "lr", "replicas", "seed", "threads", "backend",
-                   "output-params"},
+                   "output-params", "generate"},
                   {"help", "force", "quiet"});
   if (args.flag("help")) {
     std::fputs(kHelp, stdout);
@@ -106,8 +112,8 @@ int tune_command(const std::vector<std::string>& argv) {
   if (output) check_output_path(*output, ".json", args.flag("force"), "--output-params");
   const bool quiet = args.flag("quiet");
 
-  const std::string weights = args.required("weights");
-  const NetworkSource source(weights);
+  std::string weights;
+  const NetworkSource source = network_source_from_args(args, so.threads, &weights);
   ModelSetup setup = model_setup_from_args(args, source.size(), weights);
   const std::vector<Network> networks = source.load_range(0, source.size());
   const auto names = resolve_tunable(setup.model, setup.stimuli, o.selection);  // errors before any run
@@ -145,7 +151,9 @@ int tune_command(const std::vector<std::string>& argv) {
     js << "{\n  \"cascade_version\": \"" << kVersion << "\",\n  \"rng_stream\": \"" << kRngStreamVersion
        << "\",\n  \"command\": \"cascade tune";
     for (const auto& a : argv) js << " " << json_escape(a);
-    js << "\",\n  \"model\": \"" << model_name(r.model) << "\",\n  \"params\": {";
+    js << "\",\n  \"run_file\": " << (run_path.empty() ? std::string("null") : "\"" + json_escape(run_path) + "\"")
+       << ",\n  \"run_file_text\": " << (run_path.empty() ? std::string("null") : "\"" + json_escape(run_text) + "\"")
+       << ",\n  \"model\": \"" << model_name(r.model) << "\",\n  \"params\": {";
     const auto params = list_params(r.model);
     for (std::size_t i = 0; i < params.size(); ++i)
       js << (i ? ", " : "") << "\"" << params[i].name << "\": " << json_number(params[i].value);

@@ -11,6 +11,7 @@
 // its position in that order. Large networks never pass through an N x N array.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ Network load_network(const std::string& path, std::uint32_t instance_id = 0);
 class NetworkSource {
  public:
   explicit NetworkSource(const std::string& path);
+  /// `count` networks of `neurons` neurons each made on demand by `make(k)`
+  /// (a generator; network k gets instance id k); `label` names them.
+  static NetworkSource generated(const std::string& label, std::size_t count, std::size_t neurons,
+                                 std::function<Network(std::uint32_t)> make);
   std::size_t size() const { return entries_.size(); }
   const std::vector<std::string>& entries() const { return entries_; }
   /// Network k (instance id k).
@@ -50,7 +55,10 @@ class NetworkSource {
   std::vector<Network> load_range(std::size_t first, std::size_t count) const;
 
  private:
+  NetworkSource() = default;
   std::vector<std::string> entries_;
+  std::function<Network(std::uint32_t)> make_;
+  std::size_t neurons_ = 0;
 };
 
 /// Every network of a path (a file, an edge-list directory or a dataset).
