@@ -125,7 +125,7 @@ TEST(SamFixture, ThresholdSamDeterministicPartAndIdentityRate) {
 
 TEST(SamFixture, SaFiltersAreTheWeights) {
   CASCADE_REQUIRE_FIXTURES();
-  for (const std::string name : kSams) {
+  for (const std::string& name : kSams) {
     const EdgeFilters f = connectivity_filter(fixture_model(name), fixture_network(name));
     const auto cf = dense_of(fixtures_dir() + "/" + name + "/connectivity_filter.npy");
     ASSERT_EQ(f.T, 1u);

@@ -96,7 +96,9 @@ TEST(Sonata, CommandLineH5MatchesTheDenseOutputAndChunkingChangesNothing) {
         if (const auto c = counts[(r * 60 + 30 * k + i) * 400 + t]) want[{static_cast<std::int64_t>(t), i}] = static_cast<int>(c);
     for (std::size_t e = 0; e < ta.size(); ++e) {
       ++got[{static_cast<std::int64_t>(ta[e]), ia[e]}];
-      if (e) EXPECT_LE(ta[e - 1], ta[e]);
+      if (e) {
+        EXPECT_LE(ta[e - 1], ta[e]);
+      }
     }
     EXPECT_EQ(want, got) << pop;
     EXPECT_FALSE(want.empty());

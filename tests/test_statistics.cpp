@@ -120,7 +120,9 @@ TEST(Statistics, UncoupledBernoulliGlmMatchesItsExactMarkovChainRate) {
     const double z = z_score(neuron_means(res.raster), exact);
     EXPECT_LT(std::fabs(z), 5.0) << "theta " << theta << " exact " << exact << " simulated "
                                  << res.summary.mean_rate_hz / 1000.0;
-    if (theta < 0) EXPECT_LT(exact, 0.3);  // refractoriness really acts (p without it: 0.88)
+    if (theta < 0) {
+      EXPECT_LT(exact, 0.3);  // refractoriness really acts (p without it: 0.88)
+    }
   }
 }
 

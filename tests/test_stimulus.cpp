@@ -351,7 +351,10 @@ TEST(Stimulus, StimulatedUncoupledPopulationsFireAtTheClosedFormRate) {
     opt.seed = 11;
     Simulator sim(m, {edgeless(500)}, opt);
     sim.set_stimuli({parse_stimulus("regular:strength=1.5,period=4,tau=2")});
-    const SimulationResult r = sim.run(RunOptions{400, 20});
+    RunOptions ro;
+    ro.steps = 400;
+    ro.equilibration_steps = 20;
+    const SimulationResult r = sim.run(ro);
     double on = 0, off = 0;
     std::uint64_t n_on = 0, n_off = 0;
     for (std::size_t rep = 0; rep < 4; ++rep)

@@ -185,7 +185,9 @@ TEST(Tune, DeterministicForAnyThreadCountAndLeavesUnselectedParametersAlone) {
   for (std::size_t e = 0; e < 12; ++e) EXPECT_EQ(res[0].history[e].loss, res[1].history[e].loss);
   const auto before = list_params(model), after = list_params(res[0].model);
   for (std::size_t i = 0; i < before.size(); ++i)
-    if (before[i].name != "theta") EXPECT_EQ(before[i].value, after[i].value) << before[i].name;
+    if (before[i].name != "theta") {
+      EXPECT_EQ(before[i].value, after[i].value) << before[i].name;
+    }
   EXPECT_NE(list_params(res[0].model)[0].value, 5.0);
   EXPECT_EQ(std::get<RegularStimulus>(res[0].stimuli[0].spec).period, 20);
   EXPECT_NE(std::get<RegularStimulus>(res[0].stimuli[0].spec).strength, 1.0);
