@@ -77,11 +77,58 @@ void Simulator::check_recording(std::int64_t steps, RecordDtype dtype) const {
 
 SimulationResult Simulator::run(const RunOptions& options) {
   SimulationResult out;
-  if (options.record && options.steps > 0) {
-    check_recording(options.steps, options.dtype);
-    out.raster = Raster(options.dtype, options_.replicas, total_neurons(), static_cast<std::size_t>(options.steps));
+  if (!options.record) {
+    out.summary = engine_->run(options, nullptr);
+    return out;
   }
-  out.summary = engine_->run(options, options.record ? &out.raster : nullptr);
+  const std::size_t total = total_neurons();
+  const std::int64_t end = options.record_end < 0 ? options.steps : options.record_end;
+  if (options.record_begin < 0 || options.record_begin > end || end > options.steps)
+    throw Error("record window [" + std::to_string(options.record_begin) + ", " + std::to_string(end) +
+                ") is invalid; expected 0 <= begin <= end <= steps = " + std::to_string(options.steps));
+  std::vector<std::int32_t> index;
+  if (!options.record_neurons.empty()) {
+    index.assign(total, -1);
+    for (std::size_t k = 0; k < options.record_neurons.size(); ++k) {
+      const std::uint32_t g = options.record_neurons[k];
+      if (g >= total)
+        throw Error("recorded neuron " + std::to_string(g) + " is out of range; the batch has " + std::to_string(total) +
+                    " neurons");
+      if (k && g <= options.record_neurons[k - 1])
+        throw Error("recorded neurons must be ascending without repeats (" + std::to_string(options.record_neurons[k - 1]) +
+                    " then " + std::to_string(g) + ")");
+      index[g] = static_cast<std::int32_t>(k);
+    }
+    out.neurons = options.record_neurons;
+  } else {
+    out.neurons.resize(total);
+    for (std::size_t g = 0; g < total; ++g) out.neurons[g] = static_cast<std::uint32_t>(g);
+  }
+  const std::size_t n = out.neurons.size(), window = static_cast<std::size_t>(end - options.record_begin);
+  const std::uint64_t floats = (options.record_input ? 1u : 0u) + (options.record_rate ? 1u : 0u);
+  const std::uint64_t bytes = static_cast<std::uint64_t>(options_.replicas) * n * window *
+                              (record_dtype_size(options.dtype) + 4 * floats);
+  const std::uint64_t avail = available_memory_bytes();
+  if (avail > 0 && bytes > avail / 10 * 9) {
+    std::ostringstream os;
+    os.precision(3);
+    os << "the recording [" << options_.replicas << ", " << n << ", " << window << "] needs "
+       << static_cast<double>(bytes) / 1073741824.0 << " GiB but only " << static_cast<double>(avail) / 1073741824.0
+       << " GiB of memory are available; record fewer steps, neurons or replicas, or in chunks";
+    throw Error(os.str());
+  }
+  out.raster = Raster(options.dtype, options_.replicas, n, window);
+  if (options.record_input) out.input.assign(options_.replicas * n * window, 0.0f);
+  if (options.record_rate) out.rate.assign(options_.replicas * n * window, 0.0f);
+  RecordTarget target;
+  target.raster = &out.raster;
+  target.input = options.record_input ? out.input.data() : nullptr;
+  target.rate = options.record_rate ? out.rate.data() : nullptr;
+  target.index = index.empty() ? nullptr : index.data();
+  target.neurons = n;
+  target.begin = options.record_begin;
+  target.end = end;
+  out.summary = engine_->run(options, &target);
   return out;
 }
 

@@ -171,6 +171,31 @@ void SonataWriter::append(std::size_t population, const Raster& raster, std::siz
   spikes_ += ts.size();
 }
 
+void SonataWriter::append_rows(std::size_t population, const Raster& raster, std::size_t replica,
+                               const std::vector<std::size_t>& rows, const std::vector<std::uint64_t>& node_ids,
+                               std::int64_t step_offset, double dt_ms) {
+  if (impl_->file < 0) throw Error("'" + impl_->path + "': append after commit");
+  if (population >= impl_->pops.size()) throw Error("SONATA: no population " + std::to_string(population));
+  if (rows.size() != node_ids.size()) throw Error("SONATA: rows and node ids differ in number");
+  auto& p = impl_->pops[population];
+  std::vector<double> ts;
+  std::vector<std::uint64_t> ids;
+  for (std::size_t t = 0; t < raster.steps(); ++t) {
+    const double time = static_cast<double>(step_offset + static_cast<std::int64_t>(t)) * dt_ms;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      const std::uint32_t c = raster.at(replica, rows[k], t);
+      for (std::uint32_t m = 0; m < c; ++m) {
+        ts.push_back(time);
+        ids.push_back(node_ids[k]);
+      }
+    }
+  }
+  hsize_t size_ids = p.size;
+  append_to(p.timestamps, H5T_NATIVE_DOUBLE, ts.data(), ts.size(), p.size, impl_->path);
+  append_to(p.node_ids, H5T_NATIVE_UINT64, ids.data(), ids.size(), size_ids, impl_->path);
+  spikes_ += ts.size();
+}
+
 void SonataWriter::set_attribute(const std::string& name, const std::string& value) {
   if (impl_->file < 0) throw Error("'" + impl_->path + "': attribute after commit");
   string_attribute(impl_->file, name, value, impl_->path);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -306,6 +307,39 @@ TEST_F(Cli, RunFilesMeanTheSameAsTheirFlagsAndFlagsOverrideThem) {
   tjs << tj.rdbuf();
   EXPECT_NE(tjs.str().find("\"tuned\": [\"theta\"]"), std::string::npos) << tjs.str();
   EXPECT_NE(tjs.str().find("\"epochs\": 8"), std::string::npos) << tjs.str();
+}
+
+TEST_F(Cli, RecordingSubsetsWindowsInputAndRate) {
+  ASSERT_EQ(cli("generate normal --n 50 --param mean=0 --param std=5 --param glorot=true --count 3 --quiet --out " +
+                p("rs")).status, 0);
+  const std::string base = "simulate --weights " + p("rs") + " --steps 300 --replicas 2 --seed 5 --quiet ";
+  ASSERT_EQ(cli(base + "--output " + p("full.npy")).status, 0);
+  // Batches, chunks, a subset across networks and a window: the same spikes.
+  ASSERT_EQ(cli(base + "--batch-size 2 --chunk-steps 70 --record-neurons 3-7,60,149,49-51 --record-window 20:251 "
+                "--output " + p("sub.npy") + " --record-input " + p("g.npy") + " --record-rate " + p("r.npy")).status, 0);
+  const NpyArray full = read_npy(p("full.npy")), sub = read_npy(p("sub.npy")), g = read_npy(p("g.npy")),
+                 r = read_npy(p("r.npy"));
+  const std::vector<std::size_t> sel = {3, 4, 5, 6, 7, 49, 50, 51, 60, 149};
+  ASSERT_EQ(sub.shape, (std::vector<std::size_t>{2, sel.size(), 231}));
+  ASSERT_EQ(g.shape, sub.shape);
+  EXPECT_EQ(g.dtype, NpyDtype::kFloat32);
+  for (std::size_t rep = 0; rep < 2; ++rep)
+    for (std::size_t j = 0; j < sel.size(); ++j)
+      for (std::size_t t = 0; t < 231; ++t)
+        ASSERT_EQ(sub.data[(rep * sel.size() + j) * 231 + t], full.data[(rep * 150 + sel[j]) * 300 + 20 + t])
+            << rep << " " << sel[j] << " " << t;
+  // The recorded rate is the model's phi of the recorded input: sigmoid(g - theta) dt (theta 5, dt 1).
+  const auto gv = g.to_doubles(), rv = r.to_doubles();
+  double max_err = 0;
+  for (std::size_t k = 0; k < gv.size(); ++k)
+    max_err = std::max(max_err, std::fabs(rv[k] - 1.0 / (1.0 + std::exp(-(gv[k] - 5.0)))));
+  EXPECT_LT(max_err, 1e-6);  // float32 storage of both
+  expect_error(cli(base + "--record-neurons 10-160 --output " + p("x.npy")),
+               "--record-neurons '10-160': neuron 160 is out of range; the networks have 150 neurons (0 to 149)");
+  expect_error(cli(base + "--record-neurons 5-2 --output " + p("x.npy")), "'5-2' is not an index or a range A-B");
+  expect_error(cli(base + "--record-window 10:400 --output " + p("x.npy")),
+               "--record-window '10:400': expected START:STOP with 0 <= START < STOP <= steps (300)");
+  expect_error(cli(base + "--record-input " + p("g.txt")), "--record-input '" + p("g.txt") + "': expected a .npy file name");
 }
 
 TEST_F(Cli, HelpVersionAndInfo) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <limits>
 
@@ -158,6 +159,47 @@ NetworkSource network_source_from_args(const Args& args, int threads, std::strin
   *label = "generated " + g;
   return NetworkSource::generated(kind + " generator", static_cast<std::size_t>(count), static_cast<std::size_t>(n),
                                   std::move(make));
+}
+
+std::vector<std::uint32_t> parse_neuron_selection(const std::string& spec, std::size_t total) {
+  std::vector<std::int64_t> v;
+  if (spec == "all") return {};
+  if (spec.size() > 4 && spec.compare(spec.size() - 4, 4, ".npy") == 0) {
+    const NpyArray a = read_npy(spec);
+    if (a.dtype != NpyDtype::kInt64 && a.dtype != NpyDtype::kInt32 && a.dtype != NpyDtype::kUInt8)
+      throw Error("--record-neurons '" + spec + "': expected integer indices, got " + npy_descr(a.dtype));
+    v = a.to_int64();
+  } else {
+    std::size_t pos = 0;
+    while (pos <= spec.size()) {
+      const std::size_t comma = std::min(spec.find(',', pos), spec.size());
+      const std::string item = spec.substr(pos, comma - pos);
+      pos = comma + 1;
+      const std::size_t dash = item.find('-', 1);
+      char* e = nullptr;
+      const long long a = std::strtoll(item.c_str(), &e, 10);
+      const bool single = dash == std::string::npos;
+      bool ok = e != item.c_str() && (single ? *e == '\0' : static_cast<std::size_t>(e - item.c_str()) == dash);
+      long long b = a;
+      if (ok && !single) {
+        const std::string rest = item.substr(dash + 1);
+        b = std::strtoll(rest.c_str(), &e, 10);
+        ok = e != rest.c_str() && *e == '\0';
+      }
+      if (!ok || a < 0 || b < a)
+        throw Error("--record-neurons '" + spec + "': '" + item + "' is not an index or a range A-B (A <= B)");
+      if (b - a > 100000000) throw Error("--record-neurons '" + spec + "': the range " + item + " is too large");
+      for (long long x = a; x <= b; ++x) v.push_back(x);
+    }
+  }
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  if (v.empty()) throw Error("--record-neurons '" + spec + "': no neurons selected");
+  if (v.front() < 0 || static_cast<std::size_t>(v.back()) >= total)
+    throw Error("--record-neurons '" + spec + "': neuron " + std::to_string(v.front() < 0 ? v.front() : v.back()) +
+                " is out of range; the networks have " + std::to_string(total) + " neurons (0 to " +
+                std::to_string(total - 1) + ")");
+  return std::vector<std::uint32_t>(v.begin(), v.end());
 }
 
 void write_text_file(const std::string& path, const std::string& text) {

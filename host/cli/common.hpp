@@ -47,6 +47,11 @@ std::function<Network(std::uint32_t)> make_generator(const std::string& kind, st
 /// (exactly one); `label` is set to what to print and record.
 NetworkSource network_source_from_args(const Args& args, int threads, std::string* label);
 
+/// --record-neurons: "all", ranges "0-99,200,300-310" (inclusive), or a .npy
+/// of integer indices; checked against `total`, returned ascending without
+/// repeats.
+std::vector<std::uint32_t> parse_neuron_selection(const std::string& spec, std::size_t total);
+
 /// Writes text to path via path.tmp and a rename.
 void write_text_file(const std::string& path, const std::string& text);
 

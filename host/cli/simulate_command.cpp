@@ -71,6 +71,11 @@ const char* kHelp =
     "                        provenance); .h5: SONATA spikes (one population per\n"
     "                        network and replica, provenance as attributes);\n"
     "                        repeatable; without it only the summary is printed\n"
+    "  --record-neurons SEL  record only these neurons: 0-99,200,... (indices over\n"
+    "                        all networks, as in the output) or a .npy of indices\n"
+    "  --record-window A:B   record only recorded steps A to B-1\n"
+    "  --record-input F.npy  also record g of the recorded neuron-steps (float32)\n"
+    "  --record-rate F.npy   also record the expected count phi(g) (float32)\n"
     "  --chunk-steps N       record N steps at a time (default: what fits in 256 MiB);\n"
     "                        outputs stream to disk chunk by chunk, spikes unchanged\n"
     "  --force               overwrite an existing output\n"
@@ -84,7 +89,8 @@ int simulate_command(const std::vector<std::string>& argv_in) {
   expand_run_file(argv, "simulate", &run_text, &run_path);
   const Args args(argv,
                   {"model", "weights", "param", "steps", "equilibration", "replicas", "replica-offset", "seed",
-                   "threads", "backend", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask", "chunk-steps", "generate",
+                   "threads", "backend", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask", "chunk-steps", "generate", "record-neurons", "record-window",
+                   "record-input", "record-rate",
                    "params-file"},
                   {"help", "force", "quiet"});
   if (args.flag("help")) {
@@ -116,7 +122,10 @@ int simulate_command(const std::vector<std::string>& argv_in) {
     check_output_path(o, ext, args.flag("force"), "--output");
     if (std::count(outputs.begin(), outputs.end(), o) > 1) throw Error("--output '" + o + "' is given twice");
   }
-  const bool record = !outputs.empty();
+  const auto input_output = args.value("record-input"), rate_output = args.value("record-rate");
+  for (const auto& o : {input_output, rate_output})
+    if (o) check_output_path(*o, ".npy", args.flag("force"), o == input_output ? "--record-input" : "--record-rate");
+  const bool record = !outputs.empty() || input_output || rate_output;
   const bool quiet = args.flag("quiet");
   const std::int64_t chunk_option = args.integer("chunk-steps", 0, 1, std::int64_t{1} << 40);
 
@@ -134,17 +143,37 @@ int simulate_command(const std::vector<std::string>& argv_in) {
   for (std::size_t k = 0; k < K; ++k) first_neuron[k + 1] = first_neuron[k] + source.neuron_count(k);
   const std::size_t total_neurons = first_neuron[K];
 
+  // What to record: a subset of neurons (indices over the whole dataset, in
+  // output order) and a window of the recorded steps.
+  std::vector<std::uint32_t> selected;  // empty: every neuron
+  if (const auto spec = args.value("record-neurons")) selected = parse_neuron_selection(*spec, total_neurons);
+  std::int64_t w0 = 0, w1 = steps;
+  if (const auto w = args.value("record-window")) {
+    const std::size_t colon = w->find(':');
+    char* e1 = nullptr;
+    char* e2 = nullptr;
+    const std::string a = w->substr(0, colon), bpart = colon == std::string::npos ? "" : w->substr(colon + 1);
+    w0 = std::strtoll(a.c_str(), &e1, 10);
+    w1 = std::strtoll(bpart.c_str(), &e2, 10);
+    if (colon == std::string::npos || e1 == a.c_str() || *e1 || e2 == bpart.c_str() || *e2 || w0 < 0 || w1 <= w0 ||
+        w1 > steps)
+      throw Error("--record-window '" + *w + "': expected START:STOP with 0 <= START < STOP <= steps (" +
+                  std::to_string(steps) + ")");
+  }
+  const std::size_t n_out = selected.empty() ? total_neurons : selected.size();
+  const std::size_t window = static_cast<std::size_t>(w1 - w0);
+
   // A dense output must fit on its disk (the raster itself streams in chunks).
   for (const auto& o : npy_outputs) {
-    const double bytes = static_cast<double>(opt.replicas) * static_cast<double>(total_neurons) *
-                         static_cast<double>(steps) * static_cast<double>(record_dtype_size(dtype));
+    const double bytes = static_cast<double>(opt.replicas) * static_cast<double>(n_out) *
+                         static_cast<double>(window) * static_cast<double>(record_dtype_size(dtype));
     std::error_code ec;
     const auto dir = std::filesystem::absolute(o).parent_path();
     const auto space = std::filesystem::space(dir, ec);
     if (!ec && bytes > static_cast<double>(space.available)) {
       std::ostringstream os;
       os.precision(3);
-      os << "--output '" << o << "': the dense recording [" << opt.replicas << ", " << total_neurons << ", " << steps
+      os << "--output '" << o << "': the dense recording [" << opt.replicas << ", " << n_out << ", " << window
          << "] as " << record_dtype_name(dtype) << " needs " << bytes / 1073741824.0 << " GiB but only "
          << static_cast<double>(space.available) / 1073741824.0 << " GiB are free in '" << dir.string()
          << "'; record fewer steps, replicas or networks, a 1-byte dtype, or SONATA (.h5) spikes";
@@ -153,6 +182,8 @@ int simulate_command(const std::vector<std::string>& argv_in) {
   }
   std::vector<std::unique_ptr<NpyFileWriter>> npy_writers;  // opened once the first batch passed its checks
   std::vector<std::unique_ptr<SonataWriter>> h5_writers;
+  std::unique_ptr<NpyFileWriter> input_writer, rate_writer;
+  bool writers_open = false;
   const std::size_t item = record_dtype_size(dtype);
   const auto started = std::chrono::system_clock::now();
   RunSummary s;
@@ -180,10 +211,17 @@ int simulate_command(const std::vector<std::string>& argv_in) {
                : steps;
     if (chunk_option > 0) chunk = std::min(chunk_option, steps);
     if (record) sim.check_recording(chunk, dtype);  // refuse before running
-    if (record && npy_writers.empty() && h5_writers.empty()) {
+    if (record && !writers_open) {
+      writers_open = true;
       for (const auto& o : npy_outputs)
-        npy_writers.push_back(std::make_unique<NpyFileWriter>(
-            o, to_npy_dtype(dtype), std::vector<std::size_t>{opt.replicas, total_neurons, static_cast<std::size_t>(steps)}));
+        npy_writers.push_back(
+            std::make_unique<NpyFileWriter>(o, to_npy_dtype(dtype), std::vector<std::size_t>{opt.replicas, n_out, window}));
+      if (input_output)
+        input_writer = std::make_unique<NpyFileWriter>(*input_output, NpyDtype::kFloat32,
+                                                       std::vector<std::size_t>{opt.replicas, n_out, window});
+      if (rate_output)
+        rate_writer = std::make_unique<NpyFileWriter>(*rate_output, NpyDtype::kFloat32,
+                                                      std::vector<std::size_t>{opt.replicas, n_out, window});
       for (const auto& o : h5_outputs)
         h5_writers.push_back(std::make_unique<SonataWriter>(
             o, populations,
@@ -201,6 +239,28 @@ int simulate_command(const std::vector<std::string>& argv_in) {
     std::vector<std::size_t> local_first(count + 1, 0);
     for (std::size_t k = 0; k < count; ++k)
       local_first[k + 1] = local_first[k] + (first_neuron[first + k + 1] - first_neuron[first + k]);
+    // The batch's recorded neurons (batch-global) and their first output row.
+    const std::size_t b0 = first_neuron[first], b1 = first_neuron[first + count];
+    std::vector<std::uint32_t> batch_sel;
+    std::size_t out_row = b0;
+    if (!selected.empty()) {
+      const auto lo = std::lower_bound(selected.begin(), selected.end(), b0);
+      const auto hi = std::lower_bound(selected.begin(), selected.end(), b1);
+      out_row = static_cast<std::size_t>(lo - selected.begin());
+      for (auto it = lo; it != hi; ++it) batch_sel.push_back(static_cast<std::uint32_t>(*it - b0));
+    }
+    const bool batch_records = record && (selected.empty() || !batch_sel.empty());
+    const std::size_t rows = selected.empty() ? sim.total_neurons() : batch_sel.size();
+    // SONATA: per network of the batch, its recorded rows and node ids.
+    std::vector<std::vector<std::size_t>> net_rows(count);
+    std::vector<std::vector<std::uint64_t>> net_ids(count);
+    for (std::size_t j = 0; j < rows; ++j) {
+      const std::size_t g = selected.empty() ? j : batch_sel[j];
+      const std::size_t k = static_cast<std::size_t>(std::upper_bound(local_first.begin(), local_first.end(), g) -
+                                                     local_first.begin()) - 1;
+      net_rows[k].push_back(j);
+      net_ids[k].push_back(g - local_first[k]);
+    }
     for (std::int64_t c0 = 0; c0 < steps; c0 += chunk) {
       RunOptions ro;
       ro.steps = std::min(chunk, steps - c0);
@@ -208,28 +268,38 @@ int simulate_command(const std::vector<std::string>& argv_in) {
       ro.fresh_state = c0 == 0;
       ro.stimulus_start = c0;
       ro.dtype = dtype;
-      ro.record = record;
+      const std::int64_t lo = std::max(c0, w0), hi = std::min(c0 + ro.steps, w1);
+      ro.record = batch_records && lo < hi;
+      ro.record_begin = lo - c0;
+      ro.record_end = hi - c0;
+      ro.record_neurons = batch_sel;
+      ro.record_input = input_output.has_value();
+      ro.record_rate = rate_output.has_value();
       ro.progress = [&](std::int64_t done, std::int64_t) { progress.update(steps_before + done); };
       const SimulationResult res = sim.run(ro);
       steps_before += ro.steps + ro.equilibration_steps;
-      const std::size_t nb = sim.total_neurons(), n = static_cast<std::size_t>(ro.steps);
-      for (auto& w : npy_writers)
-        for (std::size_t r = 0; r < opt.replicas; ++r) {
-          if (n == static_cast<std::size_t>(steps)) {  // whole rows: one write per replica
-            w->write((r * total_neurons + first_neuron[first]) * n * item, res.raster.data() + r * nb * n * item,
-                     nb * n * item);
-          } else {
-            for (std::size_t i = 0; i < nb; ++i)
-              w->write(((r * total_neurons + first_neuron[first] + i) * static_cast<std::size_t>(steps) +
-                        static_cast<std::size_t>(c0)) * item,
-                       res.raster.data() + (r * nb + i) * n * item, n * item);
+      if (ro.record) {
+        const std::size_t n = static_cast<std::size_t>(hi - lo), t_off = static_cast<std::size_t>(lo - w0);
+        // Row j of replica r goes to output row out_row + j at time t_off;
+        // whole windows make one contiguous block per replica.
+        auto write_rows = [&](NpyFileWriter& w, const std::uint8_t* data, std::size_t it) {
+          for (std::size_t r = 0; r < opt.replicas; ++r) {
+            if (n == window) {
+              w.write((r * n_out + out_row) * window * it, data + r * rows * n * it, rows * n * it);
+            } else {
+              for (std::size_t j = 0; j < rows; ++j)
+                w.write(((r * n_out + out_row + j) * window + t_off) * it, data + (r * rows + j) * n * it, n * it);
+            }
           }
-        }
-      for (auto& w : h5_writers)
-        for (std::size_t k = 0; k < count; ++k)
-          for (std::uint32_t r = 0; r < opt.replicas; ++r)
-            w->append((first + k) * opt.replicas + r, res.raster, r, local_first[k], local_first[k + 1] - local_first[k],
-                      c0, dt_ms);
+        };
+        for (auto& w : npy_writers) write_rows(*w, res.raster.data(), item);
+        if (input_writer) write_rows(*input_writer, reinterpret_cast<const std::uint8_t*>(res.input.data()), 4);
+        if (rate_writer) write_rows(*rate_writer, reinterpret_cast<const std::uint8_t*>(res.rate.data()), 4);
+        for (auto& w : h5_writers)
+          for (std::size_t k = 0; k < count; ++k)
+            for (std::uint32_t r = 0; r < opt.replicas; ++r)
+              w->append_rows((first + k) * opt.replicas + r, res.raster, r, net_rows[k], net_ids[k], lo, dt_ms);
+      }
       const RunSummary& bs = res.summary;
       if (b == 0 && c0 == 0) {
         s = bs;
@@ -284,14 +354,18 @@ int simulate_command(const std::vector<std::string>& argv_in) {
       js << (i ? ", " : "") << "{\"file\": \"" << json_escape(source.entries()[i]) << "\", \"instance_id\": " << i
          << ", \"neurons\": " << first_neuron[i + 1] - first_neuron[i] << "}";
     js << "],\n  \"git_hash\": \"" << build_info().git_hash << "\",\n  \"batch_size\": " << batch
-       << ",\n  \"dt_ms\": " << json_number(dt_ms) << ",\n  \"shape\": [" << opt.replicas << ", " << total_neurons
-       << ", " << steps << "],\n  \"dtype\": \"" << record_dtype_name(dtype) << "\",\n  \"seed\": " << opt.seed
+       << ",\n  \"dt_ms\": " << json_number(dt_ms) << ",\n  \"recorded_neurons\": \""
+       << json_escape(args.value("record-neurons").value_or("all")) << "\",\n  \"record_window\": [" << w0 << ", " << w1
+       << "]" << ",\n  \"shape\": [" << opt.replicas << ", " << n_out
+       << ", " << window << "],\n  \"dtype\": \"" << record_dtype_name(dtype) << "\",\n  \"seed\": " << opt.seed
        << ",\n  \"replica_offset\": " << opt.replica_offset << ",\n  \"equilibration_steps\": " << equilibration
        << ",\n  \"backend\": \"" << s.backend << "\",\n  \"threads\": " << s.threads << ",\n  \"started\": \"" << when
        << "\",\n  \"wall_seconds\": " << json_number(s.wall_seconds) << ",\n  \"mean_rate_hz\": " << json_number(s.mean_rate_hz)
        << ",\n  \"synaptic_events\": " << s.synaptic_events << ",\n  \"rate_capped\": " << s.rate_capped
        << ",\n  \"counts_saturated\": " << s.counts_saturated << "\n}\n";
     for (auto& w : npy_writers) w->commit();
+    if (input_writer) input_writer->commit();
+    if (rate_writer) rate_writer->commit();
     for (const auto& o : npy_outputs) write_text_file(o + ".json", js.str());
     for (auto& w : h5_writers) {
       w->set_attribute("provenance", js.str());

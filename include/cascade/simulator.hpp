@@ -16,7 +16,10 @@
 namespace cascade {
 
 struct SimulationResult {
-  Raster raster;  // [replicas, total neurons, steps]; empty when not recorded
+  Raster raster;  // [replicas, recorded neurons, recorded window]; empty when not recorded
+  std::vector<float> input;  // g of the recorded neuron-steps (RunOptions::record_input), raster's layout
+  std::vector<float> rate;   // phi(g) (RunOptions::record_rate), raster's layout
+  std::vector<std::uint32_t> neurons;  // the recorded neurons (global indices of the batch)
   RunSummary summary;
 };
 

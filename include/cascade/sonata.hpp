@@ -31,6 +31,10 @@ class SonataWriter {
   /// must come in time order per population (the file is sorted by time).
   void append(std::size_t population, const Raster& raster, std::size_t replica, std::size_t first,
               std::size_t count, std::int64_t step_offset, double dt_ms);
+  /// As above for explicit raster rows, each written with its node id.
+  void append_rows(std::size_t population, const Raster& raster, std::size_t replica,
+                   const std::vector<std::size_t>& rows, const std::vector<std::uint64_t>& node_ids,
+                   std::int64_t step_offset, double dt_ms);
   /// Adds a string attribute to the root group (e.g. the wall time, known at the end).
   void set_attribute(const std::string& name, const std::string& value);
   /// Finishes the file and renames it into place.

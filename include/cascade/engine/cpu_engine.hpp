@@ -185,7 +185,7 @@ class CpuEngine final : public Engine {
     if (stimulus_) stim_view_ = stimulus_->view();
   }
 
-  RunSummary run(const RunOptions& options, Raster* raster) override {
+  RunSummary run(const RunOptions& options, const RecordTarget* target) override {
     detail::check_run_options(options, step_);
     const auto t0 = std::chrono::steady_clock::now();
     if (options.fresh_state) reset_random_state();
@@ -246,7 +246,7 @@ class CpuEngine final : public Engine {
       for (std::int64_t s = 0; s < total && !stop; ++s) {
         const std::int64_t st = stim_time(step_);
         for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
-          run_task<false>(state_, t, step_, raster, record_from, st, counters[t], nullptr, nullptr);
+          run_task<false>(state_, t, step_, target, record_from, st, counters[t], nullptr, nullptr);
         after_step();
       }
     } else {
@@ -262,7 +262,7 @@ class CpuEngine final : public Engine {
           const std::int64_t st = stim_time(step_now);
 #pragma omp for schedule(dynamic, 1)
           for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
-            run_task<false>(state_, t, step_now, raster, record_from, st, counters[t], nullptr, nullptr);
+            run_task<false>(state_, t, step_now, target, record_from, st, counters[t], nullptr, nullptr);
 #pragma omp single
           after_step();
         }
@@ -365,7 +365,7 @@ class CpuEngine final : public Engine {
   }
 
   template <bool kInspect>
-  void run_task(State& st, std::size_t t, std::uint64_t step, Raster* raster, std::uint64_t record_from,
+  void run_task(State& st, std::size_t t, std::uint64_t step, const RecordTarget* target, std::uint64_t record_from,
                 std::int64_t stim_t, Counters& c, double* g_out, double* p_out) const {
     const auto& task = layout_.tasks[t];
     const auto& u = layout_.units[task.unit];
@@ -414,8 +414,8 @@ class CpuEngine final : public Engine {
     // B. Per-neuron update, shared with the CUDA kernels.
     NeuronUpdate<Model> upd{model_, consts_, spec_.self_filter.data(), net.scale()};
     const bool in_window = !kInspect && step >= record_from;
-    const bool recording = in_window && raster;
-    const std::size_t rec_t = in_window ? static_cast<std::size_t>(step - record_from) : 0;
+    const std::int64_t rec_step = in_window ? static_cast<std::int64_t>(step - record_from) : -1;
+    const bool recording = in_window && target && rec_step >= target->begin && rec_step < target->end;
     const std::size_t global0 = layout_.net_offset[u.net];
     const std::size_t ring_pos = ring_len_ ? static_cast<std::size_t>(step % ring_len_) : 0;
     const std::size_t self_pos = self_len_ ? static_cast<std::size_t>(step % self_len_) : 0;
@@ -454,9 +454,21 @@ class CpuEngine final : public Engine {
       }
       if (in_window) {
         c.recorded_spikes += r.emission.count;
-        if (recording) raster->set(u.replica - opt_.replica_offset, global0 + i, rec_t, r.emission.count);
+        if (recording) record(*target, u.replica - opt_.replica_offset, global0 + i, rec_step, r);
       }
     }
+  }
+
+  /// Writes one neuron-step into the caller's recording.
+  static void record(const RecordTarget& tg, std::size_t replica, std::size_t global, std::int64_t rec_step,
+                     const StepResult& r) {
+    const std::int32_t idx = tg.index ? tg.index[global] : static_cast<std::int32_t>(global);
+    if (idx < 0) return;
+    const std::size_t t = static_cast<std::size_t>(rec_step - tg.begin);
+    tg.raster->set(replica, static_cast<std::size_t>(idx), t, r.emission.count);
+    const std::size_t flat = (replica * tg.neurons + static_cast<std::size_t>(idx)) * tg.raster->steps() + t;
+    if (tg.input) tg.input[flat] = static_cast<float>(r.g);
+    if (tg.rate) tg.rate[flat] = static_cast<float>(r.rate);
   }
 
   Model model_;

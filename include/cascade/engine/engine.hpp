@@ -42,6 +42,13 @@ struct RunOptions {
   bool record = true;      // false: statistics only, no raster
   bool fresh_state = true;  // true: new random initial state; false: continue from the current state
   bool stimulus = true;     // false: stimuli off for the whole run (equilibrate())
+  // What to record (everything by default): global neuron indices of the
+  // batch (ascending, no repeats), a window [record_begin, record_end) of the
+  // recorded steps (-1: to the end), and the input g and expected rate phi(g)
+  // of the recorded neurons (as float32). Unrecorded neurons cost one branch.
+  std::vector<std::uint32_t> record_neurons;
+  std::int64_t record_begin = 0, record_end = -1;
+  bool record_input = false, record_rate = false;
   std::int64_t stimulus_start = 0;  // stimulus time t of the first recorded step (>= 0); a run
                                     // continuing another passes the steps already recorded
   ProgressCallback progress;
@@ -66,13 +73,26 @@ struct RunSummary {
   double wall_seconds = 0.0;
 };
 
+/// Where a run records (owned by the caller): counts in `raster`
+/// [replicas, recorded neurons, window], g and phi(g) in `input` / `rate`
+/// (same layout, may be null). `index[global neuron]` is its recorded index
+/// or -1 (null: every neuron, index = global).
+struct RecordTarget {
+  Raster* raster = nullptr;
+  float* input = nullptr;
+  float* rate = nullptr;
+  const std::int32_t* index = nullptr;
+  std::size_t neurons = 0;       // recorded neurons
+  std::int64_t begin = 0, end = 0;  // window within the recorded steps
+};
+
 /// One simulation engine (a backend instantiated for one model). Owned by a
 /// Simulator; several may exist at once (no global state).
 class Engine {
  public:
   virtual ~Engine() = default;
   /// Runs equilibration then recording; writes counts into `raster` when given.
-  virtual RunSummary run(const RunOptions& options, Raster* raster) = 0;
+  virtual RunSummary run(const RunOptions& options, const RecordTarget* target) = 0;
   /// Draws a fresh random initial state at the current global step.
   virtual void reset_random_state() = 0;
   /// Initial state from given counts in the newest history slot (spike-history
