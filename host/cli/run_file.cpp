@@ -241,6 +241,7 @@ std::vector<std::string> merge_run_args(const std::vector<std::string>& file_arg
   const bool drop_outputs = cli_has.count("output");
   const bool drop_networks = cli_has.count("weights") || cli_has.count("generate");
   const bool drop_selection = cli_has.count("tune");
+  const bool drop_params = cli_has.count("params-file");  // a parameters file is a complete set
   std::vector<std::string> out;
   for (std::size_t i = 0; i < file_args.size(); ++i) {
     const std::string& o = file_args[i];
@@ -248,7 +249,7 @@ std::vector<std::string> merge_run_args(const std::vector<std::string>& file_arg
     const std::string name = o.substr(2);
     const bool drop = (drop_stimuli && (name == "stimulus" || name == "stimulus-mask")) ||
                       (drop_outputs && name == "output") || (drop_networks && (name == "weights" || name == "generate")) ||
-                      (drop_selection && name == "tune");
+                      (drop_selection && name == "tune") || (drop_params && name == "param");
     if (!drop) {
       out.push_back(o);
       if (!flag) out.push_back(file_args[i + 1]);
