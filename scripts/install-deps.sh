@@ -6,7 +6,7 @@ set -euo pipefail
 
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in cmake g++ make librandom123-dev libgtest-dev libhdf5-dev libtomlplusplus-dev; do
+for pkg in cmake g++ make librandom123-dev libgtest-dev libhdf5-dev libtomlplusplus-dev python3-venv; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 # OpenMP comes with gcc (libgomp); check it links rather than naming a package.
@@ -21,4 +21,13 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# The outputs are also checked with independent Python readers (NumPy, h5py,
+# libsonata) from PyPI, in a virtual environment beside the sources.
+venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-tests"
+if ! "$venv/bin/python" -c "import numpy, h5py, libsonata" 2>/dev/null; then
+  echo "install-deps: creating $venv (numpy, h5py, libsonata from PyPI)" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check numpy h5py libsonata
 fi

@@ -80,7 +80,7 @@ TEST(Sonata, CommandLineH5MatchesTheDenseOutputAndChunkingChangesNothing) {
   ASSERT_EQ(run_cli(base + "--chunk-steps 37 --batch-size 1 --output " + p("b.npy") + " --output " + p("b.h5")), 0);
   const NpyArray a = read_npy(p("a.npy")), b = read_npy(p("b.npy"));
   EXPECT_EQ(a.data, b.data);
-  for (const char* pop : {"network0_replica0", "network0_replica1", "network1_replica0", "network1_replica1"}) {
+  for (const char* pop : {"net0_r0", "net0_r1", "net1_r0", "net1_r1"}) {
     std::vector<double> ta, tb;
     std::vector<std::uint64_t> ia, ib;
     read_sonata_population(p("a.h5"), pop, &ta, &ia);
@@ -88,7 +88,7 @@ TEST(Sonata, CommandLineH5MatchesTheDenseOutputAndChunkingChangesNothing) {
     EXPECT_EQ(ta, tb) << pop;
     EXPECT_EQ(ia, ib) << pop;
     // Against the dense raster: replica r, network k occupies rows 30k..30k+29.
-    const std::size_t r = pop[16] == '1' ? 1 : 0, k = pop[7] == '1' ? 1 : 0;
+    const std::size_t r = pop[6] == '1' ? 1 : 0, k = pop[3] == '1' ? 1 : 0;
     std::map<std::pair<std::int64_t, std::uint64_t>, int> want, got;
     const auto counts = a.to_int64();
     for (std::size_t i = 0; i < 30; ++i)

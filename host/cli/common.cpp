@@ -202,6 +202,14 @@ std::vector<std::uint32_t> parse_neuron_selection(const std::string& spec, std::
   return std::vector<std::uint32_t>(v.begin(), v.end());
 }
 
+std::string host_cpu_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
 void write_text_file(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {

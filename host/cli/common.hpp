@@ -52,6 +52,9 @@ NetworkSource network_source_from_args(const Args& args, int threads, std::strin
 /// repeats.
 std::vector<std::uint32_t> parse_neuron_selection(const std::string& spec, std::size_t total);
 
+/// The CPU's model name (/proc/cpuinfo), for provenance ("unknown" if unreadable).
+std::string host_cpu_name();
+
 /// Writes text to path via path.tmp and a rename.
 void write_text_file(const std::string& path, const std::string& text);
 

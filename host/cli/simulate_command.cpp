@@ -192,7 +192,7 @@ int simulate_command(const std::vector<std::string>& argv_in) {
   std::vector<std::pair<std::string, std::size_t>> populations;
   for (std::size_t k = 0; k < K; ++k)
     for (std::uint32_t r = 0; r < opt.replicas; ++r)
-      populations.emplace_back("network" + std::to_string(k) + "_replica" + std::to_string(opt.replica_offset + r),
+      populations.emplace_back("net" + std::to_string(k) + "_r" + std::to_string(opt.replica_offset + r),
                                first_neuron[k + 1] - first_neuron[k]);
   double dt_ms = 1.0;
   Progress progress(!quiet, "steps", static_cast<std::int64_t>(n_batches) * (equilibration + steps));
@@ -359,6 +359,7 @@ int simulate_command(const std::vector<std::string>& argv_in) {
        << "]" << ",\n  \"shape\": [" << opt.replicas << ", " << n_out
        << ", " << window << "],\n  \"dtype\": \"" << record_dtype_name(dtype) << "\",\n  \"seed\": " << opt.seed
        << ",\n  \"replica_offset\": " << opt.replica_offset << ",\n  \"equilibration_steps\": " << equilibration
+       << ",\n  \"device\": \"" << json_escape(host_cpu_name()) << "\""
        << ",\n  \"backend\": \"" << s.backend << "\",\n  \"threads\": " << s.threads << ",\n  \"started\": \"" << when
        << "\",\n  \"wall_seconds\": " << json_number(s.wall_seconds) << ",\n  \"mean_rate_hz\": " << json_number(s.mean_rate_hz)
        << ",\n  \"synaptic_events\": " << s.synaptic_events << ",\n  \"rate_capped\": " << s.rate_capped
