@@ -13,6 +13,7 @@
 #include "args.hpp"
 #include "cascade/cascade.hpp"
 #include "commands.hpp"
+#include "log.hpp"
 #include "common.hpp"
 
 namespace fs = std::filesystem;
@@ -218,8 +219,8 @@ int generate_command(const std::vector<std::string>& argv) {
     if (format == "dense") save_dense_network(net, target(k), f32);
     else save_edge_list(net, target(k), f32);
   }
-  if (!args.flag("quiet"))
-    std::printf("cascade: wrote %lld %s network(s) of %zu neurons (%.4g synapses each on average) to %s in %.3f s\n",
+  set_log_level_from_flags(args.flag("quiet"), false);
+  log_info("wrote %lld %s network(s) of %zu neurons (%.4g synapses each on average) to %s in %.3f s",
                 static_cast<long long>(count), kind.c_str(), n,
                 static_cast<double>(synapses) / static_cast<double>(count), out.c_str(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

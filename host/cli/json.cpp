@@ -190,6 +190,14 @@ std::string json_escape(const std::string& s) {
   return o;
 }
 
+std::string json_string_or_null(const std::string& s) {
+  if (s.empty()) return "null";
+  std::string out(1, '"');
+  out += json_escape(s);
+  out += '"';
+  return out;
+}
+
 std::string json_number(double v) {
   if (!(v == v) || v == 1.0 / 0.0 || v == -1.0 / 0.0) return "null";
   char buf[40];

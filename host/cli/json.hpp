@@ -26,6 +26,8 @@ const char* json_type_name(Json::Type t);
 Json parse_json(const std::string& text, const std::string& name);
 Json read_json_file(const std::string& path);
 std::string json_escape(const std::string& s);
+/// A JSON string literal of s, or null when s is empty.
+std::string json_string_or_null(const std::string& s);
 /// Shortest text that reads back as the same double.
 std::string json_number(double v);
 

@@ -216,7 +216,10 @@ RunFile read_run_file(const std::string& path, const std::string& command) {
         else if (name == "select") {
           if (const auto* arr = v.as_array()) {
             std::string sel;
-            for (const auto& e : *arr) sel += (sel.empty() ? "" : ",") + string_of(e, c, "[tune].select");
+            for (const auto& e : *arr) {
+              if (!sel.empty()) sel += ',';
+              sel += string_of(e, c, "[tune].select");
+            }
             a.insert(a.end(), {"--tune", sel});
           } else {
             a.insert(a.end(), {"--tune", string_of(v, c, "[tune].select")});

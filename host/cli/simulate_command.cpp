@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "json.hpp"
+#include "log.hpp"
 #include "run_file.hpp"
 #include "progress.hpp"
 #if CASCADE_HAVE_CUDA
@@ -79,7 +80,8 @@ const char* kHelp =
     "  --chunk-steps N       record N steps at a time (default: what fits in 256 MiB);\n"
     "                        outputs stream to disk chunk by chunk, spikes unchanged\n"
     "  --force               overwrite an existing output\n"
-    "  --quiet               print nothing but errors\n";
+    "  --quiet               print nothing but errors\n"
+    "  --verbose             also print debug lines (batches, chunks) on stderr\n";
 
 }  // namespace
 
@@ -92,11 +94,12 @@ int simulate_command(const std::vector<std::string>& argv_in) {
                    "threads", "backend", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask", "chunk-steps", "generate", "record-neurons", "record-window",
                    "record-input", "record-rate",
                    "params-file"},
-                  {"help", "force", "quiet"});
+                  {"help", "force", "quiet", "verbose"});
   if (args.flag("help")) {
     std::fputs(kHelp, stdout);
     return 0;
   }
+  set_log_level_from_flags(args.flag("quiet"), args.flag("verbose"));
   if (!args.positional().empty())
     throw Error("simulate: unexpected argument '" + args.positional().front() + "' (see --help)");
 
@@ -229,8 +232,8 @@ int simulate_command(const std::vector<std::string>& argv_in) {
                                                              {"git_hash", build_info().git_hash},
                                                              {"rng_stream", kRngStreamVersion}}));
     }
-    if (!quiet && b == 0)
-      std::printf("cascade: %s on %zu network(s) (%zu neurons%s), %u replica(s); seed %llu; backend %s\n",
+    if (b == 0)
+      log_info("%s on %zu network(s) (%zu neurons%s), %u replica(s); seed %llu; backend %s",
                   model_name(model).c_str(), K, total_neurons,
                   n_batches > 1 ? (", in " + std::to_string(n_batches) + " batches of up to " +
                                    std::to_string(batch)).c_str()
@@ -261,6 +264,8 @@ int simulate_command(const std::vector<std::string>& argv_in) {
       net_rows[k].push_back(j);
       net_ids[k].push_back(g - local_first[k]);
     }
+    log_debug("batch %zu/%zu: networks %zu to %zu, %zu neurons, %zu synapses; chunks of %lld steps", b + 1, n_batches,
+              first, first + count - 1, sim.total_neurons(), sim.total_synapses(), static_cast<long long>(chunk));
     for (std::int64_t c0 = 0; c0 < steps; c0 += chunk) {
       RunOptions ro;
       ro.steps = std::min(chunk, steps - c0);
@@ -328,8 +333,8 @@ int simulate_command(const std::vector<std::string>& argv_in) {
     js << "{\n  \"cascade_version\": \"" << kVersion << "\",\n  \"rng_stream\": \"" << kRngStreamVersion
        << "\",\n  \"command\": \"cascade simulate";
     for (const auto& a : argv) js << " " << json_escape(a);
-    js << "\",\n  \"run_file\": " << (run_path.empty() ? std::string("null") : "\"" + json_escape(run_path) + "\"")
-       << ",\n  \"run_file_text\": " << (run_path.empty() ? std::string("null") : "\"" + json_escape(run_text) + "\"")
+    js << "\",\n  \"run_file\": " << json_string_or_null(run_path)
+       << ",\n  \"run_file_text\": " << (run_path.empty() ? std::string("null") : json_string_or_null(run_text))
        << ",\n  \"model\": \"" << model_name(model) << "\",\n  \"params\": {";
     const auto params = list_params(model);
     for (std::size_t i = 0; i < params.size(); ++i)
@@ -373,21 +378,18 @@ int simulate_command(const std::vector<std::string>& argv_in) {
       w->commit();
     }
   }
-  if (!quiet) {
-    std::printf("cascade: %lld steps (+%lld equilibration) in %.3f s on %d thread(s); mean rate %.4g Hz; "
-                "%llu synaptic events\n",
-                static_cast<long long>(steps), static_cast<long long>(equilibration), s.wall_seconds, s.threads,
-                s.mean_rate_hz, static_cast<unsigned long long>(s.synaptic_events));
-    if (s.rate_capped)
-      std::printf("cascade: warning: %llu Poisson means exceeded %g and were capped\n",
-                  static_cast<unsigned long long>(s.rate_capped), kMaxPoissonMean);
-    if (s.counts_saturated)
-      std::printf("cascade: warning: %llu counts saturated at 255\n", static_cast<unsigned long long>(s.counts_saturated));
-    if (dtype == RecordDtype::kBool && !npy_outputs.empty())
-      std::printf("cascade: note: bool records whether a neuron spiked, not how often\n");
-    for (const auto& o : npy_outputs) std::printf("cascade: wrote %s and %s.json\n", o.c_str(), o.c_str());
-    for (const auto& o : h5_outputs) std::printf("cascade: wrote %s (SONATA spikes)\n", o.c_str());
-  }
+  log_info("%lld steps (+%lld equilibration) in %.3f s on %d thread(s); mean rate %.4g Hz; %llu synaptic events",
+           static_cast<long long>(steps), static_cast<long long>(equilibration), s.wall_seconds, s.threads,
+           s.mean_rate_hz, static_cast<unsigned long long>(s.synaptic_events));
+  if (s.rate_capped)
+    log_warning("%llu Poisson means exceeded %g and were capped", static_cast<unsigned long long>(s.rate_capped),
+                kMaxPoissonMean);
+  if (s.counts_saturated)
+    log_warning("%llu counts saturated at 255", static_cast<unsigned long long>(s.counts_saturated));
+  if (dtype == RecordDtype::kBool && !npy_outputs.empty())
+    log_info("note: bool records whether a neuron spiked, not how often");
+  for (const auto& o : npy_outputs) log_info("wrote %s and %s.json", o.c_str(), o.c_str());
+  for (const auto& o : h5_outputs) log_info("wrote %s (SONATA spikes)", o.c_str());
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "json.hpp"
+#include "log.hpp"
 #include "run_file.hpp"
 #include "progress.hpp"
 
@@ -53,7 +54,8 @@ const char* kHelp =
     "  --backend B           auto (default), cpu, gpu\n"
     "  --output-params FILE  write the tuned parameters and the history (.json)\n"
     "  --force               overwrite an existing output\n"
-    "  --quiet               print nothing but errors\n";
+    "  --quiet               print nothing but errors\n"
+    "  --verbose             also print every epoch on stderr\n";
 
 double parse_double(const Args& args, const std::string& name, double fallback) {
   const auto v = args.value(name);
@@ -74,11 +76,12 @@ int tune_command(const std::vector<std::string>& argv_in) {
                   {"model", "weights", "param", "params-file", "stimulus", "stimulus-mask", "target-hz", "tune",
                    "epochs", "steps", "equilibration", "lr", "replicas", "seed", "threads", "backend",
                    "output-params", "generate"},
-                  {"help", "force", "quiet"});
+                  {"help", "force", "quiet", "verbose"});
   if (args.flag("help")) {
     std::fputs(kHelp, stdout);
     return 0;
   }
+  set_log_level_from_flags(args.flag("quiet"), args.flag("verbose"));
   if (!args.positional().empty())
     throw Error("tune: unexpected argument '" + args.positional().front() + "' (see --help)");
   if (!args.value("target-hz")) throw Error("option --target-hz is required (see --help)");
@@ -117,15 +120,15 @@ int tune_command(const std::vector<std::string>& argv_in) {
   ModelSetup setup = model_setup_from_args(args, source.size(), weights);
   const std::vector<Network> networks = source.load_range(0, source.size());
   const auto names = resolve_tunable(setup.model, setup.stimuli, o.selection);  // errors before any run
-  if (!quiet)
-    std::printf("cascade: tuning %s of %s on %zu network(s) to %g Hz: %lld epochs of %lld steps, lr %g, seed %llu\n",
-                [&] {
-                  std::string s;
-                  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
-                  return s;
-                }().c_str(),
-                model_name(setup.model).c_str(), networks.size(), o.target_hz, static_cast<long long>(o.epochs),
-                static_cast<long long>(o.steps), o.lr, static_cast<unsigned long long>(so.seed));
+  std::string tuned_names;
+  for (const auto& n : names) {
+    if (!tuned_names.empty()) tuned_names += ", ";
+    tuned_names += n;
+  }
+  log_info("tuning %s of %s on %zu network(s) to %g Hz: %lld epochs of %lld steps, lr %g, seed %llu",
+           tuned_names.c_str(), model_name(setup.model).c_str(), networks.size(), o.target_hz,
+           static_cast<long long>(o.epochs), static_cast<long long>(o.steps), o.lr,
+           static_cast<unsigned long long>(so.seed));
   const auto started = std::chrono::system_clock::now();
   const auto t0 = std::chrono::steady_clock::now();
   const std::int64_t every = std::max<std::int64_t>(1, o.epochs / 20);
@@ -134,9 +137,10 @@ int tune_command(const std::vector<std::string>& argv_in) {
     char rate[64];
     std::snprintf(rate, sizeof rate, "rate %.4g Hz", e.rate_hz);
     bar.update(e.epoch + 1, rate);
+    log_debug("epoch %lld: rate %.6g Hz, loss %.6g", static_cast<long long>(e.epoch + 1), e.rate_hz, e.loss);
     if (!quiet && ((e.epoch + 1) % every == 0 || e.epoch + 1 == total)) {
       bar.finish();
-      std::printf("cascade: epoch %lld/%lld: rate %.5g Hz, loss %.5g\n", static_cast<long long>(e.epoch + 1),
+      log_info("epoch %lld/%lld: rate %.5g Hz, loss %.5g", static_cast<long long>(e.epoch + 1),
                   static_cast<long long>(total), e.rate_hz, e.loss);
     }
   });
@@ -151,8 +155,8 @@ int tune_command(const std::vector<std::string>& argv_in) {
     js << "{\n  \"cascade_version\": \"" << kVersion << "\",\n  \"rng_stream\": \"" << kRngStreamVersion
        << "\",\n  \"command\": \"cascade tune";
     for (const auto& a : argv) js << " " << json_escape(a);
-    js << "\",\n  \"run_file\": " << (run_path.empty() ? std::string("null") : "\"" + json_escape(run_path) + "\"")
-       << ",\n  \"run_file_text\": " << (run_path.empty() ? std::string("null") : "\"" + json_escape(run_text) + "\"")
+    js << "\",\n  \"run_file\": " << json_string_or_null(run_path)
+       << ",\n  \"run_file_text\": " << (run_path.empty() ? std::string("null") : json_string_or_null(run_text))
        << ",\n  \"model\": \"" << model_name(r.model) << "\",\n  \"params\": {";
     const auto params = list_params(r.model);
     for (std::size_t i = 0; i < params.size(); ++i)
@@ -187,13 +191,10 @@ int tune_command(const std::vector<std::string>& argv_in) {
     js << "  ]\n}\n";
     write_text_file(*output, js.str());
   }
-  if (!quiet) {
-    for (std::size_t q = 0; q < r.names.size(); ++q)
-      std::printf("cascade: %s: %.10g -> %.10g\n", r.names[q].c_str(), r.initial[q], r.final[q]);
-    std::printf("cascade: last epoch rate %.5g Hz (target %g Hz) in %.3f s\n", r.history.back().rate_hz, o.target_hz,
-                wall);
-    if (output) std::printf("cascade: wrote %s\n", output->c_str());
-  }
+  for (std::size_t q = 0; q < r.names.size(); ++q)
+    log_info("%s: %.10g -> %.10g", r.names[q].c_str(), r.initial[q], r.final[q]);
+  log_info("last epoch rate %.5g Hz (target %g Hz) in %.3f s", r.history.back().rate_hz, o.target_hz, wall);
+  if (output) log_info("wrote %s", output->c_str());
   return 0;
 }
 
