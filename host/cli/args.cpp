@@ -1,6 +1,9 @@
 #include "args.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <charconv>
+#include <map>
 
 #include "cascade/error.hpp"
 
@@ -8,32 +11,46 @@ namespace cascade::cli {
 
 Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& value_options,
            const std::set<std::string>& flags) {
-  for (std::size_t i = 0; i < argv.size(); ++i) {
-    const std::string& a = argv[i];
-    if (a.rfind("--", 0) != 0 || a == "--") {
-      positional_.push_back(a);
-      continue;
-    }
-    std::string name = a.substr(2), val;
-    bool has_inline = false;
-    if (const auto eq = name.find('='); eq != std::string::npos) {
-      val = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_inline = true;
-    }
-    if (flags.count(name)) {
-      if (has_inline) throw Error("option --" + name + " takes no value");
-      flags_.insert(name);
-    } else if (value_options.count(name)) {
-      if (!has_inline) {
-        if (i + 1 >= argv.size()) throw Error("option --" + name + " needs a value");
-        val = argv[++i];
-      }
-      values_[name].push_back(val);
-    } else {
-      throw Error("unknown option --" + name + " (see --help)");
-    }
+  // CLI11 does the parsing; Cascade keeps its own help texts and its
+  // one-line error messages (docs/robustness.md).
+  CLI::App app{"cascade"};
+  app.set_help_flag();  // --help is an ordinary flag here: each command prints its own text
+  app.allow_extras(false);
+  std::map<std::string, std::vector<std::string>> parsed;
+  std::map<std::string, std::int64_t> counts;
+  for (const auto& name : value_options) {
+    CLI::Option* o = app.add_option("--" + name, parsed[name]);
+    o->expected(1);
+    o->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    o->allow_extra_args(false);
   }
+  for (const auto& name : flags) app.add_flag("--" + name, counts[name]);
+  app.add_option("positional", positional_)->expected(0, 1 << 20);
+  // parse(vector) wants the arguments in reverse order.
+  std::vector<std::string> reversed(argv.rbegin(), argv.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ExtrasError& e) {
+    std::string extra = e.what();
+    extra = extra.substr(extra.find(':') + 1);
+    extra.erase(0, extra.find_first_not_of(' '));
+    extra = extra.substr(0, extra.find(' '));
+    if (extra.rfind("--", 0) == 0) {
+      const std::string name = extra.substr(2, extra.find('=') == std::string::npos ? std::string::npos : extra.find('=') - 2);
+      if (flags.count(name)) throw Error("option --" + name + " takes no value");
+      throw Error("unknown option " + extra.substr(0, extra.find('=')) + " (see --help)");
+    }
+    throw Error("unexpected argument '" + extra + "' (see --help)");
+  } catch (const CLI::ArgumentMismatch& e) {
+    const std::string what = e.what();
+    throw Error("option " + what.substr(0, what.find(':')) + " needs a value");
+  } catch (const CLI::ParseError& e) {
+    throw Error(std::string("command line: ") + e.what());
+  }
+  for (auto& [name, v] : parsed)
+    if (!v.empty()) values_[name] = std::move(v);
+  for (const auto& [name, n] : counts)
+    if (n > 0) flags_.insert(name);
 }
 
 std::optional<std::string> Args::value(const std::string& name) const {
