@@ -1,6 +1,6 @@
-// A small strict command-line reader: --name VALUE / --name=VALUE options,
-// repeatable options, flags; every error names the option and what was
-// expected.
+// The command-line reader: CLI11 parses --name VALUE / --name=VALUE options,
+// repeatable options, flags and positionals; every error is Cascade's own
+// one line naming the option and what was expected.
 #pragma once
 #include <cstdint>
 #include <map>
