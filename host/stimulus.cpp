@@ -69,7 +69,9 @@ void for_each_stimulus_param(StimulusSpec& spec, F&& f) {
 }
 
 bool is_integral_value(double v) {
-  return math::is_finite(v) && v == static_cast<double>(static_cast<long long>(v)) && v >= -9.2e18 && v <= 9.2e18;
+  // Range first: converting an out-of-range double to an integer is undefined
+  // (found by fuzz/fuzz_params).
+  return math::is_finite(v) && v >= -9.2e18 && v <= 9.2e18 && v == static_cast<double>(static_cast<long long>(v));
 }
 
 template <class T>

@@ -135,7 +135,7 @@ std::function<Network(std::uint32_t)> make_generator(const std::string& kind, st
                   "(fixed probability)");
     if (p.count("in_degree")) {
       const double k = parse_number("in_degree", p.at("in_degree"));
-      if (k != static_cast<double>(static_cast<std::int64_t>(k)))
+      if (!(k >= 0 && k < 2147483648.0) || k != static_cast<double>(static_cast<std::int64_t>(k)))
         throw Error("--param in_degree=" + p.at("in_degree") + ": expected an integer");
       g.rule = SparseGenerator::Rule::kFixedInDegree;
       g.in_degree = static_cast<std::int64_t>(k);

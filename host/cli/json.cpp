@@ -90,7 +90,7 @@ struct Parser {
         ws();
         std::string k = str();
         if (!eat(':')) fail("expected ':' after \"" + k + "\"");
-        j.object.emplace_back(std::move(k), value(depth + 1));
+        j.object.push_back(JsonMember{std::move(k), value(depth + 1)});
       } while (eat(','));
       if (!eat('}')) fail("expected ',' or '}'");
     } else if (c == '[') {

@@ -9,17 +9,24 @@
 
 namespace cascade::cli {
 
+struct JsonMember;
+
 struct Json {
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject } type = Type::kNull;
   bool boolean = false;
   double number = 0.0;
   std::string string;
   std::vector<Json> array;
-  std::vector<std::pair<std::string, Json>> object;  // in file order
+  std::vector<JsonMember> object;  // in file order
 
   const Json* find(const std::string& key) const;
   /// The member `key` of an object; throws naming `where` when absent or of another type.
   const Json& at(const std::string& key, Type want, const std::string& where) const;
+};
+
+struct JsonMember {
+  std::string key;
+  Json value;
 };
 
 const char* json_type_name(Json::Type t);

@@ -69,8 +69,9 @@ void set_param(Model& model, std::string_view name, double value) {
     found = true;
     using T = std::decay_t<decltype(ref)>;
     if constexpr (std::is_integral_v<T>) {
-      if (!(value == static_cast<double>(static_cast<long long>(value))) || value > 2147483647.0 ||
-          value < -2147483648.0)
+      // Range first: an out-of-range conversion is undefined behaviour.
+      if (!(value <= 2147483647.0 && value >= -2147483648.0) ||
+          value != static_cast<double>(static_cast<long long>(value)))
         detail::non_integral_param(Model::kName, name, value);
       ref = static_cast<T>(value);
     } else {
