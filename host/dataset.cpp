@@ -22,12 +22,6 @@ namespace cascade {
 
 namespace {
 
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + (shape.size() == 1 ? ",)" : ")");
-}
-
 [[noreturn]] void refuse_pt(const std::string& path) {
   throw Error(path +
               ": PyTorch .pt files cannot be read; convert them with tools/pt_to_npy.py (python3 "
@@ -113,14 +107,14 @@ Network load_edge_list(const std::string& dir, std::uint32_t instance_id) {
   if (ei.dtype != NpyDtype::kInt64 && ei.dtype != NpyDtype::kInt32)
     throw Error(ei_path + ": edge_index must hold int64 or int32 indices, got " + npy_descr(ei.dtype));
   if (ei.shape.size() != 2 || ei.shape[0] != 2)
-    throw Error(ei_path + ": edge_index must be [2, E] (rows pre, post); got shape " + shape_text(ei.shape));
+    throw Error(ei_path + ": edge_index must be [2, E] (rows pre, post); got shape " + npy_shape_text(ei.shape));
   const std::size_t E = ei.shape[1];
   const NpyArray w = read_npy(w_path);
   if (w.dtype != NpyDtype::kFloat32 && w.dtype != NpyDtype::kFloat64)
     throw Error(w_path + ": weights must be float32 or float64, got " + npy_descr(w.dtype));
   if (w.shape.size() != 1 || w.shape[0] != E)
     throw Error(w_path + ": weights must be [E] with E = " + std::to_string(E) + " (edge_index's columns); got shape " +
-                shape_text(w.shape));
+                npy_shape_text(w.shape));
   const std::vector<std::int64_t> idx = ei.to_int64();
   for (std::size_t e = 0; e < 2 * E; ++e)
     if (idx[e] < 0)
@@ -131,7 +125,7 @@ Network load_edge_list(const std::string& dir, std::uint32_t instance_id) {
     const NpyArray nn = read_npy(n_path);
     if (nn.size() != 1 || (nn.dtype != NpyDtype::kInt64 && nn.dtype != NpyDtype::kInt32))
       throw Error(n_path + ": num_nodes must hold one integer (int64 or int32); got dtype " +
-                  std::string(npy_descr(nn.dtype)) + " with shape " + shape_text(nn.shape));
+                  std::string(npy_descr(nn.dtype)) + " with shape " + npy_shape_text(nn.shape));
     n = nn.to_int64()[0];
     if (n < 1) throw Error(n_path + ": num_nodes = " + std::to_string(n) + "; expected >= 1");
   } else {

@@ -359,45 +359,21 @@ void NpyFileWriter::commit() {
 }
 
 void write_npy(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape, const void* data) {
-  std::string header = "{'descr': '" + std::string(npy_descr(dtype)) + "', 'fortran_order': False, 'shape': (";
+  NpyFileWriter w(path, dtype, shape);
   std::size_t count = 1;
-  for (std::size_t d = 0; d < shape.size(); ++d) {
-    header += std::to_string(shape[d]);
-    if (shape.size() == 1 || d + 1 < shape.size()) header += ",";
-    if (d + 1 < shape.size()) header += " ";
-    count *= shape[d];
+  for (auto d : shape) count *= d;
+  w.write(0, data, count * npy_itemsize(dtype));
+  w.commit();
+}
+
+std::string npy_shape_text(const std::vector<std::size_t>& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
   }
-  header += "), }";
-  const bool v2 = header.size() + 11 > 65535;
-  const std::size_t prefix = v2 ? 12 : 10;
-  std::size_t total = prefix + header.size() + 1;
-  header.append((64 - total % 64) % 64, ' ');
-  header += '\n';
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw Error("cannot write '" + path + "': " + std::strerror(errno));
-  unsigned char pre[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', static_cast<unsigned char>(v2 ? 2 : 1), 0};
-  const std::size_t hl = header.size();
-  pre[8] = hl & 0xff;
-  pre[9] = (hl >> 8) & 0xff;
-  if (v2) {
-    pre[10] = (hl >> 16) & 0xff;
-    pre[11] = (hl >> 24) & 0xff;
-  }
-  const std::size_t bytes = count * npy_itemsize(dtype);
-  bool ok = std::fwrite(pre, 1, prefix, f) == prefix && std::fwrite(header.data(), 1, hl, f) == hl &&
-            (bytes == 0 || std::fwrite(data, 1, bytes, f) == bytes);
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    throw Error("cannot write '" + path + "': " + std::strerror(err));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    throw Error("cannot write '" + path + "': " + std::strerror(err));
-  }
+  s += shape.size() == 1 ? ",)" : ")";
+  return s;
 }
 
 }  // namespace cascade

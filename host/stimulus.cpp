@@ -18,12 +18,6 @@ namespace cascade {
 
 namespace {
 
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + (shape.size() == 1 ? ",)" : ")");
-}
-
 std::string fmt(double v) {
   std::ostringstream os;
   os.precision(17);
@@ -261,7 +255,7 @@ LoadedStimulus load_stimulus_values(const std::string& path) {
       check_value_dtype(a, f);
       if (a.shape.size() != 2)
         throw Error(f + ": stimulus values must be [N, steps] in a directory of per-network files; got shape " +
-                    shape_text(a.shape));
+                    npy_shape_text(a.shape));
       out.per_network.push_back(values_from(a.to_doubles(), a.shape[0], a.shape[1], a.shape[1], 1, 0, f));
     }
     return out;
@@ -273,13 +267,13 @@ LoadedStimulus load_stimulus_values(const std::string& path) {
   } else if (a.shape.size() == 3) {
     const std::vector<double> v = a.to_doubles();
     const std::size_t n = a.shape[0], steps = a.shape[1], K = a.shape[2];
-    if (K == 0) throw Error(path + ": stimulus values hold zero networks (shape " + shape_text(a.shape) + ")");
+    if (K == 0) throw Error(path + ": stimulus values hold zero networks (shape " + npy_shape_text(a.shape) + ")");
     for (std::size_t k = 0; k < K; ++k)
       out.per_network.push_back(
           values_from(v, n, steps, steps * K, K, k, path + " (network " + std::to_string(k) + ")"));
   } else {
     throw Error(path + ": stimulus values must be [N, steps] or [N, steps, networks]; got shape " +
-                shape_text(a.shape));
+                npy_shape_text(a.shape));
   }
   return out;
 }
@@ -291,7 +285,7 @@ std::vector<std::vector<std::uint8_t>> load_stimulus_masks(const std::string& pa
     for (const auto& f : npy_files_in(path, "stimulus masks")) {
       const NpyArray a = read_npy(f);
       if (a.shape.size() != 1)
-        throw Error(f + ": a stimulus mask in a directory must be [N]; got shape " + shape_text(a.shape));
+        throw Error(f + ": a stimulus mask in a directory must be [N]; got shape " + npy_shape_text(a.shape));
       out.push_back(mask_values(a, f, 0, a.shape[0]));
     }
     return out;
@@ -300,10 +294,10 @@ std::vector<std::vector<std::uint8_t>> load_stimulus_masks(const std::string& pa
   if (a.shape.size() == 1) {
     out.push_back(mask_values(a, path, 0, a.shape[0]));
   } else if (a.shape.size() == 2) {
-    if (a.shape[0] == 0) throw Error(path + ": the stimulus masks hold zero networks (shape " + shape_text(a.shape) + ")");
+    if (a.shape[0] == 0) throw Error(path + ": the stimulus masks hold zero networks (shape " + npy_shape_text(a.shape) + ")");
     for (std::size_t k = 0; k < a.shape[0]; ++k) out.push_back(mask_values(a, path, k * a.shape[1], a.shape[1]));
   } else {
-    throw Error(path + ": a stimulus mask must be [N] or [networks, N]; got shape " + shape_text(a.shape));
+    throw Error(path + ": a stimulus mask must be [N] or [networks, N]; got shape " + npy_shape_text(a.shape));
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <limits>
 
@@ -208,6 +209,36 @@ std::string host_cpu_name() {
   while (std::getline(in, line))
     if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) return line.substr(line.find(':') + 2);
   return "unknown";
+}
+
+std::string provenance_prefix(const std::string& command, const std::vector<std::string>& argv,
+                              const std::string& run_path, const std::string& run_text) {
+  std::string s = "{\n  \"cascade_version\": \"";
+  s += kVersion;
+  s += "\",\n  \"git_hash\": \"";
+  s += build_info().git_hash;
+  s += "\",\n  \"rng_stream\": \"";
+  s += kRngStreamVersion;
+  s += "\",\n  \"command\": \"cascade ";
+  s += command;
+  for (const auto& a : argv) {
+    s += ' ';
+    s += json_escape(a);
+  }
+  s += "\",\n  \"run_file\": ";
+  s += json_string_or_null(run_path);
+  s += ",\n  \"run_file_text\": ";
+  s += run_path.empty() ? std::string("null") : json_string_or_null(run_text);
+  return s;
+}
+
+std::string utc_time_text(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  char when[64];
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return when;
 }
 
 void write_text_file(const std::string& path, const std::string& text) {

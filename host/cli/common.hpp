@@ -1,5 +1,6 @@
 // Pieces shared by the simulate and tune commands.
 #pragma once
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -54,6 +55,13 @@ std::vector<std::uint32_t> parse_neuron_selection(const std::string& spec, std::
 
 /// The CPU's model name (/proc/cpuinfo), for provenance ("unknown" if unreadable).
 std::string host_cpu_name();
+
+/// The opening of every output's provenance JSON: "{", version, git hash, RNG
+/// stream, the command line (after run-file expansion), the run file and its text.
+std::string provenance_prefix(const std::string& command, const std::vector<std::string>& argv,
+                              const std::string& run_path, const std::string& run_text);
+/// ISO 8601 UTC time, e.g. 2026-11-26T09:30:00Z.
+std::string utc_time_text(std::chrono::system_clock::time_point t);
 
 /// Writes text to path via path.tmp and a rename.
 void write_text_file(const std::string& path, const std::string& text);

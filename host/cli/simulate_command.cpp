@@ -327,15 +327,9 @@ int simulate_command(const std::vector<std::string>& argv_in) {
 
   if (record) {
     std::ostringstream js;
-    const std::time_t t = std::chrono::system_clock::to_time_t(started);
-    char when[64];
-    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    js << "{\n  \"cascade_version\": \"" << kVersion << "\",\n  \"rng_stream\": \"" << kRngStreamVersion
-       << "\",\n  \"command\": \"cascade simulate";
-    for (const auto& a : argv) js << " " << json_escape(a);
-    js << "\",\n  \"run_file\": " << json_string_or_null(run_path)
-       << ",\n  \"run_file_text\": " << (run_path.empty() ? std::string("null") : json_string_or_null(run_text))
-       << ",\n  \"model\": \"" << model_name(model) << "\",\n  \"params\": {";
+    const std::string when = utc_time_text(started);
+    js << provenance_prefix("simulate", argv, run_path, run_text) << ",\n  \"model\": \"" << model_name(model)
+       << "\",\n  \"params\": {";
     const auto params = list_params(model);
     for (std::size_t i = 0; i < params.size(); ++i)
       js << (i ? ", " : "") << "\"" << params[i].name << "\": " << json_number(params[i].value);
@@ -358,7 +352,7 @@ int simulate_command(const std::vector<std::string>& argv_in) {
     for (std::size_t i = 0; i < K; ++i)
       js << (i ? ", " : "") << "{\"file\": \"" << json_escape(source.entries()[i]) << "\", \"instance_id\": " << i
          << ", \"neurons\": " << first_neuron[i + 1] - first_neuron[i] << "}";
-    js << "],\n  \"git_hash\": \"" << build_info().git_hash << "\",\n  \"batch_size\": " << batch
+    js << "],\n  \"batch_size\": " << batch
        << ",\n  \"dt_ms\": " << json_number(dt_ms) << ",\n  \"recorded_neurons\": \""
        << json_escape(args.value("record-neurons").value_or("all")) << "\",\n  \"record_window\": [" << w0 << ", " << w1
        << "]" << ",\n  \"shape\": [" << opt.replicas << ", " << n_out

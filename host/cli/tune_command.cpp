@@ -149,15 +149,9 @@ int tune_command(const std::vector<std::string>& argv_in) {
 
   if (output) {
     std::ostringstream js;
-    const std::time_t t = std::chrono::system_clock::to_time_t(started);
-    char when[64];
-    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    js << "{\n  \"cascade_version\": \"" << kVersion << "\",\n  \"rng_stream\": \"" << kRngStreamVersion
-       << "\",\n  \"command\": \"cascade tune";
-    for (const auto& a : argv) js << " " << json_escape(a);
-    js << "\",\n  \"run_file\": " << json_string_or_null(run_path)
-       << ",\n  \"run_file_text\": " << (run_path.empty() ? std::string("null") : json_string_or_null(run_text))
-       << ",\n  \"model\": \"" << model_name(r.model) << "\",\n  \"params\": {";
+    const std::string when = utc_time_text(started);
+    js << provenance_prefix("tune", argv, run_path, run_text) << ",\n  \"model\": \"" << model_name(r.model)
+       << "\",\n  \"params\": {";
     const auto params = list_params(r.model);
     for (std::size_t i = 0; i < params.size(); ++i)
       js << (i ? ", " : "") << "\"" << params[i].name << "\": " << json_number(params[i].value);

@@ -36,6 +36,8 @@ struct NpyHeader {
 };
 
 NpyArray read_npy(const std::string& path);
+/// A shape as NumPy prints it: "(2, 3)", "(3,)".
+std::string npy_shape_text(const std::vector<std::size_t>& shape);
 /// The header only (dtype and shape) without reading the data.
 NpyHeader read_npy_header(const std::string& path);
 NpyHeader parse_npy_header(const std::uint8_t* bytes, std::size_t size, const std::string& name);
