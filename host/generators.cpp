@@ -19,15 +19,8 @@ namespace cascade {
 
 namespace {
 
-std::string fmt(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-
 void need(bool ok, const char* gen, const char* name, double value, const char* expected) {
-  if (!ok) throw Error(std::string(gen) + " generator: " + name + " = " + fmt(value) + " is invalid; expected " + expected);
+  if (!ok) throw Error(std::string(gen) + " generator: " + name + " = " + format_value(value) + " is invalid; expected " + expected);
 }
 
 double as_float32(double v) { return static_cast<double>(static_cast<float>(v)); }

@@ -9,13 +9,6 @@
 namespace cascade {
 
 namespace {
-std::string format_value(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-
 template <class... Ms>
 std::vector<std::string> names_of(std::variant<Ms...>*) {
   return {Ms::kName...};

@@ -18,17 +18,10 @@ namespace cascade {
 
 namespace {
 
-std::string fmt(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-
 std::string pname(std::size_t index, const char* name) { return "stimulus" + std::to_string(index) + "." + name; }
 
 void require(bool ok, std::size_t index, const char* name, double value, const char* expected) {
-  if (!ok) throw Error(pname(index, name) + " = " + fmt(value) + " is invalid; expected " + expected);
+  if (!ok) throw Error(pname(index, name) + " = " + format_value(value) + " is invalid; expected " + expected);
 }
 
 /// Each stimulus kind's parameters as (name, value reference, integer, tunable).
@@ -71,7 +64,7 @@ bool is_integral_value(double v) {
 template <class T>
 void assign(T& ref, double value, const std::string& name) {
   if constexpr (std::is_integral_v<T>) {
-    if (!is_integral_value(value)) throw Error(name + " = " + fmt(value) + " is invalid; expected an integer");
+    if (!is_integral_value(value)) throw Error(name + " = " + format_value(value) + " is invalid; expected an integer");
     ref = static_cast<T>(value);
   } else {
     ref = value;
@@ -85,7 +78,7 @@ std::vector<std::uint8_t> mask_values(const NpyArray& a, const std::string& path
   for (std::size_t i = 0; i < n; ++i) {
     const double x = v[first + i];
     if (x != 0.0 && x != 1.0)
-      throw Error(path + ": stimulus mask entry " + std::to_string(first + i) + " is " + fmt(x) +
+      throw Error(path + ": stimulus mask entry " + std::to_string(first + i) + " is " + format_value(x) +
                   "; expected 0 or 1 (true/false)");
     m[i] = x == 1.0;
   }
@@ -105,7 +98,7 @@ std::shared_ptr<const StimulusValues> values_from(const std::vector<double>& v, 
       const double x = v[offset + i * stride_n + t * stride_t];
       if (!math::is_finite(x))
         throw Error(source + ": stimulus value at neuron " + std::to_string(i) + ", step " + std::to_string(t) +
-                    " is " + fmt(x) + "; expected a finite number");
+                    " is " + format_value(x) + "; expected a finite number");
       out->data[t * n + i] = x;
     }
   return out;
@@ -234,12 +227,13 @@ std::string stimulus_spec_string(const Stimulus& s) {
   StimulusSpec spec = s.spec;
   for_each_stimulus_param(spec, [&](const char* name, const auto& ref, bool) {
     using T = std::decay_t<decltype(ref)>;
-    if constexpr (std::is_integral_v<T>) {
-      if (ref == kNoStop) return;
-      out += (first ? "" : ",") + std::string(name) + "=" + std::to_string(ref);
-    } else {
-      out += (first ? "" : ",") + std::string(name) + "=" + fmt(ref);
-    }
+    if constexpr (std::is_integral_v<T>)
+      if (ref == kNoStop) return;  // "no stop" is the default: leave it out
+    if (!first) out += ',';
+    out += name;
+    out += '=';
+    if constexpr (std::is_integral_v<T>) out += std::to_string(ref);
+    else out += format_value(ref);
     first = false;
   });
   return out;

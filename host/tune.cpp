@@ -27,13 +27,6 @@ std::string join(const std::vector<std::string>& v) {
   return s.empty() ? std::string("(none)") : s;
 }
 
-std::string fmt(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-
 double get_value(const AnyModel& model, const std::vector<Stimulus>& stimuli, const std::string& name) {
   const auto params = is_stimulus_name(name) ? list_stimulus_params(stimuli) : list_params(model);
   for (const auto& p : params)
@@ -495,8 +488,8 @@ SpikeRecord record_epoch(const AnyModel& model, const std::vector<std::shared_pt
 
 void validate_tune_options(const TuneOptions& o) {
   if (!(std::isfinite(o.target_hz) && o.target_hz >= 0))
-    throw Error("tune: target rate " + fmt(o.target_hz) + " Hz is invalid; expected a finite rate >= 0");
-  if (!(std::isfinite(o.lr) && o.lr > 0)) throw Error("tune: lr = " + fmt(o.lr) + " is invalid; expected > 0");
+    throw Error("tune: target rate " + format_value(o.target_hz) + " Hz is invalid; expected a finite rate >= 0");
+  if (!(std::isfinite(o.lr) && o.lr > 0)) throw Error("tune: lr = " + format_value(o.lr) + " is invalid; expected > 0");
   if (o.epochs < 1) throw Error("tune: epochs = " + std::to_string(o.epochs) + " is invalid; expected >= 1");
   if (o.steps < 1) throw Error("tune: steps = " + std::to_string(o.steps) + " is invalid; expected >= 1");
   if (o.equilibration < 0)
@@ -539,7 +532,7 @@ TuneResult tune(const AnyModel& model, const std::vector<Network>& networks, con
     ep.gradient.resize(P_);
     for (std::size_t q = 0; q < P_; ++q) ep.gradient[q] = -2.0 * (o.target_hz - rv.rate_hz) * rv.gradient[q];
     if (!std::isfinite(ep.loss))
-      throw Error("tune: epoch " + std::to_string(e) + ": the expected rate is not finite (" + fmt(rv.rate_hz) +
+      throw Error("tune: epoch " + std::to_string(e) + ": the expected rate is not finite (" + format_value(rv.rate_hz) +
                   " Hz); start from other parameters");
 
     // Adam.

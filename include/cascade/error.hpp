@@ -11,6 +11,9 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A value as messages print it: enough digits (17) to read back exactly.
+std::string format_value(double v);
+
 /// Throws cascade::Error with "file:line: message" (for internal invariants
 /// where the location helps a bug report).
 [[noreturn]] void throw_at(const char* file, int line, const std::string& message);
