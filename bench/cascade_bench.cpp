@@ -20,7 +20,7 @@
 
 #include "cascade/cascade.hpp"
 #if CASCADE_HAVE_CUDA
-#include "shared_math_probe.hpp"
+#include "cascade/engine/gpu_engine.hpp"
 #endif
 
 namespace fs = std::filesystem;
@@ -114,7 +114,7 @@ std::vector<Case> make_cases() {
 }
 
 struct Result {
-  std::string name, backend, description;
+  std::string name, backend, description, strategy;
   std::string unit = "step";  // what us_per_step_* time: a step, or a tune epoch
   std::size_t neurons = 0, synapses = 0, networks = 0;
   std::uint32_t replicas = 1;
@@ -154,7 +154,11 @@ std::string num(double v) {
   return b;
 }
 
-Result run_case(const Case& c, Backend backend, int repeat, std::int64_t steps_override, int threads) {
+/// GPU rows time more steps than the CPU's (a step costs microseconds there).
+std::int64_t gpu_steps(const Case& c) { return std::max<std::int64_t>(2000, c.steps * 20); }
+
+Result run_case(const Case& c, Backend backend, GpuStrategy strategy, int repeat, std::int64_t steps_override,
+                int threads) {
   Result r;
   r.name = c.name;
   r.description = c.description;
@@ -168,7 +172,9 @@ Result run_case(const Case& c, Backend backend, int repeat, std::int64_t steps_o
   for (const auto& n : nets) {
     r.neurons += n.n_neurons();
     r.synapses += n.n_synapses();
-    bytes += n.row_ptr().size() * 8 + n.post().size() * 4 + n.quantised().size() * 4 + n.weight().size() * 8;
+    // The GPU keeps index + fixed-point weight; the host also the given double weights.
+    bytes += n.row_ptr().size() * 8 + n.post().size() * 4 + n.quantised().size() * 4 +
+             (backend == Backend::kGpu ? 0 : n.weight().size() * 8);
   }
   r.bytes_per_synapse = r.synapses ? static_cast<double>(bytes) / static_cast<double>(r.synapses) : 0.0;
   AnyModel model = make_model(c.model);
@@ -179,6 +185,8 @@ Result run_case(const Case& c, Backend backend, int repeat, std::int64_t steps_o
     SimulatorOptions opt;
     opt.seed = 1;
     opt.threads = threads;
+    opt.backend = backend;  // the forward pass; the gradient replay runs on the CPU (docs/tune.md)
+    opt.gpu_strategy = strategy;
     TuneOptions o;
     o.target_hz = 10.0;
     o.selection = {"theta", "alpha", "beta"};
@@ -214,8 +222,10 @@ Result run_case(const Case& c, Backend backend, int repeat, std::int64_t steps_o
   opt.seed = 1;
   opt.threads = threads;
   opt.backend = backend;
+  opt.gpu_strategy = strategy;
   Simulator sim(model, std::move(nets), opt);
-  r.steps = steps_override > 0 ? steps_override : c.steps;
+  const bool gpu = backend == Backend::kGpu;
+  r.steps = steps_override > 0 ? steps_override : gpu ? gpu_steps(c) : c.steps;
   // Warm-up: equilibration from a fresh state, then timed repeats continuing it.
   RunOptions warm;
   warm.steps = std::max<std::int64_t>(1, r.steps / 5);
@@ -232,11 +242,14 @@ Result run_case(const Case& c, Backend backend, int repeat, std::int64_t steps_o
     ro.fresh_state = false;
     ro.record = false;
     const RunSummary s = sim.run(ro).summary;
-    us.push_back(s.wall_seconds / static_cast<double>(r.steps) * 1e6);
+    // GPU: device time between CUDA events around the run's steps.
+    us.push_back((gpu ? s.device_seconds : s.wall_seconds) / static_cast<double>(r.steps) * 1e6);
+    r.strategy = s.gpu_strategy;
+    r.peak_device_bytes = std::max<std::uint64_t>(r.peak_device_bytes, s.device_bytes);
     events += s.synaptic_events;
     spikes += s.recorded_spike_count;
     neuron_steps += s.recorded_neuron_steps;
-    wall += s.wall_seconds;
+    wall += gpu ? s.device_seconds : s.wall_seconds;
     r.threads = s.threads;
   }
   r.repeats = repeat;
@@ -269,6 +282,8 @@ const char* kHelp =
     "options:\n"
     "  --case NAME        a case, 'all' or 'scale' (repeatable)\n"
     "  --backend B        cpu (default), gpu, or all (the backends this build has)\n"
+    "  --gpu-strategy S   auto (default), block, step, graph, pull, or each (every\n"
+    "                     strategy compatible with the case, one row each)\n"
     "  --repeat N         timed repeats per case (default 5)\n"
     "  --steps N          timed steps per repeat (default: per case)\n"
     "  --threads T        CPU threads (default 0 = all cores)\n"
@@ -283,7 +298,7 @@ const char* kHelp =
 
 int main(int argc, char** argv) {
   std::vector<std::string> names;
-  std::string backend_arg = "cpu", json_path, write_dir;
+  std::string backend_arg = "cpu", json_path, write_dir, strategy_arg = "auto";
   int repeat = 5, threads = 0;
   std::int64_t steps = 0;
   bool list = false;
@@ -308,6 +323,7 @@ int main(int argc, char** argv) {
         return 0;
       } else if (a == "--case") names.push_back(value());
       else if (a == "--backend") backend_arg = value();
+      else if (a == "--gpu-strategy") strategy_arg = value();
       else if (a == "--repeat") repeat = static_cast<int>(integer(1, 1000));
       else if (a == "--steps") steps = integer(1, std::int64_t{1} << 40);
       else if (a == "--threads") threads = static_cast<int>(integer(0, 4096));
@@ -379,32 +395,52 @@ int main(int argc, char** argv) {
     else if (backend_arg == "all") backends = {Backend::kCpu, Backend::kGpu};
     else throw Error("--backend '" + backend_arg + "': expected cpu, gpu or all");
 
-    std::vector<std::string> devices;
-#if CASCADE_HAVE_CUDA
-    devices = kernels::device_descriptions();
-#endif
+    const std::vector<std::string> devices = gpu_device_descriptions();
+    std::vector<GpuStrategy> strategies;
+    if (strategy_arg == "each")
+      strategies = {GpuStrategy::kBlock, GpuStrategy::kStep, GpuStrategy::kGraph, GpuStrategy::kPull};
+    else
+      strategies = {parse_gpu_strategy(strategy_arg)};
+    GpuFloors floors;
     const BuildInfo bi = build_info();
     char host[256] = {};
     gethostname(host, sizeof host - 1);
     std::printf("cascade-bench %s (%s), %s, %u hardware threads; device: %s\n", bi.version.c_str(), bi.git_hash.c_str(),
                 cpu_model().c_str(), std::thread::hardware_concurrency(),
                 devices.empty() ? "none" : devices.front().c_str());
-    std::printf("%-18s %-4s %8s %11s %6s %8s %11s %11s %11s %10s %9s %8s\n", "case", "bk", "neurons", "synapses", "reps",
+    std::printf("%-18s %-10s %8s %11s %6s %8s %11s %11s %11s %10s %9s %8s\n", "case", "backend", "neurons", "synapses", "reps",
                 "steps", "us/step", "(min)", "(max)", "syn.ev/s", "rate Hz", "B/syn");
     std::vector<Result> results;
     for (Backend b : backends) {
       if (b == Backend::kGpu) {
-        std::printf("cascade-bench: no GPU rows: this build has no GPU engine yet\n");
-        continue;
+        if (devices.empty()) {
+          std::printf("cascade-bench: no GPU rows: %s\n",
+                      gpu_engine_built() ? "no CUDA device is present" : "this build has no CUDA engine");
+          continue;
+        }
+        floors = measure_gpu_floors(0);
+        std::printf("floors (%s): launch %.3g us, graph node %.3g us, block barrier %.3g us, int64 atomics %.3g /s, "
+                    "copy %.3g B/s\n",
+                    devices.front().c_str(), floors.launch_us, floors.graph_node_us, floors.block_barrier_us,
+                    floors.atomic_per_s, floors.copy_bytes_per_s);
       }
-      for (const Case* c : selected) {
-        const Result r = run_case(*c, b, repeat, steps, threads);
-        std::printf("%-18s %-4s %8zu %11zu %6d %8lld %11.4g %11.4g %11.4g %10.3g %9.4g %8.3g\n", r.name.c_str(),
-                    r.backend.c_str(), r.neurons, r.synapses, r.repeats, static_cast<long long>(r.steps), r.us_median,
-                    r.us_min, r.us_max, r.events_per_s, r.mean_rate_hz, r.bytes_per_synapse);
-        std::fflush(stdout);
-        results.push_back(r);
-      }
+      for (const Case* c : selected)
+        for (GpuStrategy st : (b == Backend::kGpu ? strategies : std::vector<GpuStrategy>{GpuStrategy::kAuto})) {
+          Result r;
+          try {
+            r = run_case(*c, b, st, repeat, steps, threads);
+          } catch (const Error& e) {
+            if (strategies.size() == 1) throw;
+            std::printf("%-18s %-4s %s: %s\n", c->name.c_str(), "gpu", gpu_strategy_name(st), e.what());
+            continue;
+          }
+          const std::string bk = r.backend + (r.strategy.empty() ? "" : "/" + r.strategy);
+          std::printf("%-18s %-10s %8zu %11zu %6d %8lld %11.4g %11.4g %11.4g %10.3g %9.4g %8.3g\n", r.name.c_str(),
+                      bk.c_str(), r.neurons, r.synapses, r.repeats, static_cast<long long>(r.steps), r.us_median,
+                      r.us_min, r.us_max, r.events_per_s, r.mean_rate_hz, r.bytes_per_synapse);
+          std::fflush(stdout);
+          results.push_back(r);
+        }
     }
     if (!json_path.empty()) {
       std::ostringstream js;
@@ -413,11 +449,15 @@ int main(int argc, char** argv) {
          << ", \"card\": " << json_str(devices.empty() ? "none" : devices.front())
          << ", \"driver\": " << json_str(devices.empty() ? "none" : "see card")
          << ", \"build\": " << json_str(bi.build_type + ", " + bi.compiler + (bi.cuda ? ", CUDA sm_" + bi.cuda_architectures : ", no CUDA"))
-         << ", \"git_hash\": " << json_str(bi.git_hash) << ", \"version\": " << json_str(bi.version) << "},\n";
+         << ", \"git_hash\": " << json_str(bi.git_hash) << ", \"version\": " << json_str(bi.version)
+         << ", \"floors\": {\"launch_us\": " << num(floors.launch_us) << ", \"graph_node_us\": " << num(floors.graph_node_us)
+         << ", \"block_barrier_us\": " << num(floors.block_barrier_us) << ", \"int64_atomics_per_s\": "
+         << num(floors.atomic_per_s) << ", \"copy_bytes_per_s\": " << num(floors.copy_bytes_per_s) << "}},\n";
       js << "  \"results\": [\n";
       for (std::size_t k = 0; k < results.size(); ++k) {
         const Result& r = results[k];
         js << "    {\"case\": " << json_str(r.name) << ", \"backend\": " << json_str(r.backend)
+           << ", \"strategy\": " << json_str(r.strategy)
            << ", \"description\": " << json_str(r.description) << ", \"neurons\": " << r.neurons
            << ", \"synapses\": " << r.synapses << ", \"networks\": " << r.networks << ", \"replicas\": " << r.replicas
            << ", \"unit\": " << json_str(r.unit) << ", \"steps\": " << r.steps << ", \"repeats\": " << r.repeats << ", \"threads\": " << r.threads

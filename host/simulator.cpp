@@ -1,5 +1,7 @@
 #include "cascade/simulator.hpp"
 
+#include "cascade/engine/gpu_engine.hpp"
+
 #include <sstream>
 
 namespace cascade {
@@ -9,6 +11,41 @@ Backend parse_backend(std::string_view name) {
   if (name == "cpu") return Backend::kCpu;
   if (name == "gpu") return Backend::kGpu;
   throw Error("backend '" + std::string(name) + "': expected one of auto, cpu, gpu");
+}
+
+GpuStrategy parse_gpu_strategy(std::string_view name) {
+  if (name == "auto") return GpuStrategy::kAuto;
+  if (name == "block") return GpuStrategy::kBlock;
+  if (name == "step") return GpuStrategy::kStep;
+  if (name == "graph") return GpuStrategy::kGraph;
+  if (name == "pull") return GpuStrategy::kPull;
+  throw Error("gpu strategy '" + std::string(name) + "': expected one of auto, block, step, graph, pull");
+}
+
+const char* gpu_strategy_name(GpuStrategy s) {
+  switch (s) {
+    case GpuStrategy::kAuto: return "auto";
+    case GpuStrategy::kBlock: return "block";
+    case GpuStrategy::kStep: return "step";
+    case GpuStrategy::kGraph: return "graph";
+    case GpuStrategy::kPull: return "pull";
+  }
+  return "?";
+}
+
+Backend resolve_backend(Backend backend) {
+  if (backend == Backend::kCpu) return Backend::kCpu;
+  const bool built = gpu_engine_built();
+  const int devices = built ? gpu_device_count() : 0;
+  if (backend == Backend::kGpu) {
+    if (!built)
+      throw Error("backend 'gpu': this build of Cascade has no CUDA engine (configured without nvcc or with "
+                  "CASCADE_ENABLE_CUDA=OFF); use --backend cpu or auto");
+    if (devices == 0)
+      throw Error("backend 'gpu': no CUDA device is present on this machine (or no driver); use --backend cpu or auto");
+    return Backend::kGpu;
+  }
+  return devices > 0 ? Backend::kGpu : Backend::kCpu;
 }
 
 const char* backend_name(Backend b) {
@@ -21,25 +58,34 @@ const char* backend_name(Backend b) {
 }
 
 Simulator::Simulator(std::vector<Network> networks, const SimulatorOptions& options) : options_(options) {
-  if (options_.backend == Backend::kGpu)
-    throw Error("backend 'gpu': this build of Cascade has no GPU engine yet; use --backend cpu or auto");
   networks_.reserve(networks.size());
   for (auto& n : networks) networks_.push_back(std::make_shared<const Network>(std::move(n)));
 }
 
 Simulator::Simulator(const AnyModel& model, std::vector<Network> networks, const SimulatorOptions& options)
     : Simulator(std::move(networks), options) {
-  engine_ = std::visit([&](const auto& m) { return make_cpu_engine(m, networks_, options_); }, model);
+  engine_ = make_engine(model);
+}
+
+std::unique_ptr<Engine> Simulator::make_engine(const AnyModel& model) const {
+  if (resolve_backend(options_.backend) == Backend::kGpu) return make_gpu_engine(model, networks_, options_);
+  return std::visit([&](const auto& m) { return make_cpu_engine(m, networks_, options_); }, model);
+}
+
+Simulator Simulator::with_engine(std::vector<Network> networks, const SimulatorOptions& options,
+                                 const EngineFactory& factory) {
+  Simulator s(std::move(networks), options);
+  s.engine_ = factory(s.networks_, s.options_);
+  if (!s.engine_) throw Error("with_engine: the factory returned no engine");
+  return s;
 }
 
 Simulator::Simulator(const AnyModel& model, std::vector<std::shared_ptr<const Network>> networks,
                      const SimulatorOptions& options)
     : networks_(std::move(networks)), options_(options) {
-  if (options_.backend == Backend::kGpu)
-    throw Error("backend 'gpu': this build of Cascade has no GPU engine yet; use --backend cpu or auto");
   for (const auto& n : networks_)
     if (!n) throw Error("a null network was given");
-  engine_ = std::visit([&](const auto& m) { return make_cpu_engine(m, networks_, options_); }, model);
+  engine_ = make_engine(model);
 }
 
 std::size_t Simulator::total_neurons() const {

@@ -2,6 +2,8 @@
 // for each kind of bad input.
 #include <gtest/gtest.h>
 
+#include "cascade/engine/gpu_engine.hpp"
+
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -109,7 +111,9 @@ TEST_F(Cli, BadInputGetsAOneLineReasonAndNonZeroExit) {
   expect_error(cli("simulate" + w + " --steps 10 --param coupling_window=2.5"),
                "parameter 'coupling_window' = 2.5 is invalid; expected an integer");
   expect_error(cli("simulate" + w + " --steps 10 --param theta"), "--param 'theta': expected NAME=VALUE");
-  expect_error(cli("simulate" + w + " --steps 10 --backend gpu"), "backend 'gpu': this build of Cascade has no GPU engine");
+  if (gpu_device_count() == 0)
+    expect_error(cli("simulate" + w + " --steps 10 --backend gpu"),
+                 gpu_engine_built() ? "backend 'gpu': no CUDA device is present" : "backend 'gpu': this build of Cascade has no CUDA engine");
   expect_error(cli("simulate" + w + " --steps 10 --backend tpu"), "backend 'tpu': expected one of auto, cpu, gpu");
   expect_error(cli("simulate" + w + " --steps 10 --record-dtype int8"), "record dtype 'int8'");
   expect_error(cli("simulate" + w + " --steps 10 --frobnicate"), "unknown option --frobnicate");

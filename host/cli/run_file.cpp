@@ -165,24 +165,29 @@ RunFile read_run_file(const std::string& path, const std::string& command) {
   // [run]
   if (const toml::table* r = table_at("run")) {
     only_keys(*r, "[run]",
-              {"steps", "equilibration", "replicas", "replica_offset", "seed", "threads", "backend", "record_dtype",
-               "chunk_steps"},
+              {"steps", "equilibration", "replicas", "replica_offset", "seed", "threads", "backend", "gpu_strategy",
+               "device", "record_dtype", "chunk_steps"},
               c);
     const std::map<std::string, std::string> ints = {{"steps", "--steps"},       {"equilibration", "--equilibration"},
                                                      {"replicas", "--replicas"}, {"replica_offset", "--replica-offset"},
                                                      {"seed", "--seed"},         {"threads", "--threads"},
-                                                     {"chunk_steps", "--chunk-steps"}};
+                                                     {"chunk_steps", "--chunk-steps"}, {"device", "--device"}};
     for (const auto& [key, v] : *r) {
       const std::string name(key.str());
       const bool tune = command == "tune";
       if (name == "backend") a.insert(a.end(), {"--backend", string_of(v, c, "[run].backend")});
+      else if (name == "gpu_strategy") {
+        const std::string g = string_of(v, c, "[run].gpu_strategy");
+        if (!tune) a.insert(a.end(), {"--gpu-strategy", g});
+      }
       else if (name == "record_dtype") {
         const std::string d = string_of(v, c, "[run].record_dtype");
         if (!tune) a.insert(a.end(), {"--record-dtype", d});
       } else {
         const std::string val = integer_of(v, c, "[run]." + name);
         // tune's epoch steps and equilibration come from [tune]; replica offset and chunking do not apply.
-        if (tune && (name == "steps" || name == "equilibration" || name == "replica_offset" || name == "chunk_steps"))
+        if (tune && (name == "steps" || name == "equilibration" || name == "replica_offset" || name == "chunk_steps" ||
+                     name == "device"))
           continue;
         a.insert(a.end(), {ints.at(name), val});
       }

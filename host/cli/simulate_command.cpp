@@ -11,15 +11,13 @@
 
 #include "args.hpp"
 #include "cascade/cascade.hpp"
+#include "cascade/engine/gpu_engine.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "json.hpp"
 #include "log.hpp"
 #include "run_file.hpp"
 #include "progress.hpp"
-#if CASCADE_HAVE_CUDA
-#include "shared_math_probe.hpp"
-#endif
 
 namespace cascade::cli {
 
@@ -66,7 +64,9 @@ const char* kHelp =
     "  --replica-offset K    index of the first replica (default 0)\n"
     "  --seed S              random seed (default 0)\n"
     "  --threads T           CPU threads (default 0 = all cores)\n"
-    "  --backend B           auto (default), cpu, gpu\n"
+    "  --backend B           auto (default: the GPU when one is present), cpu, gpu\n"
+    "  --gpu-strategy S      auto (default), block, step, graph, pull (docs/gpu.md)\n"
+    "  --device D            CUDA device ordinal (default 0)\n"
     "  --record-dtype D      uint8 (default, saturating), int32, float32, bool\n"
     "  --output FILE         .npy: the dense raster (and FILE.npy.json, the\n"
     "                        provenance); .h5: SONATA spikes (one population per\n"
@@ -91,7 +91,7 @@ int simulate_command(const std::vector<std::string>& argv_in) {
   expand_run_file(argv, "simulate", &run_text, &run_path);
   const Args args(argv,
                   {"model", "weights", "param", "steps", "equilibration", "replicas", "replica-offset", "seed",
-                   "threads", "backend", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask", "chunk-steps", "generate", "record-neurons", "record-window",
+                   "threads", "backend", "gpu-strategy", "device", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask", "chunk-steps", "generate", "record-neurons", "record-window",
                    "record-input", "record-rate",
                    "params-file"},
                   {"help", "force", "quiet", "verbose"});
@@ -112,6 +112,8 @@ int simulate_command(const std::vector<std::string>& argv_in) {
   opt.seed = args.unsigned_integer("seed", 0);
   opt.threads = static_cast<int>(args.integer("threads", 0, 0, 4096));
   opt.backend = parse_backend(args.value("backend").value_or("auto"));
+  opt.gpu_strategy = parse_gpu_strategy(args.value("gpu-strategy").value_or("auto"));
+  opt.device = static_cast<int>(args.integer("device", 0, 0, 1023));
   const RecordDtype dtype = parse_record_dtype(args.value("record-dtype").value_or("uint8"));
   const std::int64_t batch_option = args.integer("batch-size", 0, 1, std::int64_t{1} << 24);
   // Outputs: dense .npy and/or SONATA .h5, each given with --output (repeatable).
@@ -358,7 +360,8 @@ int simulate_command(const std::vector<std::string>& argv_in) {
        << "]" << ",\n  \"shape\": [" << opt.replicas << ", " << n_out
        << ", " << window << "],\n  \"dtype\": \"" << record_dtype_name(dtype) << "\",\n  \"seed\": " << opt.seed
        << ",\n  \"replica_offset\": " << opt.replica_offset << ",\n  \"equilibration_steps\": " << equilibration
-       << ",\n  \"device\": \"" << json_escape(host_cpu_name()) << "\""
+       << ",\n  \"device\": \"" << json_escape(s.backend == "gpu" ? s.device : host_cpu_name()) << "\""
+       << (s.backend == "gpu" ? ",\n  \"gpu_strategy\": \"" + s.gpu_strategy + "\"" : std::string())
        << ",\n  \"backend\": \"" << s.backend << "\",\n  \"threads\": " << s.threads << ",\n  \"started\": \"" << when
        << "\",\n  \"wall_seconds\": " << json_number(s.wall_seconds) << ",\n  \"mean_rate_hz\": " << json_number(s.mean_rate_hz)
        << ",\n  \"synaptic_events\": " << s.synaptic_events << ",\n  \"rate_capped\": " << s.rate_capped
@@ -372,6 +375,9 @@ int simulate_command(const std::vector<std::string>& argv_in) {
       w->commit();
     }
   }
+  if (s.backend == "gpu")
+    log_info("GPU: %s, strategy %s, %.3f GiB of device memory", s.device.c_str(), s.gpu_strategy.c_str(),
+             static_cast<double>(s.device_bytes) / 1073741824.0);
   log_info("%lld steps (+%lld equilibration) in %.3f s on %d thread(s); mean rate %.4g Hz; %llu synaptic events",
            static_cast<long long>(steps), static_cast<long long>(equilibration), s.wall_seconds, s.threads,
            s.mean_rate_hz, static_cast<unsigned long long>(s.synaptic_events));
@@ -397,13 +403,12 @@ int info_command(const std::vector<std::string>& argv) {
   std::printf("cascade %s (git %s)\nrng stream: %s\nbuild: %s, %s\nCUDA kernels built: %s\n", b.version.c_str(),
               b.git_hash.c_str(), kRngStreamVersion, b.build_type.c_str(), b.compiler.c_str(),
               b.cuda ? ("yes (sm_" + b.cuda_architectures + ")").c_str() : "no");
-  std::vector<std::string> devices;
-#if CASCADE_HAVE_CUDA
-  devices = kernels::device_descriptions();
-#endif
+  const std::vector<std::string> devices = gpu_device_descriptions();
   if (devices.empty()) std::printf("GPUs: none visible\n");
   for (std::size_t d = 0; d < devices.size(); ++d) std::printf("GPU %zu: %s\n", d, devices[d].c_str());
-  std::printf("GPU engine: not available yet (simulations run on the CPU engine)\n");
+  std::printf("GPU engine: %s\n", !gpu_engine_built() ? "not in this build (CPU only)"
+                                   : devices.empty() ? "built; no device, so --backend auto runs on the CPU"
+                                                     : "built; --backend auto runs on GPU 0");
   std::printf("CPU threads (default): %d\nmodels:", detail::resolve_thread_count(0));
   for (const auto& m : model_names()) std::printf(" %s", m.c_str());
   std::printf("\n");

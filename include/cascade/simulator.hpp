@@ -1,6 +1,7 @@
 // The simulator: a model, a batch of networks, replicas, a seed and a backend.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,13 +34,26 @@ class Simulator {
             const SimulatorOptions& options = {});
 
   /// Any model type satisfying models/model_api.hpp (the extension point).
+  /// On the CPU: a user model on the GPU needs CUDA compilation, see
+  /// with_engine and kernels/gpu_engine.cuh (make_gpu_engine_for).
   template <class Model>
   static Simulator with_model(const Model& model, std::vector<Network> networks,
                               const SimulatorOptions& options = {}) {
+    if (options.backend == Backend::kGpu)
+      throw Error(std::string("model '") + Model::kName +
+                  "': a user model runs on the GPU through Simulator::with_engine and "
+                  "make_gpu_engine_for (kernels/gpu_engine.cuh, compiled by nvcc); with_model runs it on the CPU");
     Simulator s(std::move(networks), options);
     s.engine_ = make_cpu_engine(model, s.networks_, s.options_);
     return s;
   }
+
+  /// Any engine, made by `factory` from the simulator's networks and options
+  /// (e.g. a user model's GPU engine).
+  using EngineFactory = std::function<std::unique_ptr<Engine>(const std::vector<std::shared_ptr<const Network>>&,
+                                                             const SimulatorOptions&)>;
+  static Simulator with_engine(std::vector<Network> networks, const SimulatorOptions& options,
+                               const EngineFactory& factory);
 
   /// Draws a fresh initial state, runs `equilibration_steps` unrecorded
   /// steps, then records `steps` steps (the reference's simulate()).
@@ -85,6 +99,7 @@ class Simulator {
 
  private:
   Simulator(std::vector<Network> networks, const SimulatorOptions& options);
+  std::unique_ptr<Engine> make_engine(const AnyModel& model) const;
   std::vector<std::shared_ptr<const Network>> networks_;
   SimulatorOptions options_;
   std::unique_ptr<Engine> engine_;

@@ -22,13 +22,29 @@ enum class Backend { kAuto, kCpu, kGpu };
 Backend parse_backend(std::string_view name);
 const char* backend_name(Backend b);
 
+/// How the GPU engine lays a step out on the device (docs/gpu.md). kAuto
+/// applies the rule in gpu_strategy_rule(); the others force one strategy and
+/// are refused with the reason when incompatible with the batch.
+enum class GpuStrategy {
+  kAuto,
+  kBlock,  // one thread block per (replica, network) unit runs many steps in one kernel
+  kStep,   // per-step kernels (compact, scatter with atomics, fused update), plain launches
+  kGraph,  // kStep's kernels replayed from a CUDA graph (launch cost amortised)
+  kPull,   // per-step kernels, drive gathered over in-edges (CSC by cuSPARSE): dense activity
+};
+GpuStrategy parse_gpu_strategy(std::string_view name);
+const char* gpu_strategy_name(GpuStrategy s);
+
 struct SimulatorOptions {
   std::uint32_t replicas = 1;        // independent noise and initial state, shared weights
   std::uint32_t replica_offset = 0;  // first replica index (replica k gives the same spikes in any range)
   std::uint64_t seed = 0;
   int threads = 0;                   // CPU threads; 0 = all available
   std::uint64_t first_step = 0;      // global step of the first step (keys the random streams; < 2^40)
-  Backend backend = Backend::kAuto;
+  Backend backend = Backend::kAuto;  // kAuto: the GPU when one is present and the build has CUDA
+  GpuStrategy gpu_strategy = GpuStrategy::kAuto;
+  int device = 0;                    // CUDA device ordinal (GPU backend)
+  std::int64_t gpu_chunk_steps = 0;  // GPU recording: steps per device chunk (0: sized from memory)
 };
 
 /// Called with (steps done, steps total) during a run, from one thread, at
@@ -71,6 +87,11 @@ struct RunSummary {
   double dt = 1.0;                          // ms per step
   double mean_rate_hz = 0.0;                // recorded_spike_count / recorded_neuron_steps * 1000 / dt
   double wall_seconds = 0.0;
+  // GPU runs only:
+  std::string gpu_strategy;           // the strategy that ran
+  std::string device;                 // the device's name
+  std::uint64_t device_bytes = 0;     // device memory the engine holds (state, network, recording buffers)
+  double device_seconds = 0.0;        // device time of the simulated steps (CUDA events)
 };
 
 /// Where a run records (owned by the caller): counts in `raster`

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# One device session's checks (issue "GPU engine"), well inside 10 minutes:
+# the GPU tests (every strategy against the CPU engine), compute-sanitizer
+# memcheck and racecheck on a tiny case, the hardware floors and the
+# benchmark cases on the GPU, a short table last. Results go under $OUT.
+#
+# Binaries: carried in .devbuild/ (bench/prepare-device-build.sh builds them
+# here for sm_90 with the libraries the device image lacks), else built there.
+# Usage (device tool): bash bench/device-check.sh [quick]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-/tmp/cascade-device-out}
+FINAL=$OUT
+OUT=$(mktemp -d)  # logs gather here; the device tool returns at most 8 files, so they travel as one archive
+trap 'cp "$OUT"/bench_gpu.json "$OUT"/bench_strategies.json "$FINAL"/ 2>/dev/null; tar -czf "$FINAL/device-check.tgz" -C "$OUT" .' EXIT
+quick=${1:-}
+log() { echo "== $(date +%T) $*"; }
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv 2>&1 | tee "$OUT/gpu.txt"
+
+bin=.devbuild
+if [ ! -x "$bin/test_gpu_engine" ]; then
+  log "no carried build: building here for sm_90"
+  cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 >"$OUT/cmake.log" 2>&1 &&
+    cmake --build build-device -j16 --target test_gpu_engine test_gpu_custom_model test_gpu_shared_math cascade_bench >>"$OUT/cmake.log" 2>&1 ||
+    { tail -30 "$OUT/cmake.log"; exit 1; }
+  mkdir -p "$bin"
+  cp build-device/tests/test_gpu_engine build-device/tests/test_gpu_custom_model build-device/tests/test_gpu_shared_math \
+     build-device/bench/cascade-bench "$bin/"
+fi
+# cuSPARSE and nvJitLink come from the device's CUDA; the carried lib/ has the rest.
+cudalib=""
+for name in libcusparse.so.12 libnvJitLink.so.13; do
+  f=$(find /usr/local/cuda*/ /usr/lib/x86_64-linux-gnu /opt -name "$name" 2>/dev/null | head -1)
+  [ -n "$f" ] && cudalib="$cudalib:$(dirname "$f")"
+done
+export LD_LIBRARY_PATH="$PWD/$bin/lib$cudalib:${LD_LIBRARY_PATH:-}"
+status=0
+
+log "GPU tests"
+for t in test_gpu_shared_math test_gpu_custom_model test_gpu_engine; do
+  filter='*'
+  [ "$quick" = quick ] && [ "$t" = test_gpu_engine ] && filter='*Tiny*:*BackendRules*:*Continued*'
+  timeout 240 "$bin/$t" --gtest_filter="$filter" --gtest_output=xml:"$OUT/$t.xml" >"$OUT/$t.log" 2>&1
+  rc=$?
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) |OK \]|FAILED  \]" "$OUT/$t.log" | tail -40
+  [ $rc -ne 0 ] && { status=1; grep -B2 -A12 "Failure" "$OUT/$t.log" | head -80; }
+done
+
+if command -v compute-sanitizer >/dev/null; then
+  for tool in memcheck racecheck; do
+    log "compute-sanitizer $tool (tiny case)"
+    timeout 150 compute-sanitizer --tool $tool --error-exitcode 9 "$bin/test_gpu_engine" \
+      --gtest_filter='GpuEngine.TinyCaseForTheSanitizers' >"$OUT/sanitizer_$tool.log" 2>&1
+    rc=$?
+    tail -4 "$OUT/sanitizer_$tool.log"
+    echo "compute-sanitizer $tool: exit $rc"
+    [ $rc -ne 0 ] && status=1
+  done
+else
+  echo "compute-sanitizer: not found"
+fi
+
+log "benchmark"
+cases="--case ladder-20 --case ladder-100 --case ladder-1000 --case ladder-2236 --case ladder-5000 --case ladder-10000
+       --case lnp-1000 --case lnp-2236 --case sam-10000 --case batch-10x50 --case batch-10x2236 --case batch-1000x100
+       --case replicas-1000x64"
+[ "$quick" = quick ] || cases="$cases --case microcircuit"
+timeout 300 "$bin/cascade-bench" --backend gpu $cases --repeat 3 --json "$OUT/bench_gpu.json" >"$OUT/bench.log" 2>&1 || status=1
+timeout 120 "$bin/cascade-bench" --backend gpu --gpu-strategy each --case ladder-100 --case ladder-1000 --case ladder-2236 \
+  --case batch-10x50 --case replicas-1000x64 --repeat 3 --json "$OUT/bench_strategies.json" >"$OUT/bench_strategies.log" 2>&1 || status=1
+tail -25 "$OUT/bench_strategies.log"
+log "summary"
+python3 bench/device_summary.py "$OUT/bench_gpu.json" || cat "$OUT/bench.log"
+echo "device-check: status $status"
+exit $status

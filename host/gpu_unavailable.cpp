@@ -1,0 +1,21 @@
+// The GPU engine's entry points in a build without CUDA: no devices, and a
+// clear refusal when the GPU is asked for.
+#include "cascade/engine/gpu_engine.hpp"
+
+namespace cascade {
+
+bool gpu_engine_built() { return false; }
+int gpu_device_count() { return 0; }
+std::vector<std::string> gpu_device_descriptions() { return {}; }
+
+std::unique_ptr<Engine> make_gpu_engine(const AnyModel&, std::vector<std::shared_ptr<const Network>>,
+                                        const SimulatorOptions&) {
+  throw Error("backend 'gpu': this build of Cascade has no CUDA engine (configured without nvcc or with "
+              "CASCADE_ENABLE_CUDA=OFF); use --backend cpu or auto");
+}
+
+}  // namespace cascade
+
+namespace cascade {
+GpuFloors measure_gpu_floors(int) { return {}; }
+}  // namespace cascade

@@ -1,0 +1,154 @@
+// The GPU engine. GpuEngineBase (gpu_engine_base.cu) owns the device state
+// and runs the host side of every strategy; GpuEngine<Model> adds the two
+// kernels that depend on the model (the fused update and the block kernel).
+// Include this from a .cu file to run a user model on the GPU:
+//   auto sim = cascade::Simulator::with_engine(networks, options, [&](const auto& nets, const auto& opt) {
+//     return cascade::gpu::make_gpu_engine_for(MyModel{}, nets, opt);
+//   });
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cascade/engine/engine.hpp"
+#include "cascade/models/model_api.hpp"
+#include "cascade/network.hpp"
+#include "cascade/stimulus.hpp"
+#include "cuda_util.hpp"
+#include "device_view.hpp"
+#include "step_kernels.cuh"
+
+namespace cascade::gpu {
+
+struct ModelInfo {
+  const char* name;
+  bool allows_self_coupling;
+  FilterSpec spec;
+  double dt;
+};
+
+class GpuEngineBase : public Engine {
+ public:
+  GpuEngineBase(const ModelInfo& info, std::vector<std::shared_ptr<const Network>> nets, const SimulatorOptions& opt);
+  ~GpuEngineBase() override;
+
+  RunSummary run(const RunOptions& options, const RecordTarget* target) override;
+  void reset_random_state() override;
+  void set_initial_spikes(std::span<const std::uint8_t> counts) override;
+  void set_initial_activation(std::span<const double> activation) override;
+  void inspect(std::vector<double>* input, std::vector<double>* rate, std::int64_t stimulus_time) const override;
+  void set_stimulus(std::shared_ptr<const StimulusTable> table) override;
+  std::uint64_t current_step() const override { return step_; }
+  std::string backend_name() const override { return "gpu"; }
+  double dt() const override { return info_.dt; }
+
+  GpuStrategy strategy() const { return strategy_; }
+  /// Device memory the engine holds now.
+  std::uint64_t device_bytes() const;
+
+ protected:
+  virtual void launch_update(const EngineView& v, const RunView& r, StepRef sref, int advance, int blocks,
+                             cudaStream_t s) const = 0;
+  virtual void launch_block(const EngineView& v, const RunView& r, std::uint64_t s0, std::int64_t nsteps,
+                            int advance_first, int threads, std::size_t smem, cudaStream_t s) const = 0;
+
+ private:
+  void clear_state() const;
+  void load_activation_from(const double* device_activation);
+  void build_csc();
+  void enqueue_steps(const RunView& r, std::uint64_t first, std::int64_t n, bool advance_first,
+                     GpuStrategy strategy) const;
+  void enqueue_one_step(const RunView& r, StepRef sref, bool advance, bool pull) const;
+  void capture_graph(const RunView& r, bool pull) const;
+
+  ModelInfo info_;
+  std::vector<std::shared_ptr<const Network>> nets_;
+  SimulatorOptions opt_;
+  bool per_edge_ = false;
+  std::size_t ring_len_ = 0, self_len_ = 0, total_neurons_ = 0, slots_ = 0, max_n_ = 0;
+  std::vector<DevUnit> units_host_;
+  std::vector<std::size_t> net_offset_;
+  GpuStrategy strategy_ = GpuStrategy::kStep;
+  std::string device_name_;
+  int sms_ = 1;
+  std::size_t smem_optin_ = 48 * 1024;
+  int block_threads_ = 32;
+
+  int select_device() const;  // makes opt_.device current (every public entry point)
+  std::optional<cuda::Stream> stream_;  // created once the device is selected
+  // Network and state (device).
+  cuda::DeviceArray<DevNet> d_nets_;
+  cuda::DeviceArray<DevUnit> d_units_;
+  cuda::DeviceArray<std::uint32_t> d_slot_unit_;
+  cuda::DeviceArray<std::int64_t> d_row_ptr_;
+  cuda::DeviceArray<std::int32_t> d_post_, d_q_;
+  cuda::DeviceArray<std::int64_t> d_col_ptr_;
+  cuda::DeviceArray<std::int32_t> d_csc_pre_, d_csc_q_;
+  cuda::DeviceArray<double> d_self_filter_;
+  cuda::DeviceArray<double> d_S_;
+  cuda::DeviceArray<std::int64_t> d_acc_, d_ring_;
+  cuda::DeviceArray<std::uint8_t> d_xhist_, d_xlast_;
+  cuda::DeviceArray<std::uint32_t> d_list_slot_[2];
+  cuda::DeviceArray<std::uint8_t> d_list_count_[2];
+  cuda::DeviceArray<std::uint32_t> d_list_len_, d_unit_len_;
+  cuda::DeviceArray<DevCounters> d_counters_;
+  cuda::DeviceArray<BadRecord> d_bad_;
+  cuda::DeviceArray<std::uint64_t> d_step_base_;
+  // Stimuli (device copies of the table).
+  std::shared_ptr<const StimulusTable> stimulus_;
+  cuda::DeviceArray<StimulusParams> d_stim_params_;
+  cuda::DeviceArray<std::int64_t> d_stim_events_, d_stim_mask_offset_, d_stim_loaded_offset_, d_stim_loaded_steps_;
+  cuda::DeviceArray<std::uint8_t> d_stim_masks_;
+  cuda::DeviceArray<double> d_stim_loaded_;
+
+  EngineView view_{};
+  mutable cuda::GraphExec graph_;
+  mutable int graph_steps_ = 0;
+  std::uint64_t step_ = 0;
+  bool advance_ = true;
+  bool running_ = false;
+};
+
+/// The GPU engine for any model satisfying models/model_api.hpp.
+template <class Model>
+class GpuEngine final : public GpuEngineBase {
+ public:
+  GpuEngine(const Model& model, std::vector<std::shared_ptr<const Network>> nets, const SimulatorOptions& opt)
+      : GpuEngineBase(info_of(model), std::move(nets), opt), model_(model) {}
+
+ private:
+  static ModelInfo info_of(const Model& m) {
+    m.validate();
+    double dt = 1.0;
+    if constexpr (requires { m.dt; }) dt = static_cast<double>(m.dt);
+    return ModelInfo{Model::kName, Model::kAllowsSelfCoupling, m.filters(), dt};
+  }
+
+  void launch_update(const EngineView& v, const RunView& r, StepRef sref, int advance, int blocks,
+                     cudaStream_t s) const override {
+    update_kernel<Model><<<blocks, kStepThreads, 0, s>>>(model_, v, r, sref, advance);
+    CASCADE_CUDA_CHECK_LAUNCH();
+  }
+
+  void launch_block(const EngineView& v, const RunView& r, std::uint64_t s0, std::int64_t nsteps, int advance_first,
+                    int threads, std::size_t smem, cudaStream_t s) const override {
+    // A property of the kernel, shared by every engine of this model: set it
+    // for this launch each time.
+    if (smem > 48 * 1024)
+      CASCADE_CUDA_CHECK(cudaFuncSetAttribute(block_kernel<Model>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                              static_cast<int>(smem)));
+    block_kernel<Model><<<v.n_units, threads, smem, s>>>(model_, v, r, s0, nsteps, advance_first);
+    CASCADE_CUDA_CHECK_LAUNCH();
+  }
+
+  Model model_;
+};
+
+template <class Model>
+std::unique_ptr<Engine> make_gpu_engine_for(const Model& model, std::vector<std::shared_ptr<const Network>> nets,
+                                            const SimulatorOptions& opt) {
+  return std::make_unique<GpuEngine<Model>>(model, std::move(nets), opt);
+}
+
+}  // namespace cascade::gpu

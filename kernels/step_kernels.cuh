@@ -1,0 +1,299 @@
+// The GPU engine's kernels. Every strategy runs the same per-neuron code
+// (neuron_step below, which calls the shared NeuronUpdate of
+// engine/neuron_update.hpp), so all of them give the CPU engine's spikes bit
+// for bit: drives are exact int64 sums (atomics commute), random draws are
+// counter-based, and the floating-point expressions are compiled without
+// contraction (--fmad=false).
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "device_view.hpp"
+
+namespace cascade::gpu {
+
+inline constexpr unsigned kFullMask = 0xffffffffu;
+inline constexpr unsigned long long kNoBad = ~0ull;
+inline constexpr int kBlockMaxThreads = 512;  // block strategy: threads per unit (register budget 128)
+inline constexpr int kStepThreads = 256;      // per-step kernels
+
+__device__ __forceinline__ void atomic_add_i64(std::int64_t* p, std::int64_t v) {
+  atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
+}
+
+/// True when a non-finite rate appeared at an earlier step of this run: the
+/// steps after it do nothing, so the first one stays the one reported.
+__device__ __forceinline__ bool stopped_before(const BadRecord* bad, std::uint64_t rel_step) {
+  const unsigned long long key = *reinterpret_cast<const volatile unsigned long long*>(&bad->key);
+  return key != kNoBad && rel_step > (key >> 32);
+}
+
+__device__ inline void report_bad(BadRecord* bad, std::uint64_t rel_step, std::uint64_t slot, double g, double rate) {
+  const unsigned long long key = (static_cast<unsigned long long>(rel_step) << 32) | slot;
+  // Rare path: a lock keeps key, g and rate of the smallest key together.
+  while (atomicCAS(&bad->lock, 0, 1) != 0) {
+  }
+  __threadfence();
+  if (key < bad->key) {
+    bad->key = key;
+    bad->g = g;
+    bad->rate = rate;
+  }
+  __threadfence();
+  atomicExch(&bad->lock, 0);
+}
+
+struct SlotCounters {
+  unsigned long long events = 0, scattered = 0, recorded = 0, capped = 0, saturated = 0;
+};
+
+/// One neuron-step of slot `slot` at global step `step`: the CPU engine's
+/// run_task body B. `acc` points at the slot's drive accumulator (global or
+/// shared memory). Returns the emitted count.
+template <class Model>
+__device__ std::uint32_t neuron_step(const Model& model, const EngineView& v, const RunView& r, std::uint64_t slot,
+                                     const DevUnit& u, const DevNet& net, std::uint32_t i, std::uint64_t step,
+                                     const double* tv, bool advance, std::int64_t* acc, SlotCounters& c) {
+  const std::uint8_t xprev = v.xlast[slot];
+  if (advance && xprev) {  // its previous-step spike was scattered this step (CPU: counted at scatter)
+    const std::int64_t* rp = v.row_ptr + net.row_base;
+    c.events += static_cast<unsigned long long>(rp[i + 1] - rp[i]);
+    c.scattered += 1;
+  }
+  NeuronState ns{v.S + slot, acc, v.ring_len ? v.ring + slot : nullptr, v.self_len ? v.xhist + slot : nullptr,
+                 static_cast<std::size_t>(v.slots), xprev};
+  const NeuronStream rng{v.seed, step, net.instance, u.replica, i};
+  const bool in_window = step >= r.record_from;
+  const std::int64_t rec_step = in_window ? static_cast<std::int64_t>(step - r.record_from) : -1;
+  double stimulus = 0.0;
+  if (in_window && r.stimulus_on && v.stim.count) {
+    const std::int64_t t = r.stimulus_start + rec_step;
+    stimulus = stimulus_input(v.stim, tv, u.net, net.n, i, static_cast<std::size_t>(net.global0) + i, t);
+  }
+  NeuronUpdate<Model> upd{model, v.consts, v.self_filter, net.scale};
+  const std::size_t ring_pos = v.ring_len ? static_cast<std::size_t>(step % v.ring_len) : 0;
+  const std::size_t self_pos = v.self_len ? static_cast<std::size_t>(step % v.self_len) : 0;
+  const StepResult res = v.per_edge ? upd.step_per_edge(ns, ring_pos, stimulus, rng)
+                                    : upd.step(ns, ring_pos, self_pos, stimulus, rng, advance);
+  const std::uint32_t count = res.emission.count;
+  if (r.inspect_g) {
+    r.inspect_g[slot] = res.g;
+    r.inspect_rate[slot] = res.rate;
+  }
+  v.xlast[slot] = static_cast<std::uint8_t>(count);
+  if (res.emission.flags) {
+    if (res.emission.flags & kEmitRateCapped) c.capped += 1;
+    if (res.emission.flags & kEmitSaturated) c.saturated += 1;
+    if ((res.emission.flags & kEmitNonFinite) && !r.inspect_g)
+      report_bad(v.bad, step - r.run_first_step, slot, res.g, res.rate);
+  }
+  if (in_window) {
+    c.recorded += count;
+    if (r.record && rec_step >= r.begin && rec_step < r.end) {
+      const std::int64_t global = net.global0 + i;
+      const std::int32_t idx = r.index ? r.index[global] : static_cast<std::int32_t>(global);
+      if (idx >= 0) {
+        const std::uint64_t row = static_cast<std::uint64_t>((rec_step - r.begin) % r.rows);
+        const std::uint64_t at = row * r.row_len + (u.replica - r.replica_offset) * r.rec_neurons + idx;
+        r.counts[at] = static_cast<std::uint8_t>(count);
+        if (r.g) r.g[at] = static_cast<float>(res.g);
+        if (r.rate) r.rate[at] = static_cast<float>(res.rate);
+      }
+    }
+  }
+  return count;
+}
+
+/// This step's time-only stimulus values, one per stimulus, into shared memory
+/// (threads 0..count-1 each evaluate one). Caller synchronises.
+__device__ __forceinline__ void load_stimulus_values(const EngineView& v, const RunView& r, std::uint64_t step,
+                                                     double* tv) {
+  if (step < r.record_from || !r.stimulus_on) return;
+  const std::int64_t t = r.stimulus_start + static_cast<std::int64_t>(step - r.record_from);
+  for (std::uint32_t k = threadIdx.x; k < v.stim.count; k += blockDim.x)
+    tv[k] = stimulus_time_value(v.stim.params[k], v.stim.events, t);
+}
+
+__device__ __forceinline__ unsigned long long warp_sum(unsigned long long x) {
+  for (int o = 16; o > 0; o >>= 1) x += __shfl_down_sync(kFullMask, x, o);
+  return x;
+}
+
+/// Adds a thread's counters into the device totals (whole warps call this).
+__device__ __forceinline__ void flush_counters(DevCounters* d, const SlotCounters& c) {
+  const unsigned long long e = warp_sum(c.events), s = warp_sum(c.scattered), r = warp_sum(c.recorded),
+                           cap = warp_sum(c.capped), sat = warp_sum(c.saturated);
+  if ((threadIdx.x & 31) == 0) {
+    if (e) atomicAdd(&d->events, e);
+    if (s) atomicAdd(&d->scattered, s);
+    if (r) atomicAdd(&d->recorded_spikes, r);
+    if (cap) atomicAdd(&d->capped, cap);
+    if (sat) atomicAdd(&d->saturated, sat);
+  }
+}
+
+/// The step number of a per-step kernel: from device memory when replayed
+/// from a graph (base != null), else given.
+struct StepRef {
+  const std::uint64_t* base;
+  std::uint64_t offset;
+  __device__ __forceinline__ std::uint64_t get() const { return (base ? *base : 0ull) + offset; }
+};
+
+// ---------------------------------------------------------------- per step
+
+// Launch wrappers of the model-independent kernels (gpu_kernels.cu); each
+// takes the engine's stream.
+
+/// Scatter (push): one warp per spiking slot of the previous step, lanes over
+/// its out-edges, int64 atomics into the targets' accumulators (or, for
+/// per-edge filters, into the future-drive ring).
+void launch_scatter(const EngineView& v, const RunView& r, StepRef sref, int blocks, cudaStream_t s);
+
+/// Pull: one warp per target slot sums its in-edges over the previous step's
+/// counts (dense activity: no atomics, reads every in-edge).
+void launch_pull(const EngineView& v, const RunView& r, StepRef sref, int blocks, cudaStream_t s);
+
+/// Adds `by` to the graph's device step base (the last node of a replay).
+void launch_advance_base(std::uint64_t* base, std::uint64_t by, cudaStream_t s);
+/// Sets the device step base.
+void launch_set_base(std::uint64_t* base, std::uint64_t value, cudaStream_t s);
+
+/// Rebuilds the spike lists of parity `cur` from xlast (the previous step's
+/// counts): one global list, or one list per unit. Lengths must be zero.
+void launch_build_lists(const EngineView& v, int cur, bool per_unit, cudaStream_t s);
+
+/// Random initial state at global step `step`: 0/1 spikes into xlast, or, when
+/// `activation` is given, a U(0,1) activation per slot into it.
+void launch_initial_state(const EngineView& v, std::uint64_t step, double* activation, cudaStream_t s);
+
+/// Activation drive (design.md section 2): acc[target] += quantise_product(q,
+/// s_j) over every edge, then S = acc * scale and acc = 0.
+void launch_load_activation(const EngineView& v, const double* activation, cudaStream_t s);
+
+/// The fused per-neuron update of one step over all slots, appending the
+/// spiking slots to the next list (warp-aggregated).
+template <class Model>
+__global__ void __launch_bounds__(kStepThreads) update_kernel(Model model, EngineView v, RunView r, StepRef sref, int advance) {
+  __shared__ double tv[kMaxStimuli];
+  const std::uint64_t step = sref.get();
+  const std::uint64_t rel = step - r.run_first_step;
+  if (stopped_before(v.bad, rel)) return;
+  const int cur = static_cast<int>(step & 1u), nxt = cur ^ 1;
+  if (blockIdx.x == 0 && threadIdx.x == 0) v.list_len[cur] = 0;  // consumed by this step's scatter
+  load_stimulus_values(v, r, step, tv);
+  __syncthreads();
+  SlotCounters c;
+  const unsigned lane = threadIdx.x & 31u;
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t base = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x; base < v.slots; base += stride) {
+    const std::uint64_t slot = base + threadIdx.x;
+    std::uint32_t count = 0;
+    if (slot < v.slots) {
+      const DevUnit u = v.units[v.slot_unit[slot]];
+      const DevNet net = v.nets[u.net];
+      const auto i = static_cast<std::uint32_t>(slot - static_cast<std::uint64_t>(u.slot_base));
+      count = neuron_step(model, v, r, slot, u, net, i, step, tv, advance != 0, v.acc + slot, c);
+    }
+    const unsigned mask = __ballot_sync(kFullMask, count != 0);
+    if (mask) {
+      const int leader = __ffs(mask) - 1;
+      std::uint32_t first = 0;
+      if (static_cast<int>(lane) == leader) first = atomicAdd(&v.list_len[nxt], __popc(mask));
+      first = __shfl_sync(kFullMask, first, leader);
+      if (count) {
+        const std::uint32_t pos = first + __popc(mask & ((1u << lane) - 1u));
+        v.list_slot[nxt][pos] = static_cast<std::uint32_t>(slot);
+        v.list_count[nxt][pos] = static_cast<std::uint8_t>(count);
+      }
+    }
+  }
+  flush_counters(v.counters, c);
+}
+
+// ---------------------------------------------------------------- block per unit
+
+/// One block owns one unit and runs `nsteps` steps in one launch: scatter
+/// into a shared-memory accumulator (or the global ring for per-edge
+/// filters), block barrier, fused update, barrier. Dynamic shared memory:
+/// n int64 accumulators (scalar weights only).
+template <class Model>
+__global__ void __launch_bounds__(kBlockMaxThreads) block_kernel(Model model, EngineView v, RunView r, std::uint64_t s0,
+                                                     std::int64_t nsteps, int advance_first) {
+  extern __shared__ std::int64_t sacc[];
+  __shared__ double tv[kMaxStimuli];
+  __shared__ std::uint32_t slen[2];
+  __shared__ int stop;
+  const std::uint32_t uix = blockIdx.x;
+  const DevUnit u = v.units[uix];
+  const DevNet net = v.nets[u.net];
+  const std::uint32_t n = net.n;
+  const bool shared_acc = !v.per_edge;
+  if (shared_acc)
+    for (std::uint32_t i = threadIdx.x; i < n; i += blockDim.x) sacc[i] = 0;
+  if (threadIdx.x == 0) {
+    slen[0] = v.unit_len[2 * uix];
+    slen[1] = v.unit_len[2 * uix + 1];
+  }
+  __syncthreads();
+  const std::int64_t* rp = v.row_ptr + net.row_base;
+  const std::int32_t* post = v.post + net.edge_base;
+  const std::int32_t* q = v.q + net.q_base;
+  const unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
+  SlotCounters c;
+  for (std::int64_t k = 0; k < nsteps; ++k) {
+    const std::uint64_t step = s0 + static_cast<std::uint64_t>(k);
+    const int cur = static_cast<int>(step & 1u), nxt = cur ^ 1;
+    const bool advance = k > 0 || advance_first;
+    if (threadIdx.x == 0) {
+      stop = stopped_before(v.bad, step - r.run_first_step);
+      slen[nxt] = 0;  // refilled by this step (its last reader was the previous step's scatter)
+    }
+    __syncthreads();
+    if (stop) break;
+    if (advance) {
+      const std::uint32_t len = slen[cur];
+      const std::uint32_t* ls = v.list_slot[cur] + u.slot_base;
+      const std::uint8_t* lc = v.list_count[cur] + u.slot_base;
+      for (std::uint32_t sp = warp; sp < len; sp += nwarps) {
+        const auto j = static_cast<std::int64_t>(ls[sp] - static_cast<std::uint64_t>(u.slot_base));
+        const std::int64_t cnt = lc[sp];
+        const std::int64_t e0 = rp[j], e1 = rp[j + 1];
+        if (shared_acc) {
+          for (std::int64_t e = e0 + lane; e < e1; e += 32)
+            atomicAdd(reinterpret_cast<unsigned long long*>(sacc + post[e]),
+                      static_cast<unsigned long long>(static_cast<std::int64_t>(q[e]) * cnt));
+        } else {
+          const std::uint32_t T = net.T;
+          for (std::int64_t e = e0 + lane; e < e1; e += 32) {
+            std::int64_t* ring = v.ring + u.slot_base + post[e];
+            const std::int32_t* w = q + e * T;
+            for (std::uint32_t t = 0; t < T; ++t)
+              atomic_add_i64(ring + ((step + t) % v.ring_len) * v.slots, static_cast<std::int64_t>(w[t]) * cnt);
+          }
+        }
+      }
+    }
+    load_stimulus_values(v, r, step, tv);
+    __syncthreads();
+    for (std::uint32_t i = threadIdx.x; i < n; i += blockDim.x) {
+      const std::uint64_t slot = static_cast<std::uint64_t>(u.slot_base) + i;
+      std::int64_t* acc = shared_acc ? sacc + i : v.acc + slot;
+      const std::uint32_t count = neuron_step(model, v, r, slot, u, net, i, step, tv, advance, acc, c);
+      if (count) {
+        const std::uint32_t pos = atomicAdd(&slen[nxt], 1u);
+        v.list_slot[nxt][u.slot_base + pos] = static_cast<std::uint32_t>(slot);
+        v.list_count[nxt][u.slot_base + pos] = static_cast<std::uint8_t>(count);
+      }
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    v.unit_len[2 * uix] = slen[0];
+    v.unit_len[2 * uix + 1] = slen[1];
+  }
+  flush_counters(v.counters, c);
+}
+
+}  // namespace cascade::gpu
