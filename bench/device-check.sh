@@ -66,7 +66,7 @@ cases="--case ladder-20 --case ladder-100 --case ladder-1000 --case ladder-2236 
        --case replicas-1000x64"
 [ "$quick" = quick ] || cases="$cases --case microcircuit"
 timeout 300 "$bin/cascade-bench" --backend gpu $cases --repeat 3 --json "$OUT/bench_gpu.json" >"$OUT/bench.log" 2>&1 || status=1
-timeout 120 "$bin/cascade-bench" --backend gpu --gpu-strategy each --case ladder-100 --case ladder-1000 --case ladder-2236 \
+timeout 150 "$bin/cascade-bench" --backend gpu --gpu-strategy each --case ladder-20 --case ladder-100 --case ladder-1000 --case ladder-2236 --case batch-1000x100 \
   --case batch-10x50 --case replicas-1000x64 --repeat 3 --json "$OUT/bench_strategies.json" >"$OUT/bench_strategies.log" 2>&1 || status=1
 tail -25 "$OUT/bench_strategies.log"
 log "summary"

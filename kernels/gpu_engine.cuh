@@ -51,7 +51,8 @@ class GpuEngineBase : public Engine {
   virtual void launch_update(const EngineView& v, const RunView& r, StepRef sref, int advance, int blocks,
                              cudaStream_t s) const = 0;
   virtual void launch_block(const EngineView& v, const RunView& r, std::uint64_t s0, std::int64_t nsteps,
-                            int advance_first, int threads, std::size_t smem, cudaStream_t s) const = 0;
+                            int advance_first, int threads, std::size_t smem, bool state, std::uint32_t max_n,
+                            cudaStream_t s) const = 0;
 
  private:
   void clear_state() const;
@@ -74,6 +75,9 @@ class GpuEngineBase : public Engine {
   int sms_ = 1;
   std::size_t smem_optin_ = 48 * 1024;
   int block_threads_ = 32;
+  bool scatter_by_block_ = false;  // step strategies: one block (not one warp) per spiking slot
+  bool block_state_ = false;       // block strategy: the whole unit state fits in shared memory
+  std::size_t block_smem_ = 0;     // its dynamic shared memory per block
 
   int select_device() const;  // makes opt_.device current (every public entry point)
   std::optional<cuda::Stream> stream_;  // created once the device is selected
@@ -132,13 +136,20 @@ class GpuEngine final : public GpuEngineBase {
   }
 
   void launch_block(const EngineView& v, const RunView& r, std::uint64_t s0, std::int64_t nsteps, int advance_first,
-                    int threads, std::size_t smem, cudaStream_t s) const override {
+                    int threads, std::size_t smem, bool state, std::uint32_t max_n, cudaStream_t s) const override {
+    if (state) launch_block_as<true>(v, r, s0, nsteps, advance_first, threads, smem, max_n, s);
+    else launch_block_as<false>(v, r, s0, nsteps, advance_first, threads, smem, max_n, s);
+  }
+
+  template <bool kState>
+  void launch_block_as(const EngineView& v, const RunView& r, std::uint64_t s0, std::int64_t nsteps, int advance_first,
+                       int threads, std::size_t smem, std::uint32_t max_n, cudaStream_t s) const {
     // A property of the kernel, shared by every engine of this model: set it
     // for this launch each time.
     if (smem > 48 * 1024)
-      CASCADE_CUDA_CHECK(cudaFuncSetAttribute(block_kernel<Model>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+      CASCADE_CUDA_CHECK(cudaFuncSetAttribute(block_kernel<Model, kState>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                               static_cast<int>(smem)));
-    block_kernel<Model><<<v.n_units, threads, smem, s>>>(model_, v, r, s0, nsteps, advance_first);
+    block_kernel<Model, kState><<<v.n_units, threads, smem, s>>>(model_, v, r, s0, nsteps, advance_first, max_n);
     CASCADE_CUDA_CHECK_LAUNCH();
   }
 

@@ -134,20 +134,23 @@ GpuEngineBase::GpuEngineBase(const ModelInfo& info, std::vector<std::shared_ptr<
 
   // Strategy (docs/gpu.md): the block strategy keeps a unit's accumulators in
   // shared memory, so every network must fit; pull needs scalar weights.
-  const std::size_t block_limit = smem_optin_ > 1024 ? (smem_optin_ - 1024) / 8 : 0;
-  const bool block_ok = per_edge_ || max_n_ <= block_limit;
+  const std::size_t smem_limit = smem_optin_ > 1024 ? smem_optin_ - 1024 : 0;  // less the static shared memory
+  const std::size_t block_limit = smem_limit / 18;  // accumulators and spike lists: 18 bytes per neuron
+  const bool block_ok = BlockSmem::layout(max_n_, 0, 0, false).bytes <= smem_limit;
+  block_state_ = BlockSmem::layout(max_n_, ring_len_, self_len_, true).bytes <= smem_limit;
+  block_smem_ = BlockSmem::layout(max_n_, ring_len_, self_len_, block_state_).bytes;
   const std::size_t units = units_host_.size();
   switch (opt_.gpu_strategy) {
     case GpuStrategy::kAuto:
-      strategy_ = block_ok && (max_syn_unit <= (std::size_t{1} << 17) || units >= static_cast<std::size_t>(sms_))
+      strategy_ = block_ok && (max_syn_unit <= (std::size_t{1} << 20) || units >= static_cast<std::size_t>(sms_))
                       ? GpuStrategy::kBlock
                       : GpuStrategy::kGraph;
       break;
     case GpuStrategy::kBlock:
       if (!block_ok)
         throw Error("gpu strategy 'block': a network has " + std::to_string(max_n_) +
-                    " neurons, but the block strategy keeps one unit's accumulators in shared memory, at most " +
-                    std::to_string(block_limit) + " neurons on " + device_name_ + "; use step, graph or auto");
+                    " neurons, but the block strategy keeps one unit's accumulators and spike lists in shared memory, "
+                    "at most " + std::to_string(block_limit) + " neurons on " + device_name_ + "; use step, graph or auto");
       strategy_ = GpuStrategy::kBlock;
       break;
     case GpuStrategy::kPull:
@@ -159,6 +162,8 @@ GpuEngineBase::GpuEngineBase(const ModelInfo& info, std::vector<std::shared_ptr<
     default:
       strategy_ = opt_.gpu_strategy;
   }
+  // Rows of a hundred edges or more: a block per spiking neuron, else a warp.
+  scatter_by_block_ = edges >= 128 * total_neurons_;
   block_threads_ = static_cast<int>(std::min<std::size_t>(kBlockMaxThreads, std::max<std::size_t>(32, (max_n_ + 31) / 32 * 32)));
 
   // Memory: what the engine will hold, against what the device has free.
@@ -294,21 +299,27 @@ void GpuEngineBase::build_csc() {
     if (nnz > 0) {
       iota_double_kernel<<<blocks_for(nnz), 256, 0, stream_->get()>>>(val.get(), nnz);
       CASCADE_CUDA_CHECK_LAUNCH();
+      // cuSPARSE wants aligned arrays: a network's slice of the batch
+      // arrays may not be, so it works on copies.
+      cuda::DeviceArray<std::int32_t> cols(nnz), rows(nnz);
+      CASCADE_CUDA_CHECK(cudaMemcpyAsync(cols.get(), d_post_.get() + dnets[k].edge_base, nnz * sizeof(std::int32_t),
+                                         cudaMemcpyDeviceToDevice, stream_->get()));
       std::size_t buf_size = 0;
-      std::int32_t* rows_out = d_csc_pre_.get() + dnets[k].edge_base;
-      const std::int32_t* cols = d_post_.get() + dnets[k].edge_base;
       CASCADE_CUSPARSE_CHECK(cusparseCsr2cscEx2_bufferSize(
-          h, static_cast<int>(n), static_cast<int>(n), static_cast<int>(nnz), val.get(), d_rp.get(), cols, cval.get(),
-          d_cp.get(), rows_out, CUDA_R_64F, CUSPARSE_ACTION_NUMERIC, CUSPARSE_INDEX_BASE_ZERO, CUSPARSE_CSR2CSC_ALG1,
+          h, static_cast<int>(n), static_cast<int>(n), static_cast<int>(nnz), val.get(), d_rp.get(), cols.get(), cval.get(),
+          d_cp.get(), rows.get(), CUDA_R_64F, CUSPARSE_ACTION_NUMERIC, CUSPARSE_INDEX_BASE_ZERO, CUSPARSE_CSR2CSC_ALG1,
           &buf_size));
       cuda::DeviceArray<std::uint8_t> buf(std::max<std::size_t>(buf_size, 1));
       CASCADE_CUSPARSE_CHECK(cusparseCsr2cscEx2(h, static_cast<int>(n), static_cast<int>(n), static_cast<int>(nnz),
-                                                val.get(), d_rp.get(), cols, cval.get(), d_cp.get(), rows_out,
+                                                val.get(), d_rp.get(), cols.get(), cval.get(), d_cp.get(), rows.get(),
                                                 CUDA_R_64F, CUSPARSE_ACTION_NUMERIC, CUSPARSE_INDEX_BASE_ZERO,
                                                 CUSPARSE_CSR2CSC_ALG1, buf.get()));
+      CASCADE_CUDA_CHECK(cudaMemcpyAsync(d_csc_pre_.get() + dnets[k].edge_base, rows.get(), nnz * sizeof(std::int32_t),
+                                         cudaMemcpyDeviceToDevice, stream_->get()));
       gather_csc_kernel<<<blocks_for(nnz), 256, 0, stream_->get()>>>(cval.get(), d_q_.get() + dnets[k].q_base,
                                                                      d_csc_q_.get() + dnets[k].edge_base, nnz);
       CASCADE_CUDA_CHECK_LAUNCH();
+      CASCADE_CUDA_CHECK(cudaStreamSynchronize(stream_->get()));  // before the temporaries are freed
     } else {
       CASCADE_CUDA_CHECK(cudaMemsetAsync(d_cp.get(), 0, (n + 1) * sizeof(std::int32_t), stream_->get()));
     }
@@ -409,7 +420,8 @@ void GpuEngineBase::enqueue_one_step(const RunView& r, StepRef sref, bool advanc
   cudaStream_t s = stream_->get();
   if (advance) {
     if (pull) launch_pull(view_, r, sref, step_grid(slots_ * 32, sms_), s);
-    else launch_scatter(view_, r, sref, static_cast<int>(sms_) * 8, s);
+    else if (scatter_by_block_) launch_scatter(view_, r, sref, true, step_grid(slots_ * kStepThreads, sms_), s);
+    else launch_scatter(view_, r, sref, false, step_grid(slots_ * 32, sms_), s);
   }
   launch_update(view_, r, sref, advance ? 1 : 0, step_grid(slots_, sms_), s);
 }
@@ -440,8 +452,8 @@ void GpuEngineBase::enqueue_steps(const RunView& r, std::uint64_t first, std::in
   if (n <= 0) return;
   cudaStream_t s = stream_->get();
   if (strategy == GpuStrategy::kBlock) {
-    const std::size_t smem = per_edge_ ? 0 : max_n_ * sizeof(std::int64_t);
-    launch_block(view_, r, first, n, advance_first ? 1 : 0, block_threads_, smem, s);
+    launch_block(view_, r, first, n, advance_first ? 1 : 0, block_threads_, block_smem_, block_state_,
+                 static_cast<std::uint32_t>(max_n_), s);
     return;
   }
   const bool pull = strategy == GpuStrategy::kPull;

@@ -10,37 +10,49 @@ __device__ __forceinline__ std::int64_t warp_sum_i64(std::int64_t x) {
   return x;
 }
 
-__global__ void scatter_kernel(EngineView v, RunView r, StepRef sref) {
+/// Scatters one spiking slot's out-edges; `lane`/`width` split them among a
+/// warp or a block.
+__device__ __forceinline__ void scatter_one(const EngineView& v, std::uint64_t step, std::uint32_t slot,
+                                            std::int64_t cnt, unsigned lane, unsigned width) {
+  const DevUnit u = v.units[v.slot_unit[slot]];
+  const DevNet& net = v.nets[u.net];
+  const std::int64_t j = static_cast<std::int64_t>(slot) - u.slot_base;
+  const std::int64_t* rp = v.row_ptr + net.row_base;
+  const std::int32_t* post = v.post + net.edge_base;
+  const std::int32_t* q = v.q + net.q_base;
+  const std::int64_t e0 = __ldg(rp + j), e1 = __ldg(rp + j + 1);
+  if (!v.per_edge) {
+    std::int64_t* acc = v.acc + u.slot_base;
+    for (std::int64_t e = e0 + lane; e < e1; e += width)
+      atomic_add_i64(acc + __ldg(post + e), static_cast<std::int64_t>(__ldg(q + e)) * cnt);
+  } else {
+    const std::uint32_t T = net.T, R = v.ring_len;
+    const std::size_t pos0 = static_cast<std::size_t>(step % R);
+    for (std::int64_t e = e0 + lane; e < e1; e += width) {
+      std::int64_t* ring = v.ring + u.slot_base + __ldg(post + e);
+      const std::int32_t* w = q + e * T;
+      std::size_t pos = pos0;
+      for (std::uint32_t t = 0; t < T; ++t) {
+        atomic_add_i64(ring + pos * v.slots, static_cast<std::int64_t>(__ldg(w + t)) * cnt);
+        pos = pos + 1 == R ? 0 : pos + 1;
+      }
+    }
+  }
+}
+
+__global__ void scatter_kernel(EngineView v, RunView r, StepRef sref, int by_block) {
   const std::uint64_t step = sref.get();
   if (stopped_before(v.bad, step - r.run_first_step)) return;
   const int cur = static_cast<int>(step & 1u);
   const std::uint32_t len = v.list_len[cur];
-  const unsigned lane = threadIdx.x & 31u;
-  const std::uint32_t warps = (gridDim.x * blockDim.x) >> 5;
-  for (std::uint32_t sp = (blockIdx.x * blockDim.x + threadIdx.x) >> 5; sp < len; sp += warps) {
-    const std::uint32_t slot = v.list_slot[cur][sp];
-    const std::int64_t cnt = v.list_count[cur][sp];
-    const DevUnit u = v.units[v.slot_unit[slot]];
-    const DevNet& net = v.nets[u.net];
-    const std::int64_t j = static_cast<std::int64_t>(slot) - u.slot_base;
-    const std::int64_t* rp = v.row_ptr + net.row_base;
-    const std::int32_t* post = v.post + net.edge_base;
-    const std::int64_t e0 = rp[j], e1 = rp[j + 1];
-    if (!v.per_edge) {
-      const std::int32_t* q = v.q + net.q_base;
-      std::int64_t* acc = v.acc + u.slot_base;
-      for (std::int64_t e = e0 + lane; e < e1; e += 32) atomic_add_i64(acc + post[e], static_cast<std::int64_t>(q[e]) * cnt);
-    } else {
-      const std::uint32_t T = net.T;
-      const std::int32_t* q = v.q + net.q_base;
-      for (std::int64_t e = e0 + lane; e < e1; e += 32) {
-        std::int64_t* ring = v.ring + u.slot_base + post[e];
-        const std::int32_t* w = q + e * T;
-        for (std::uint32_t t = 0; t < T; ++t)
-          atomic_add_i64(ring + ((step + t) % v.ring_len) * v.slots, static_cast<std::int64_t>(w[t]) * cnt);
-      }
-    }
+  if (by_block) {
+    for (std::uint32_t sp = blockIdx.x; sp < len; sp += gridDim.x)
+      scatter_one(v, step, v.list_slot[cur][sp], v.list_count[cur][sp], threadIdx.x, blockDim.x);
+    return;
   }
+  const std::uint32_t warps = (gridDim.x * blockDim.x) >> 5;
+  for (std::uint32_t sp = (blockIdx.x * blockDim.x + threadIdx.x) >> 5; sp < len; sp += warps)
+    scatter_one(v, step, v.list_slot[cur][sp], v.list_count[cur][sp], threadIdx.x & 31u, 32);
 }
 
 __global__ void pull_kernel(EngineView v, RunView r, StepRef sref) {
@@ -137,8 +149,8 @@ int grid_for(std::uint64_t items, int threads) {
 
 }  // namespace
 
-void launch_scatter(const EngineView& v, const RunView& r, StepRef sref, int blocks, cudaStream_t s) {
-  scatter_kernel<<<blocks, kStepThreads, 0, s>>>(v, r, sref);
+void launch_scatter(const EngineView& v, const RunView& r, StepRef sref, bool by_block, int blocks, cudaStream_t s) {
+  scatter_kernel<<<blocks, kStepThreads, 0, s>>>(v, r, sref, by_block ? 1 : 0);
   CASCADE_CUDA_CHECK_LAUNCH();
 }
 

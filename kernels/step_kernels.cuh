@@ -48,21 +48,38 @@ struct SlotCounters {
   unsigned long long events = 0, scattered = 0, recorded = 0, capped = 0, saturated = 0;
 };
 
-/// One neuron-step of slot `slot` at global step `step`: the CPU engine's
-/// run_task body B. `acc` points at the slot's drive accumulator (global or
-/// shared memory). Returns the emitted count.
+/// Where one slot's state lives: global memory (stride = slots) or a block's
+/// shared-memory copy of its unit (stride = the unit's neurons).
+struct SlotState {
+  double* S;
+  std::int64_t* acc;
+  std::int64_t* ring;
+  std::uint8_t* xhist;
+  std::uint8_t* xlast;
+  std::size_t stride;
+};
+
+__device__ __forceinline__ SlotState global_state(const EngineView& v, std::uint64_t slot) {
+  return SlotState{v.S + slot, v.acc + slot, v.ring_len ? v.ring + slot : nullptr, v.self_len ? v.xhist + slot : nullptr,
+                   v.xlast + slot, static_cast<std::size_t>(v.slots)};
+}
+
+/// One neuron-step of slot `slot` (local neuron i of unit u) at global step
+/// `step`: the CPU engine's run_task body B. ring_pos = step mod ring length,
+/// self_pos = step mod self-filter length. Returns the emitted count; sets
+/// `bad` when the rate was non-finite (reported to v.bad).
 template <class Model>
 __device__ std::uint32_t neuron_step(const Model& model, const EngineView& v, const RunView& r, std::uint64_t slot,
                                      const DevUnit& u, const DevNet& net, std::uint32_t i, std::uint64_t step,
-                                     const double* tv, bool advance, std::int64_t* acc, SlotCounters& c) {
-  const std::uint8_t xprev = v.xlast[slot];
+                                     const double* tv, bool advance, const SlotState& st, std::size_t ring_pos,
+                                     std::size_t self_pos, SlotCounters& c, bool& bad) {
+  const std::uint8_t xprev = *st.xlast;
   if (advance && xprev) {  // its previous-step spike was scattered this step (CPU: counted at scatter)
     const std::int64_t* rp = v.row_ptr + net.row_base;
-    c.events += static_cast<unsigned long long>(rp[i + 1] - rp[i]);
+    c.events += static_cast<unsigned long long>(__ldg(rp + i + 1) - __ldg(rp + i));
     c.scattered += 1;
   }
-  NeuronState ns{v.S + slot, acc, v.ring_len ? v.ring + slot : nullptr, v.self_len ? v.xhist + slot : nullptr,
-                 static_cast<std::size_t>(v.slots), xprev};
+  NeuronState ns{st.S, st.acc, st.ring, st.xhist, st.stride, xprev};
   const NeuronStream rng{v.seed, step, net.instance, u.replica, i};
   const bool in_window = step >= r.record_from;
   const std::int64_t rec_step = in_window ? static_cast<std::int64_t>(step - r.record_from) : -1;
@@ -72,8 +89,6 @@ __device__ std::uint32_t neuron_step(const Model& model, const EngineView& v, co
     stimulus = stimulus_input(v.stim, tv, u.net, net.n, i, static_cast<std::size_t>(net.global0) + i, t);
   }
   NeuronUpdate<Model> upd{model, v.consts, v.self_filter, net.scale};
-  const std::size_t ring_pos = v.ring_len ? static_cast<std::size_t>(step % v.ring_len) : 0;
-  const std::size_t self_pos = v.self_len ? static_cast<std::size_t>(step % v.self_len) : 0;
   const StepResult res = v.per_edge ? upd.step_per_edge(ns, ring_pos, stimulus, rng)
                                     : upd.step(ns, ring_pos, self_pos, stimulus, rng, advance);
   const std::uint32_t count = res.emission.count;
@@ -81,12 +96,14 @@ __device__ std::uint32_t neuron_step(const Model& model, const EngineView& v, co
     r.inspect_g[slot] = res.g;
     r.inspect_rate[slot] = res.rate;
   }
-  v.xlast[slot] = static_cast<std::uint8_t>(count);
+  *st.xlast = static_cast<std::uint8_t>(count);
   if (res.emission.flags) {
     if (res.emission.flags & kEmitRateCapped) c.capped += 1;
     if (res.emission.flags & kEmitSaturated) c.saturated += 1;
-    if ((res.emission.flags & kEmitNonFinite) && !r.inspect_g)
+    if ((res.emission.flags & kEmitNonFinite) && !r.inspect_g) {
       report_bad(v.bad, step - r.run_first_step, slot, res.g, res.rate);
+      bad = true;
+    }
   }
   if (in_window) {
     c.recorded += count;
@@ -149,7 +166,8 @@ struct StepRef {
 /// Scatter (push): one warp per spiking slot of the previous step, lanes over
 /// its out-edges, int64 atomics into the targets' accumulators (or, for
 /// per-edge filters, into the future-drive ring).
-void launch_scatter(const EngineView& v, const RunView& r, StepRef sref, int blocks, cudaStream_t s);
+/// `by_block`: a whole block per spiking slot (long rows) instead of a warp.
+void launch_scatter(const EngineView& v, const RunView& r, StepRef sref, bool by_block, int blocks, cudaStream_t s);
 
 /// Pull: one warp per target slot sums its in-edges over the previous step's
 /// counts (dense activity: no atomics, reads every in-edge).
@@ -185,8 +203,11 @@ __global__ void __launch_bounds__(kStepThreads) update_kernel(Model model, Engin
   load_stimulus_values(v, r, step, tv);
   __syncthreads();
   SlotCounters c;
+  bool bad = false;
   const unsigned lane = threadIdx.x & 31u;
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  const std::size_t ring_pos = v.ring_len ? static_cast<std::size_t>(step % v.ring_len) : 0;
+  const std::size_t self_pos = v.self_len ? static_cast<std::size_t>(step % v.self_len) : 0;
   for (std::uint64_t base = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x; base < v.slots; base += stride) {
     const std::uint64_t slot = base + threadIdx.x;
     std::uint32_t count = 0;
@@ -194,7 +215,8 @@ __global__ void __launch_bounds__(kStepThreads) update_kernel(Model model, Engin
       const DevUnit u = v.units[v.slot_unit[slot]];
       const DevNet net = v.nets[u.net];
       const auto i = static_cast<std::uint32_t>(slot - static_cast<std::uint64_t>(u.slot_base));
-      count = neuron_step(model, v, r, slot, u, net, i, step, tv, advance != 0, v.acc + slot, c);
+      count = neuron_step(model, v, r, slot, u, net, i, step, tv, advance != 0, global_state(v, slot), ring_pos,
+                          self_pos, c, bad);
     }
     const unsigned mask = __ballot_sync(kFullMask, count != 0);
     if (mask) {
@@ -214,14 +236,44 @@ __global__ void __launch_bounds__(kStepThreads) update_kernel(Model model, Engin
 
 // ---------------------------------------------------------------- block per unit
 
-/// One block owns one unit and runs `nsteps` steps in one launch: scatter
-/// into a shared-memory accumulator (or the global ring for per-edge
-/// filters), block barrier, fused update, barrier. Dynamic shared memory:
-/// n int64 accumulators (scalar weights only).
-template <class Model>
+/// Shared-memory layout of the block strategy for a unit of n neurons (the
+/// largest unit sets the launch's size). With `state` the unit's whole state
+/// lives there during the launch (copied in and out); else only the
+/// accumulators (and the spike lists).
+struct BlockSmem {
+  std::size_t acc, S, ring, list_idx, xhist, xlast, list_cnt, bytes;
+  CASCADE_HD static BlockSmem layout(std::size_t n, std::size_t ring_len, std::size_t self_len, bool state) {
+    BlockSmem b{};
+    std::size_t at = 0;
+    b.acc = at;
+    at += 8 * n;
+    b.S = at;
+    at += state ? 8 * n : 0;
+    b.ring = at;
+    at += state ? 8 * n * ring_len : 0;
+    b.list_idx = at;
+    at += 2 * 4 * n;
+    b.xhist = at;
+    at += state ? n * self_len : 0;
+    b.xlast = at;
+    at += state ? n : 0;
+    b.list_cnt = at;
+    at += 2 * n;
+    b.bytes = (at + 15) / 16 * 16;
+    return b;
+  }
+};
+
+/// One block owns one unit and runs `nsteps` steps in one launch: warps
+/// scatter the previous step's spikes into a shared-memory accumulator (or the
+/// ring for per-edge filters), barrier, fused update of the unit's neurons,
+/// barrier. Units are independent, so a block stops on its own non-finite
+/// rate and never waits for another.
+template <class Model, bool kState>
 __global__ void __launch_bounds__(kBlockMaxThreads) block_kernel(Model model, EngineView v, RunView r, std::uint64_t s0,
-                                                     std::int64_t nsteps, int advance_first) {
-  extern __shared__ std::int64_t sacc[];
+                                                                 std::int64_t nsteps, int advance_first,
+                                                                 std::uint32_t max_n) {
+  extern __shared__ __align__(16) unsigned char smem[];
   __shared__ double tv[kMaxStimuli];
   __shared__ std::uint32_t slen[2];
   __shared__ int stop;
@@ -229,12 +281,39 @@ __global__ void __launch_bounds__(kBlockMaxThreads) block_kernel(Model model, En
   const DevUnit u = v.units[uix];
   const DevNet net = v.nets[u.net];
   const std::uint32_t n = net.n;
-  const bool shared_acc = !v.per_edge;
-  if (shared_acc)
-    for (std::uint32_t i = threadIdx.x; i < n; i += blockDim.x) sacc[i] = 0;
+  const std::uint64_t base = static_cast<std::uint64_t>(u.slot_base);
+  const BlockSmem L = BlockSmem::layout(max_n, v.ring_len, v.self_len, kState);
+  std::int64_t* sacc = reinterpret_cast<std::int64_t*>(smem + L.acc);
+  double* sS = reinterpret_cast<double*>(smem + L.S);
+  std::int64_t* sring = reinterpret_cast<std::int64_t*>(smem + L.ring);
+  std::uint8_t* sxh = smem + L.xhist;
+  std::uint8_t* sxl = smem + L.xlast;
+  std::uint32_t* lidx[2] = {reinterpret_cast<std::uint32_t*>(smem + L.list_idx),
+                            reinterpret_cast<std::uint32_t*>(smem + L.list_idx) + max_n};
+  std::uint8_t* lcnt[2] = {smem + L.list_cnt, smem + L.list_cnt + max_n};
+  const std::uint32_t R = v.ring_len, H = v.self_len;
+  // Per-edge rings live in shared memory with the state, else in global memory.
+  const bool ring_shared = kState;
+  const int cur0 = static_cast<int>(s0 & 1u);
+  for (std::uint32_t i = threadIdx.x; i < n; i += blockDim.x) {
+    sacc[i] = 0;
+    if constexpr (kState) {
+      const std::uint64_t slot = base + i;
+      sS[i] = v.S[slot];
+      sxl[i] = v.xlast[slot];
+      for (std::uint32_t k = 0; k < R; ++k) sring[static_cast<std::size_t>(k) * n + i] = v.ring[k * v.slots + slot];
+      for (std::uint32_t k = 0; k < H; ++k) sxh[static_cast<std::size_t>(k) * n + i] = v.xhist[k * v.slots + slot];
+    }
+  }
   if (threadIdx.x == 0) {
-    slen[0] = v.unit_len[2 * uix];
-    slen[1] = v.unit_len[2 * uix + 1];
+    slen[cur0] = v.unit_len[2 * uix + cur0];
+    slen[cur0 ^ 1] = 0;
+    stop = 0;
+  }
+  __syncthreads();
+  for (std::uint32_t p = threadIdx.x; p < slen[cur0]; p += blockDim.x) {
+    lidx[cur0][p] = static_cast<std::uint32_t>(v.list_slot[cur0][base + p] - base);
+    lcnt[cur0][p] = v.list_count[cur0][base + p];
   }
   __syncthreads();
   const std::int64_t* rp = v.row_ptr + net.row_base;
@@ -242,56 +321,87 @@ __global__ void __launch_bounds__(kBlockMaxThreads) block_kernel(Model model, En
   const std::int32_t* q = v.q + net.q_base;
   const unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
   SlotCounters c;
-  for (std::int64_t k = 0; k < nsteps; ++k) {
+  bool bad = false;
+  std::size_t ring_pos = R ? static_cast<std::size_t>(s0 % R) : 0;
+  std::size_t self_pos = H ? static_cast<std::size_t>(s0 % H) : 0;
+  std::int64_t k = 0;
+  for (; k < nsteps; ++k) {
     const std::uint64_t step = s0 + static_cast<std::uint64_t>(k);
     const int cur = static_cast<int>(step & 1u), nxt = cur ^ 1;
     const bool advance = k > 0 || advance_first;
-    if (threadIdx.x == 0) {
-      stop = stopped_before(v.bad, step - r.run_first_step);
-      slen[nxt] = 0;  // refilled by this step (its last reader was the previous step's scatter)
-    }
-    __syncthreads();
-    if (stop) break;
     if (advance) {
       const std::uint32_t len = slen[cur];
-      const std::uint32_t* ls = v.list_slot[cur] + u.slot_base;
-      const std::uint8_t* lc = v.list_count[cur] + u.slot_base;
       for (std::uint32_t sp = warp; sp < len; sp += nwarps) {
-        const auto j = static_cast<std::int64_t>(ls[sp] - static_cast<std::uint64_t>(u.slot_base));
-        const std::int64_t cnt = lc[sp];
-        const std::int64_t e0 = rp[j], e1 = rp[j + 1];
-        if (shared_acc) {
+        const std::int64_t j = lidx[cur][sp];
+        const std::int64_t cnt = lcnt[cur][sp];
+        const std::int64_t e0 = __ldg(rp + j), e1 = __ldg(rp + j + 1);
+        if (!v.per_edge) {
           for (std::int64_t e = e0 + lane; e < e1; e += 32)
-            atomicAdd(reinterpret_cast<unsigned long long*>(sacc + post[e]),
-                      static_cast<unsigned long long>(static_cast<std::int64_t>(q[e]) * cnt));
+            atomicAdd(reinterpret_cast<unsigned long long*>(sacc + __ldg(post + e)),
+                      static_cast<unsigned long long>(static_cast<std::int64_t>(__ldg(q + e)) * cnt));
         } else {
           const std::uint32_t T = net.T;
           for (std::int64_t e = e0 + lane; e < e1; e += 32) {
-            std::int64_t* ring = v.ring + u.slot_base + post[e];
+            const std::int32_t target = __ldg(post + e);
             const std::int32_t* w = q + e * T;
-            for (std::uint32_t t = 0; t < T; ++t)
-              atomic_add_i64(ring + ((step + t) % v.ring_len) * v.slots, static_cast<std::int64_t>(w[t]) * cnt);
+            std::size_t pos = ring_pos;
+            for (std::uint32_t t = 0; t < T; ++t) {
+              const std::int64_t add = static_cast<std::int64_t>(__ldg(w + t)) * cnt;
+              if (ring_shared) atomicAdd(reinterpret_cast<unsigned long long*>(sring + pos * n + target),
+                                         static_cast<unsigned long long>(add));
+              else atomic_add_i64(v.ring + pos * v.slots + base + target, add);
+              pos = pos + 1 == R ? 0 : pos + 1;
+            }
           }
         }
       }
     }
     load_stimulus_values(v, r, step, tv);
+    if (threadIdx.x == 0) slen[nxt] = 0;  // its last reader was the previous step's scatter
     __syncthreads();
     for (std::uint32_t i = threadIdx.x; i < n; i += blockDim.x) {
-      const std::uint64_t slot = static_cast<std::uint64_t>(u.slot_base) + i;
-      std::int64_t* acc = shared_acc ? sacc + i : v.acc + slot;
-      const std::uint32_t count = neuron_step(model, v, r, slot, u, net, i, step, tv, advance, acc, c);
+      const std::uint64_t slot = base + i;
+      SlotState st;
+      if constexpr (kState) {
+        st = SlotState{sS + i, sacc + i, R ? sring + i : nullptr, H ? sxh + i : nullptr, sxl + i, n};
+      } else {
+        st = global_state(v, slot);
+        st.acc = v.per_edge ? v.acc + slot : sacc + i;
+      }
+      const std::uint32_t count = neuron_step(model, v, r, slot, u, net, i, step, tv, advance, st, ring_pos, self_pos, c, bad);
       if (count) {
-        const std::uint32_t pos = atomicAdd(&slen[nxt], 1u);
-        v.list_slot[nxt][u.slot_base + pos] = static_cast<std::uint32_t>(slot);
-        v.list_count[nxt][u.slot_base + pos] = static_cast<std::uint8_t>(count);
+        const std::uint32_t p = atomicAdd(&slen[nxt], 1u);
+        lidx[nxt][p] = i;
+        lcnt[nxt][p] = static_cast<std::uint8_t>(count);
       }
     }
+    if (bad) atomicExch(&stop, 1);
+    if (R) ring_pos = ring_pos + 1 == R ? 0 : ring_pos + 1;
+    if (H) self_pos = self_pos + 1 == H ? 0 : self_pos + 1;
     __syncthreads();
+    if (stop) {
+      ++k;
+      break;
+    }
+  }
+  // Write back: the state, and the spike list of the next step to run.
+  const int fin = static_cast<int>((s0 + static_cast<std::uint64_t>(k)) & 1u);
+  for (std::uint32_t i = threadIdx.x; i < n; i += blockDim.x) {
+    if constexpr (kState) {
+      const std::uint64_t slot = base + i;
+      v.S[slot] = sS[i];
+      v.xlast[slot] = sxl[i];
+      for (std::uint32_t t = 0; t < R; ++t) v.ring[t * v.slots + slot] = sring[static_cast<std::size_t>(t) * n + i];
+      for (std::uint32_t t = 0; t < H; ++t) v.xhist[t * v.slots + slot] = sxh[static_cast<std::size_t>(t) * n + i];
+    }
+  }
+  for (std::uint32_t p = threadIdx.x; p < slen[fin]; p += blockDim.x) {
+    v.list_slot[fin][base + p] = static_cast<std::uint32_t>(base + lidx[fin][p]);
+    v.list_count[fin][base + p] = lcnt[fin][p];
   }
   if (threadIdx.x == 0) {
-    v.unit_len[2 * uix] = slen[0];
-    v.unit_len[2 * uix + 1] = slen[1];
+    v.unit_len[2 * uix + fin] = slen[fin];
+    v.unit_len[2 * uix + (fin ^ 1)] = 0;
   }
   flush_counters(v.counters, c);
 }

@@ -88,9 +88,13 @@ struct NeuronUpdate {
       if (c.self_len) s.xhist[self_pos * s.stride] = s.xlast;
     }
     double self = 0.0;
+    // Lag k sits at position (self_pos - k) mod self_len; stepping back
+    // avoids a division per lag (same positions, same order of the sum).
+    std::size_t pos = self_pos;
     for (std::uint32_t k = 0; k < c.self_len; ++k) {
-      const std::uint8_t x = s.xhist[((self_pos + c.self_len - k) % c.self_len) * s.stride];
+      const std::uint8_t x = s.xhist[pos * s.stride];
       if (x) self += self_filter[k] * static_cast<double>(x);
+      pos = pos ? pos - 1 : c.self_len - 1;
     }
     return finish(InputTerms{S, self, stimulus}, rng);
   }
