@@ -142,7 +142,12 @@ GpuEngineBase::GpuEngineBase(const ModelInfo& info, std::vector<std::shared_ptr<
   const std::size_t units = units_host_.size();
   switch (opt_.gpu_strategy) {
     case GpuStrategy::kAuto:
-      strategy_ = block_ok && (max_syn_unit <= (std::size_t{1} << 20) || units >= static_cast<std::size_t>(sms_))
+      // Measured on an H200 (bench/results/gpu-h200-2026-11-26): one block per
+      // unit wins for small units (<= 2^17 synapses) and for many units whose
+      // state fits in shared memory; one large unit is faster spread over the
+      // device by the graph of per-step kernels.
+      strategy_ = block_ok && (max_syn_unit <= (std::size_t{1} << 17) ||
+                               (units >= static_cast<std::size_t>(sms_) / 4 && block_state_))
                       ? GpuStrategy::kBlock
                       : GpuStrategy::kGraph;
       break;
