@@ -123,4 +123,18 @@ void throw_non_finite(std::uint64_t step, const Network& net, std::uint32_t net_
   throw Error(os.str());
 }
 
+void check_state_sizes(const EngineState& e, std::size_t slots, std::size_t ring_len, std::size_t self_len) {
+  auto check = [](const char* what, std::size_t got, std::size_t want) {
+    if (got != want)
+      throw Error(std::string("saved state: ") + what + " has " + std::to_string(got) + " values, but this simulator needs " +
+                  std::to_string(want) + " (a different model, network batch or replica count)");
+  };
+  check("the filtered drive", e.S.size(), slots);
+  check("the accumulators", e.acc.size(), slots);
+  check("the drive history", e.ring.size(), slots * ring_len);
+  check("the count history", e.xhist.size(), slots * self_len);
+  check("the last counts", e.xlast.size(), slots);
+  if (e.step > kMaxStep) throw Error("saved state: step " + std::to_string(e.step) + " is past the random-stream limit 2^40");
+}
+
 }  // namespace cascade::detail

@@ -1,6 +1,8 @@
 // Strict .npy reader/writer (NumPy format 1.0, 2.0, 3.0).
 #include "cascade/npy.hpp"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -299,13 +301,27 @@ std::string npy_header_bytes(NpyDtype dtype, const std::vector<std::size_t>& sha
 }
 }  // namespace
 
-NpyFileWriter::NpyFileWriter(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape)
+NpyFileWriter::NpyFileWriter(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape,
+                             bool resume)
     : path_(path), tmp_(path + ".tmp") {
   const std::string header = npy_header_bytes(dtype, shape);
   std::size_t count = 1;
   for (auto d : shape) count *= d;
   data_offset_ = header.size();
   data_bytes_ = count * npy_itemsize(dtype);
+  if (resume) {
+    file_ = std::fopen(tmp_.c_str(), "r+b");
+    if (!file_)
+      throw Error("cannot resume '" + path + "': its partial file '" + tmp_ + "' cannot be opened (" +
+                  std::strerror(errno) + ")");
+    std::string found(header.size(), '\0');
+    if (std::fread(found.data(), 1, found.size(), file_) != found.size() || found != header) {
+      std::fclose(file_);
+      file_ = nullptr;
+      throw Error("cannot resume '" + path + "': '" + tmp_ + "' does not hold the array this run writes");
+    }
+    return;
+  }
   file_ = std::fopen(tmp_.c_str(), "wb");
   if (!file_) throw Error("cannot write '" + path + "': " + std::strerror(errno));
   if (std::fwrite(header.data(), 1, header.size(), file_) != header.size()) fail();
@@ -332,6 +348,20 @@ void NpyFileWriter::write(std::size_t offset, const void* data, std::size_t byte
   if (bytes == 0) return;
   if (std::fseek(file_, static_cast<long>(data_offset_ + offset), SEEK_SET) != 0) fail();
   if (std::fwrite(data, 1, bytes, file_) != bytes) fail();
+}
+
+void NpyFileWriter::flush() {
+  if (!file_) return;
+  if (std::fflush(file_) != 0) fail();
+  ::fsync(::fileno(file_));
+}
+
+void NpyFileWriter::keep() {
+  if (!file_) return;
+  std::fflush(file_);
+  ::fsync(::fileno(file_));
+  std::fclose(file_);
+  file_ = nullptr;
 }
 
 void NpyFileWriter::commit() {

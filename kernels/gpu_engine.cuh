@@ -39,6 +39,8 @@ class GpuEngineBase : public Engine {
   void set_initial_activation(std::span<const double> activation) override;
   void inspect(std::vector<double>* input, std::vector<double>* rate, std::int64_t stimulus_time) const override;
   void set_stimulus(std::shared_ptr<const StimulusTable> table) override;
+  EngineState save_state() const override;
+  void load_state(const EngineState& state) override;
   std::uint64_t current_step() const override { return step_; }
   std::string backend_name() const override { return "gpu"; }
   double dt() const override { return info_.dt; }

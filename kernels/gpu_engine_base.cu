@@ -394,6 +394,37 @@ void GpuEngineBase::set_initial_activation(std::span<const double> activation) {
   CASCADE_CUDA_CHECK(cudaStreamSynchronize(stream_->get()));
 }
 
+EngineState GpuEngineBase::save_state() const {
+  select_device();
+  CASCADE_CUDA_CHECK(cudaStreamSynchronize(stream_->get()));
+  EngineState e;
+  e.step = step_;
+  e.advance = advance_;
+  e.S = d_S_.download();
+  e.acc = d_acc_.download();
+  e.ring = d_ring_.download();
+  e.xhist = d_xhist_.download();
+  e.xlast = d_xlast_.download();
+  return e;
+}
+
+void GpuEngineBase::load_state(const EngineState& e) {
+  detail::check_state_sizes(e, slots_, ring_len_, self_len_);
+  select_device();
+  CASCADE_CUDA_CHECK(cudaStreamSynchronize(stream_->get()));
+  auto put = [&](const auto& dst, const auto& src) {
+    if (!src.empty())
+      CASCADE_CUDA_CHECK(cudaMemcpy(dst.get(), src.data(), src.size() * sizeof(src[0]), cudaMemcpyHostToDevice));
+  };
+  put(d_S_, e.S);
+  put(d_acc_, e.acc);
+  put(d_ring_, e.ring);
+  put(d_xhist_, e.xhist);
+  put(d_xlast_, e.xlast);
+  step_ = e.step;
+  advance_ = e.advance;
+}
+
 void GpuEngineBase::set_stimulus(std::shared_ptr<const StimulusTable> table) {
   select_device();
   CASCADE_CUDA_CHECK(cudaStreamSynchronize(stream_->get()));
@@ -662,11 +693,22 @@ RunSummary GpuEngineBase::run(const RunOptions& options, const RecordTarget* tar
   running_ = true;
   try {
     while (pos < total) {
-      std::int64_t end = std::min(total, pos + tick);
-      if (recording && next_chunk_end > pos) end = std::min(end, next_chunk_end);
-      const bool adv = pos > 0 || advance_;
-      enqueue_steps(r, step_ + static_cast<std::uint64_t>(pos), end - pos, adv, strategy_);
-      enqueued = end;
+      const bool stopping = options.stop && options.stop->load(std::memory_order_relaxed);
+      std::int64_t end = pos;
+      if (stopping) {
+        // Stop here; a chunk recorded in part is copied out by one more,
+        // empty, segment.
+        sum.stopped = true;
+        const std::int64_t chunk_start = win_lo + static_cast<std::int64_t>(chunks) * r.rows;
+        if (!(recording && next_chunk_end <= total && pos > chunk_start)) break;
+        next_chunk_end = pos;
+      } else {
+        end = std::min(total, pos + tick);
+        if (recording && next_chunk_end > pos) end = std::min(end, next_chunk_end);
+        const bool adv = pos > 0 || advance_;
+        enqueue_steps(r, step_ + static_cast<std::uint64_t>(pos), end - pos, adv, strategy_);
+        enqueued = end;
+      }
       Segment sg;
       sg.end = end;
       const int parity = seg_index & 1;
@@ -692,6 +734,7 @@ RunSummary GpuEngineBase::run(const RunOptions& options, const RecordTarget* tar
       have_pending = true;
       pos = end;
       ++seg_index;
+      if (stopping) break;
     }
     CASCADE_CUDA_CHECK(cudaEventRecord(ev_stop.get(), s));
     if (have_pending) finish_segment(pending, (seg_index - 1) & 1);
@@ -709,8 +752,9 @@ RunSummary GpuEngineBase::run(const RunOptions& options, const RecordTarget* tar
   float ms = 0.f;
   CASCADE_CUDA_CHECK(cudaEventElapsedTime(&ms, ev_start.get(), ev_stop.get()));
   sum.device_seconds = ms / 1000.0;
-  step_ += static_cast<std::uint64_t>(total);
-  advance_ = true;
+  step_ += static_cast<std::uint64_t>(enqueued);
+  advance_ = advance_ || enqueued > 0;
+  sum.steps_run = enqueued;
 
   DevCounters c{};
   CASCADE_CUDA_CHECK(cudaMemcpy(&c, d_counters_.get(), sizeof c, cudaMemcpyDeviceToHost));
@@ -719,7 +763,8 @@ RunSummary GpuEngineBase::run(const RunOptions& options, const RecordTarget* tar
   sum.recorded_spike_count = c.recorded_spikes;
   sum.rate_capped = c.capped;
   sum.counts_saturated = c.saturated;
-  sum.recorded_neuron_steps = static_cast<std::uint64_t>(options.steps) * slots_;
+  sum.recorded_steps = std::max<std::int64_t>(0, enqueued - eq);
+  sum.recorded_neuron_steps = static_cast<std::uint64_t>(sum.recorded_steps) * slots_;
   if (sum.recorded_neuron_steps > 0)
     sum.mean_rate_hz = static_cast<double>(sum.recorded_spike_count) / static_cast<double>(sum.recorded_neuron_steps) *
                        1000.0 / sum.dt;

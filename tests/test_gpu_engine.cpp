@@ -341,3 +341,61 @@ TEST(GpuEngine, TinyCaseForTheSanitizers) {
     }
   }
 }
+
+// Checkpoints cross backends: a state saved on the GPU continues on the CPU
+// and the other way round, giving the uninterrupted run's spikes; a stop
+// request ends a GPU run early with its recording so far.
+TEST(GpuEngine, StatesMoveBetweenBackendsAndStopsAreClean) {
+  REQUIRE_GPU();
+  for (const std::string model : {"bernoulli_glm", "rectified_sam"}) {
+    const AnyModel m = make_model(model);
+    NetList nets = {std::make_shared<const Network>(network_for(model, 500, 5, 0))};
+    SimulatorOptions o;
+    o.seed = 12;
+    o.replicas = 2;
+    RunOptions ro;
+    ro.steps = 3000;
+    ro.equilibration_steps = 0;
+    const auto whole = run_on(Backend::kCpu, GpuStrategy::kAuto, m, nets, o, ro);
+    for (int gpu_first = 0; gpu_first < 2; ++gpu_first) {
+      SimulatorOptions oa = o, ob = o;
+      oa.backend = gpu_first ? Backend::kGpu : Backend::kCpu;
+      ob.backend = gpu_first ? Backend::kCpu : Backend::kGpu;
+      Simulator a(m, nets, oa), b(m, nets, ob);
+      RunOptions r1 = ro;
+      r1.steps = 1200;
+      a.run(r1);
+      b.load_state(a.save_state());
+      RunOptions r2 = ro;
+      r2.steps = 1800;
+      r2.fresh_state = false;
+      r2.stimulus_start = 1200;
+      const auto rest = b.run(r2);
+      bool same = true;
+      for (std::size_t r = 0; r < 2; ++r)
+        for (std::size_t i = 0; i < 500; ++i)
+          for (std::size_t t = 0; t < 1800; ++t) same = same && whole.raster.at(r, i, 1200 + t) == rest.raster.at(r, i, t);
+      EXPECT_TRUE(same) << model << (gpu_first ? ": GPU then CPU" : ": CPU then GPU");
+    }
+    std::atomic<bool> stop{false};
+    SimulatorOptions og = o;
+    og.backend = Backend::kGpu;
+    Simulator g(m, nets, og);
+    RunOptions rs = ro;
+    rs.stop = &stop;
+    rs.progress = [&](std::int64_t done, std::int64_t) {
+      if (done >= 1000) stop = true;
+    };
+    const auto part = g.run(rs);
+    EXPECT_TRUE(part.summary.stopped) << model;
+    ASSERT_GE(part.summary.steps_run, 1000) << model;
+    ASSERT_LT(part.summary.steps_run, 3000) << model;
+    bool same = true;
+    for (std::size_t r = 0; r < 2; ++r)
+      for (std::size_t i = 0; i < 500; ++i)
+        for (std::int64_t t = 0; t < part.summary.steps_run; ++t)
+          same = same && whole.raster.at(r, i, t) == part.raster.at(r, i, t);
+    EXPECT_TRUE(same) << model << ": the steps a stopped GPU run recorded";
+    EXPECT_EQ(g.current_step(), static_cast<std::uint64_t>(part.summary.steps_run));
+  }
+}

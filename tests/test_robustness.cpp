@@ -93,6 +93,8 @@ void make_inputs(const fs::path& d) {
   edge_list(d / "el_range", {0, 5, 1, 0}, 2, {1.0, 2.0}, 3);
   edge_list(d / "el_dup", {0, 0, 1, 1}, 2, {1.0, 2.0}, 3);
   edge_list(d / "el_noweights", {0, 1}, 2, {}, -1, false);
+  write_text(d / "existing.ckpt", "an earlier run's checkpoint");
+  write_text(d / "truncated.ckpt", std::string("CASCADE-CHECKPOINT") + std::string(1, '\0') + std::string(40, 'x'));
   write_text(d / "banner.mtx", "%%NotMarket matrix coordinate real general\n1 1 0\n");
   write_text(d / "array.mtx", "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n");
   write_text(d / "complex.mtx", "%%MatrixMarket matrix coordinate complex general\n1 1 0\n");

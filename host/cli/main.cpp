@@ -14,6 +14,7 @@ const char* kUsage =
     "commands:\n"
     "  simulate   simulate networks and record their spikes (cascade simulate --help)\n"
     "  generate   seeded connectivity datasets (cascade generate --help)\n"
+    "  resume     continue a checkpointed simulate run (cascade resume --help)\n"
     "  tune       fit parameters to a target firing rate (cascade tune --help)\n"
     "  info       version, build options, threads\n"
     "\n"
@@ -39,9 +40,10 @@ int main(int argc, char** argv) {
     }
     if (cmd == "simulate") return cascade::cli::simulate_command(args);
     if (cmd == "tune") return cascade::cli::tune_command(args);
+    if (cmd == "resume") return cascade::cli::resume_command(args);
     if (cmd == "generate") return cascade::cli::generate_command(args);
     if (cmd == "info") return cascade::cli::info_command(args);
-    std::fprintf(stderr, "cascade: error: unknown command '%s'; expected simulate, tune, generate or info (see --help)\n", cmd.c_str());
+    std::fprintf(stderr, "cascade: error: unknown command '%s'; expected simulate, resume, tune, generate or info (see --help)\n", cmd.c_str());
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cascade: error: %s\n", e.what());

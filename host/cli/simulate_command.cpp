@@ -9,7 +9,12 @@
 #include <sstream>
 #include <variant>
 
+#include <unistd.h>
+
+#include <csignal>
+
 #include "args.hpp"
+#include "checkpoint.hpp"
 #include "cascade/cascade.hpp"
 #include "cascade/engine/gpu_engine.hpp"
 #include "commands.hpp"
@@ -79,21 +84,31 @@ const char* kHelp =
     "  --record-rate F.npy   also record the expected count phi(g) (float32)\n"
     "  --chunk-steps N       record N steps at a time (default: what fits in 256 MiB);\n"
     "                        outputs stream to disk chunk by chunk, spikes unchanged\n"
+    "  --checkpoint FILE     save the complete state to FILE (atomically) every\n"
+    "                        --checkpoint-every steps and when interrupted\n"
+    "                        (SIGINT/SIGTERM); `cascade resume FILE` continues\n"
+    "                        the run, bit-identical to an uninterrupted one\n"
+    "  --checkpoint-every N  steps between checkpoints (default: every chunk)\n"
     "  --force               overwrite an existing output\n"
     "  --quiet               print nothing but errors\n"
     "  --verbose             also print debug lines (batches, chunks) on stderr\n";
 
 }  // namespace
 
-int simulate_command(const std::vector<std::string>& argv_in) {
-  std::vector<std::string> argv = argv_in;
+int simulate_command(const std::vector<std::string>& argv_in, const CheckpointData* resume) {
+  std::vector<std::string> argv = resume ? resume->argv : argv_in;
   std::string run_text, run_path;
-  expand_run_file(argv, "simulate", &run_text, &run_path);
+  if (resume) {
+    run_text = resume->run_text;
+    run_path = resume->run_path;
+  } else {
+    expand_run_file(argv, "simulate", &run_text, &run_path);
+  }
   const Args args(argv,
                   {"model", "weights", "param", "steps", "equilibration", "replicas", "replica-offset", "seed",
                    "threads", "backend", "gpu-strategy", "device", "record-dtype", "output", "batch-size", "stimulus", "stimulus-mask", "chunk-steps", "generate", "record-neurons", "record-window",
                    "record-input", "record-rate",
-                   "params-file"},
+                   "params-file", "checkpoint", "checkpoint-every"},
                   {"help", "force", "quiet", "verbose"});
   if (args.flag("help")) {
     std::fputs(kHelp, stdout);
@@ -133,6 +148,22 @@ int simulate_command(const std::vector<std::string>& argv_in) {
   const bool record = !outputs.empty() || input_output || rate_output;
   const bool quiet = args.flag("quiet");
   const std::int64_t chunk_option = args.integer("chunk-steps", 0, 1, std::int64_t{1} << 40);
+  const auto checkpoint_path = args.value("checkpoint");
+  const std::int64_t checkpoint_every = args.integer("checkpoint-every", 0, 1, std::int64_t{1} << 40);
+  if (args.value("checkpoint-every") && !checkpoint_path) throw Error("--checkpoint-every needs --checkpoint FILE");
+  if (checkpoint_path) {
+    if (!h5_outputs.empty())
+      throw Error("--checkpoint: a SONATA (.h5) output cannot be resumed (HDF5 files do not survive a kill); "
+                  "record .npy with --checkpoint, or drop --checkpoint");
+    std::error_code ec;
+    const std::filesystem::path cp(*checkpoint_path);
+    const auto dir = cp.has_parent_path() ? cp.parent_path() : std::filesystem::path(".");
+    if (!std::filesystem::is_directory(dir, ec))
+      throw Error("--checkpoint '" + *checkpoint_path + "': directory '" + dir.string() + "' does not exist");
+    if (!resume && std::filesystem::exists(cp, ec) && !args.flag("force"))
+      throw Error("--checkpoint '" + *checkpoint_path + "' exists (resume it with `cascade resume " + *checkpoint_path +
+                  "`, or pass --force to start over)");
+  }
 
   std::string weights;
   const NetworkSource source = network_source_from_args(args, opt.threads, &weights);
@@ -201,11 +232,43 @@ int simulate_command(const std::vector<std::string>& argv_in) {
                                first_neuron[k + 1] - first_neuron[k]);
   double dt_ms = 1.0;
   Progress progress(!quiet, "steps", static_cast<std::int64_t>(n_batches) * (equilibration + steps));
-  std::int64_t steps_before = 0;  // steps of earlier batches and chunks
-  for (std::size_t b = 0; b < n_batches; ++b) {
+  std::int64_t steps_before = resume ? resume->steps_before : 0;  // steps of earlier batches and chunks
+  bool have_totals = resume && resume->has_totals;
+  if (have_totals) s = resume->totals;
+  if (resume && resume->batch > n_batches)
+    throw Error("checkpoint: batch " + std::to_string(resume->batch) + " does not exist in this run (the dataset changed?)");
+  install_stop_signals();
+  // Where the run stands: batch, equilibration and recorded steps done in it.
+  std::int64_t eq_done = resume ? resume->eq_done : 0, rec_done = resume ? resume->rec_done : 0;
+  auto save_checkpoint = [&](std::size_t b, const Simulator* sim) {
+    CheckpointData c;
+    c.argv = argv;
+    c.run_text = run_text;
+    c.run_path = run_path;
+    c.cwd = std::filesystem::current_path().string();
+    c.batch = b;
+    c.eq_done = eq_done;
+    c.rec_done = rec_done;
+    c.steps_before = steps_before;
+    c.has_totals = have_totals;
+    c.totals = s;
+    c.has_state = sim != nullptr;
+    if (sim) c.state = sim->save_state();
+    // The outputs first: the checkpoint then names data already on disk.
+    for (auto& w : npy_writers) w->flush();
+    if (input_writer) input_writer->flush();
+    if (rate_writer) rate_writer->flush();
+    write_checkpoint(*checkpoint_path, c);
+    log_debug("checkpoint: batch %zu, %lld equilibration + %lld recorded steps done", b, static_cast<long long>(eq_done),
+              static_cast<long long>(rec_done));
+  };
+  for (std::size_t b = resume ? resume->batch : 0; b < n_batches; ++b) {
     const std::size_t first = b * batch, count = std::min(batch, K - first);
     Simulator sim(model, source.load_range(first, count), opt);
     if (!stimuli.empty()) sim.set_stimuli(stimuli);
+    const bool state_loaded = resume && b == resume->batch && resume->has_state;
+    if (state_loaded) sim.load_state(resume->state);
+    if (!(resume && b == resume->batch)) eq_done = rec_done = 0;
     dt_ms = sim.dt();
     // Record in chunks of steps small enough to hold (256 MiB of raster at
     // most), so that long runs stream to disk; the random streams are keyed
@@ -215,18 +278,22 @@ int simulate_command(const std::vector<std::string>& argv_in) {
         record ? std::max<std::int64_t>(1, std::min<std::int64_t>(steps, static_cast<std::int64_t>((std::size_t{256} << 20) / per_step)))
                : steps;
     if (chunk_option > 0) chunk = std::min(chunk_option, steps);
+    if (checkpoint_path && checkpoint_every > 0) chunk = std::min(chunk, checkpoint_every);
     if (record) sim.check_recording(chunk, dtype);  // refuse before running
     if (record && !writers_open) {
       writers_open = true;
       for (const auto& o : npy_outputs)
         npy_writers.push_back(
-            std::make_unique<NpyFileWriter>(o, to_npy_dtype(dtype), std::vector<std::size_t>{opt.replicas, n_out, window}));
+            std::make_unique<NpyFileWriter>(o, to_npy_dtype(dtype), std::vector<std::size_t>{opt.replicas, n_out, window},
+                                            resume != nullptr));
       if (input_output)
         input_writer = std::make_unique<NpyFileWriter>(*input_output, NpyDtype::kFloat32,
-                                                       std::vector<std::size_t>{opt.replicas, n_out, window});
+                                                       std::vector<std::size_t>{opt.replicas, n_out, window},
+                                                       resume != nullptr);
       if (rate_output)
         rate_writer = std::make_unique<NpyFileWriter>(*rate_output, NpyDtype::kFloat32,
-                                                      std::vector<std::size_t>{opt.replicas, n_out, window});
+                                                      std::vector<std::size_t>{opt.replicas, n_out, window},
+                                                      resume != nullptr);
       for (const auto& o : h5_outputs)
         h5_writers.push_back(std::make_unique<SonataWriter>(
             o, populations,
@@ -268,12 +335,16 @@ int simulate_command(const std::vector<std::string>& argv_in) {
     }
     log_debug("batch %zu/%zu: networks %zu to %zu, %zu neurons, %zu synapses; chunks of %lld steps", b + 1, n_batches,
               first, first + count - 1, sim.total_neurons(), sim.total_synapses(), static_cast<long long>(chunk));
-    for (std::int64_t c0 = 0; c0 < steps; c0 += chunk) {
+    bool fresh = !state_loaded;
+    while (rec_done < steps) {
+      const std::int64_t c0 = rec_done;
       RunOptions ro;
       ro.steps = std::min(chunk, steps - c0);
-      ro.equilibration_steps = c0 == 0 ? equilibration : 0;
-      ro.fresh_state = c0 == 0;
+      ro.equilibration_steps = equilibration - eq_done;
+      ro.fresh_state = fresh;
+      fresh = false;
       ro.stimulus_start = c0;
+      ro.stop = &stop_requested();
       ro.dtype = dtype;
       const std::int64_t lo = std::max(c0, w0), hi = std::min(c0 + ro.steps, w1);
       ro.record = batch_records && lo < hi;
@@ -284,9 +355,17 @@ int simulate_command(const std::vector<std::string>& argv_in) {
       ro.record_rate = rate_output.has_value();
       ro.progress = [&](std::int64_t done, std::int64_t) { progress.update(steps_before + done); };
       const SimulationResult res = sim.run(ro);
-      steps_before += ro.steps + ro.equilibration_steps;
-      if (ro.record) {
-        const std::size_t n = static_cast<std::size_t>(hi - lo), t_off = static_cast<std::size_t>(lo - w0);
+      // A stop request ends the run early: only the steps it simulated count.
+      const std::int64_t eq_part = std::min(res.summary.steps_run, ro.equilibration_steps);
+      const std::int64_t rec_part = res.summary.steps_run - eq_part;
+      steps_before += res.summary.steps_run;
+      eq_done += eq_part;
+      rec_done += rec_part;
+      const std::int64_t hi_done = std::min(c0 + rec_part, w1);
+      if (ro.record && hi_done > lo) {
+        // Rows of the result are hi - lo steps long; hi_done - lo of them were simulated.
+        const std::size_t n = static_cast<std::size_t>(hi_done - lo), stride = static_cast<std::size_t>(hi - lo),
+                          t_off = static_cast<std::size_t>(lo - w0);
         // Row j of replica r goes to output row out_row + j at time t_off;
         // whole windows make one contiguous block per replica.
         auto write_rows = [&](NpyFileWriter& w, const std::uint8_t* data, std::size_t it) {
@@ -295,7 +374,7 @@ int simulate_command(const std::vector<std::string>& argv_in) {
               w.write((r * n_out + out_row) * window * it, data + r * rows * n * it, rows * n * it);
             } else {
               for (std::size_t j = 0; j < rows; ++j)
-                w.write(((r * n_out + out_row + j) * window + t_off) * it, data + (r * rows + j) * n * it, n * it);
+                w.write(((r * n_out + out_row + j) * window + t_off) * it, data + (r * rows + j) * stride * it, n * it);
             }
           }
         };
@@ -308,8 +387,9 @@ int simulate_command(const std::vector<std::string>& argv_in) {
               w->append_rows((first + k) * opt.replicas + r, res.raster, r, net_rows[k], net_ids[k], lo, dt_ms);
       }
       const RunSummary& bs = res.summary;
-      if (b == 0 && c0 == 0) {
+      if (!have_totals) {
         s = bs;
+        have_totals = true;
       } else {
         s.threads = std::max(s.threads, bs.threads);
         s.recorded_neuron_steps += bs.recorded_neuron_steps;
@@ -320,7 +400,32 @@ int simulate_command(const std::vector<std::string>& argv_in) {
         s.counts_saturated += bs.counts_saturated;
         s.wall_seconds += bs.wall_seconds;
       }
+      if (bs.stopped || stop_requested().load()) {
+        progress.finish();
+        const int sig = stop_signal();
+        const char* name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+        if (checkpoint_path) {
+          save_checkpoint(b, &sim);
+          for (auto& w : npy_writers) w->keep();
+          if (input_writer) input_writer->keep();
+          if (rate_writer) rate_writer->keep();
+          std::fprintf(stderr,
+                       "cascade: interrupted by %s after %lld of %lld recorded steps (batch %zu of %zu); the outputs "
+                       "are incomplete (*.tmp). Resume with: cascade resume %s\n",
+                       name, static_cast<long long>(rec_done), static_cast<long long>(steps), b + 1, n_batches,
+                       checkpoint_path->c_str());
+        } else {
+          std::fprintf(stderr,
+                       "cascade: interrupted by %s after %lld of %lld recorded steps; nothing was written (the partial "
+                       "outputs were removed). Run with --checkpoint FILE to be able to resume.\n",
+                       name, static_cast<long long>(rec_done), static_cast<long long>(steps));
+        }
+        return 128 + (sig ? sig : SIGINT);
+      }
+      if (checkpoint_path && rec_done < steps) save_checkpoint(b, &sim);
     }
+    eq_done = rec_done = 0;
+    if (checkpoint_path && b + 1 < n_batches) save_checkpoint(b + 1, nullptr);
   }
   progress.finish();
   if (s.recorded_neuron_steps > 0)
@@ -388,9 +493,32 @@ int simulate_command(const std::vector<std::string>& argv_in) {
     log_warning("%llu counts saturated at 255", static_cast<unsigned long long>(s.counts_saturated));
   if (dtype == RecordDtype::kBool && !npy_outputs.empty())
     log_info("note: bool records whether a neuron spiked, not how often");
+  if (checkpoint_path) {
+    std::remove(checkpoint_path->c_str());  // the run is complete: nothing to resume
+    log_info("checkpoint %s removed (the run completed)", checkpoint_path->c_str());
+  }
   for (const auto& o : npy_outputs) log_info("wrote %s and %s.json", o.c_str(), o.c_str());
   for (const auto& o : h5_outputs) log_info("wrote %s (SONATA spikes)", o.c_str());
   return 0;
+}
+
+int resume_command(const std::vector<std::string>& argv) {
+  const Args args(argv, {}, {"help", "quiet", "verbose"});
+  if (args.flag("help")) {
+    std::puts("usage: cascade resume FILE [--quiet|--verbose]\n\n"
+              "Continues the run that `cascade simulate --checkpoint FILE` saved (when interrupted or killed):\n"
+              "same arguments, same working directory, and outputs bit-identical to an uninterrupted run.");
+    return 0;
+  }
+  if (args.positional().size() != 1) throw Error("resume: expected one checkpoint file (cascade resume FILE)");
+  const std::string path = std::filesystem::absolute(args.positional().front()).string();
+  CheckpointData c = read_checkpoint(path);
+  std::error_code ec;
+  std::filesystem::current_path(c.cwd, ec);
+  if (ec) throw Error("checkpoint '" + path + "': the run's directory '" + c.cwd + "' is not available: " + ec.message());
+  if (args.flag("quiet")) c.argv.push_back("--quiet");
+  if (args.flag("verbose")) c.argv.push_back("--verbose");
+  return simulate_command({}, &c);
 }
 
 int info_command(const std::vector<std::string>& argv) {

@@ -54,11 +54,19 @@ void write_npy(const std::string& path, NpyDtype dtype, const std::vector<std::s
 /// (the destructor removes an uncommitted file). Offsets are bytes into the data.
 class NpyFileWriter {
  public:
-  NpyFileWriter(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape);
+  /// Writes PATH.tmp, renamed to PATH by commit(); removed if never committed.
+  /// `resume`: reopen an existing PATH.tmp of this dtype and shape (a
+  /// checkpointed run continuing) instead of creating it.
+  NpyFileWriter(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape, bool resume = false);
   ~NpyFileWriter();
   NpyFileWriter(const NpyFileWriter&) = delete;
   NpyFileWriter& operator=(const NpyFileWriter&) = delete;
   void write(std::size_t offset, const void* data, std::size_t bytes);
+  /// Everything written so far reaches the disk (before a checkpoint names it).
+  void flush();
+  /// Closes without committing and keeps PATH.tmp (an interrupted run that a
+  /// checkpoint will resume).
+  void keep();
   void commit();
 
  private:

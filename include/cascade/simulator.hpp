@@ -84,6 +84,11 @@ class Simulator {
   /// "stimulusK.name" (see list_stimulus_params); rebuilds the stimuli.
   void set_stimulus_param(std::string_view name, double value);
 
+  /// The engine's state between steps, and restoring it (checkpoints). A
+  /// state saved on one backend loads into the other.
+  EngineState save_state() const { return engine_->save_state(); }
+  void load_state(const EngineState& state) { engine_->load_state(state); }
+
   std::uint64_t current_step() const { return engine_->current_step(); }
   std::string backend() const { return engine_->backend_name(); }
   double dt() const { return engine_->dt(); }

@@ -64,6 +64,8 @@ void check_run_options(const RunOptions& options, std::uint64_t current_step);
 void check_batch(const std::vector<std::shared_ptr<const Network>>& nets, const FilterSpec& spec,
                  bool allows_self_coupling, const char* model_name, const SimulatorOptions& opt);
 void check_memory(std::uint64_t bytes, const char* what);
+/// A saved state must match the engine it is loaded into (else the message says what differs).
+void check_state_sizes(const EngineState& e, std::size_t slots, std::size_t ring_len, std::size_t self_len);
 [[noreturn]] void throw_non_finite(std::uint64_t step, const Network& net, std::uint32_t net_index,
                                    std::uint32_t replica, std::int32_t neuron, double g, double rate);
 template <class Model>
@@ -180,6 +182,30 @@ class CpuEngine final : public Engine {
     if (rate) *rate = std::move(p);
   }
 
+  EngineState save_state() const override {
+    EngineState e;
+    e.step = step_;
+    e.advance = advance_;
+    e.S = state_.S;
+    e.acc = state_.acc;
+    e.ring = state_.ring;
+    e.xhist = state_.xhist;
+    e.xlast = state_.xlast;
+    return e;
+  }
+
+  void load_state(const EngineState& e) override {
+    detail::check_state_sizes(e, layout_.slots, ring_len_, self_len_);
+    clear_state(state_);
+    state_.S = e.S;
+    state_.acc = e.acc;
+    state_.ring = e.ring;
+    state_.xhist = e.xhist;
+    load_spikes(e.xlast);  // the previous step's spikes: xlast and the lists
+    step_ = e.step;
+    advance_ = e.advance;
+  }
+
   void set_stimulus(std::shared_ptr<const StimulusTable> table) override {
     stimulus_ = (table && !table->empty()) ? std::move(table) : nullptr;
     if (stimulus_) stim_view_ = stimulus_->view();
@@ -219,6 +245,10 @@ class CpuEngine final : public Engine {
       ++step_;
       advance_ = true;
       ++done;
+      if (options.stop && options.stop->load(std::memory_order_relaxed) && done < total) {
+        stop = true;
+        sum.stopped = true;
+      }
       for (std::size_t t = 0; t < counters.size(); ++t)
         if (counters[t].bad_neuron >= 0) {
           stop = true;
@@ -271,6 +301,7 @@ class CpuEngine final : public Engine {
     if (failure) std::rethrow_exception(failure);
 
     sum.threads = team;
+    sum.steps_run = done;
     for (const auto& c : counters) {
       sum.synaptic_events += c.events;
       sum.spiking_neuron_steps += c.scattered;
@@ -278,7 +309,9 @@ class CpuEngine final : public Engine {
       sum.rate_capped += c.capped;
       sum.counts_saturated += c.saturated;
     }
-    sum.recorded_neuron_steps = static_cast<std::uint64_t>(options.steps) * layout_.slots;
+    const std::int64_t recorded_run = std::max<std::int64_t>(0, done - options.equilibration_steps);
+    sum.recorded_neuron_steps = static_cast<std::uint64_t>(recorded_run) * layout_.slots;
+    sum.recorded_steps = recorded_run;
     if (sum.recorded_neuron_steps > 0)
       sum.mean_rate_hz = static_cast<double>(sum.recorded_spike_count) /
                          static_cast<double>(sum.recorded_neuron_steps) * 1000.0 / sum.dt;

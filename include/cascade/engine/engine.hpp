@@ -1,5 +1,6 @@
 // The backend-neutral engine interface and the options and results of a run.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -68,6 +69,11 @@ struct RunOptions {
   std::int64_t stimulus_start = 0;  // stimulus time t of the first recorded step (>= 0); a run
                                     // continuing another passes the steps already recorded
   ProgressCallback progress;
+  // Cooperative stop (e.g. set by a signal handler): checked at every step
+  // boundary on the CPU, at every segment boundary (at most 1/64 of the run)
+  // on the GPU. The run then returns early: RunSummary::stopped is set and
+  // steps_run says how many steps were simulated; the recording holds them.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 /// What a run did. Counters cover every step the call simulated (equilibration
@@ -87,11 +93,25 @@ struct RunSummary {
   double dt = 1.0;                          // ms per step
   double mean_rate_hz = 0.0;                // recorded_spike_count / recorded_neuron_steps * 1000 / dt
   double wall_seconds = 0.0;
+  bool stopped = false;                     // RunOptions::stop ended the run early
+  std::int64_t steps_run = 0;               // steps simulated, equilibration included
   // GPU runs only:
   std::string gpu_strategy;           // the strategy that ran
   std::string device;                 // the device's name
   std::uint64_t device_bytes = 0;     // device memory the engine holds (state, network, recording buffers)
   double device_seconds = 0.0;        // device time of the simulated steps (CUDA events)
+};
+
+/// The complete state of an engine between two steps, in a layout shared by
+/// the CPU and GPU engines (slot = replica * total neurons + global neuron;
+/// histories position-major): what a checkpoint holds. A state saved by one
+/// backend loads into the other.
+struct EngineState {
+  std::uint64_t step = 0;     // global step of the next step
+  bool advance = true;        // false: the next step reads a freshly set activation as given
+  std::vector<double> S;
+  std::vector<std::int64_t> acc, ring;
+  std::vector<std::uint8_t> xhist, xlast;
 };
 
 /// Where a run records (owned by the caller): counts in `raster`
@@ -127,6 +147,9 @@ class Engine {
                        std::int64_t stimulus_time = kStimulusOff) const = 0;
   /// Replaces the stimuli (null or empty: none). Takes effect at the next step.
   virtual void set_stimulus(std::shared_ptr<const StimulusTable> table) = 0;
+  /// The state between steps (checkpoints), and restoring it.
+  virtual EngineState save_state() const = 0;
+  virtual void load_state(const EngineState& state) = 0;
   virtual std::uint64_t current_step() const = 0;
   virtual std::string backend_name() const = 0;
   virtual double dt() const = 0;

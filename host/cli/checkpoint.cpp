@@ -1,0 +1,221 @@
+#include "checkpoint.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "cascade/error.hpp"
+
+namespace cascade::cli {
+namespace {
+
+constexpr char kMagic[] = "CASCADE-CHECKPOINT";
+constexpr std::uint32_t kVersion = 1;
+
+std::uint64_t fnv1a(const std::string& bytes) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+class Writer {
+ public:
+  void u64(std::uint64_t v) { raw(&v, 8); }
+  void i64(std::int64_t v) { raw(&v, 8); }
+  void f64(double v) { raw(&v, 8); }
+  void str(const std::string& s) {
+    u64(s.size());
+    out_.append(s);
+  }
+  template <class T>
+  void vec(const std::vector<T>& v) {
+    u64(v.size());
+    raw(v.data(), v.size() * sizeof(T));
+  }
+  void raw(const void* p, std::size_t n) { out_.append(static_cast<const char*>(p), n); }
+  std::string& bytes() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  Reader(const std::string& bytes, std::string path) : b_(bytes), path_(std::move(path)) {}
+  std::uint64_t u64() {
+    std::uint64_t v;
+    raw(&v, 8);
+    return v;
+  }
+  std::int64_t i64() {
+    std::int64_t v;
+    raw(&v, 8);
+    return v;
+  }
+  double f64() {
+    double v;
+    raw(&v, 8);
+    return v;
+  }
+  std::string str() {
+    const std::uint64_t n = u64();
+    need(n);
+    std::string s = b_.substr(at_, n);
+    at_ += n;
+    return s;
+  }
+  template <class T>
+  std::vector<T> vec() {
+    const std::uint64_t n = u64();
+    if (n > (b_.size() - at_) / sizeof(T)) truncated();
+    std::vector<T> v(n);
+    raw(v.data(), n * sizeof(T));
+    return v;
+  }
+  void raw(void* p, std::size_t n) {
+    need(n);
+    std::memcpy(p, b_.data() + at_, n);
+    at_ += n;
+  }
+
+ private:
+  void need(std::uint64_t n) {
+    if (n > b_.size() - at_) truncated();
+  }
+  [[noreturn]] void truncated() { throw Error("checkpoint '" + path_ + "' is truncated or corrupt"); }
+  const std::string& b_;
+  std::string path_;
+  std::size_t at_ = 0;
+};
+
+std::atomic<bool> g_stop{false};           // the CLI's one piece of process state: signals are per process
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_stop_signal(int sig) {
+  g_signal = sig;
+  g_stop.store(true, std::memory_order_relaxed);
+  std::signal(sig, SIG_DFL);  // a second signal ends the process
+}
+
+}  // namespace
+
+void write_checkpoint(const std::string& path, const CheckpointData& c) {
+  Writer w;
+  w.raw(kMagic, sizeof kMagic);
+  w.u64(kVersion);
+  w.u64(c.argv.size());
+  for (const auto& a : c.argv) w.str(a);
+  w.str(c.run_text);
+  w.str(c.run_path);
+  w.str(c.cwd);
+  w.u64(c.batch);
+  w.i64(c.eq_done);
+  w.i64(c.rec_done);
+  w.i64(c.steps_before);
+  w.u64(c.has_totals);
+  const RunSummary& t = c.totals;
+  w.u64(t.recorded_neuron_steps);
+  w.u64(t.recorded_spike_count);
+  w.u64(t.spiking_neuron_steps);
+  w.u64(t.synaptic_events);
+  w.u64(t.rate_capped);
+  w.u64(t.counts_saturated);
+  w.f64(t.wall_seconds);
+  w.i64(t.threads);
+  w.f64(t.dt);
+  w.str(t.backend);
+  w.u64(c.has_state);
+  w.u64(c.state.step);
+  w.u64(c.state.advance);
+  w.vec(c.state.S);
+  w.vec(c.state.acc);
+  w.vec(c.state.ring);
+  w.vec(c.state.xhist);
+  w.vec(c.state.xlast);
+  const std::uint64_t sum = fnv1a(w.bytes());
+  w.u64(sum);
+
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw Error("--checkpoint '" + path + "': cannot write '" + tmp + "': " + std::strerror(errno));
+  const std::string& bytes = w.bytes();
+  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0 &&
+                  ::fsync(::fileno(f)) == 0;
+  const int err = errno;
+  std::fclose(f);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error("--checkpoint '" + path + "': cannot write it: " + std::strerror(ok ? errno : err));
+  }
+}
+
+CheckpointData read_checkpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("checkpoint '" + path + "': cannot open it: " + std::strerror(errno));
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < sizeof kMagic + 16 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    throw Error("checkpoint '" + path + "': not a Cascade checkpoint (written by cascade simulate --checkpoint)");
+  std::uint64_t stored = 0;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
+  if (fnv1a(bytes.substr(0, bytes.size() - 8)) != stored)
+    throw Error("checkpoint '" + path + "' is truncated or corrupt (checksum mismatch)");
+  Reader r(bytes, path);
+  char magic[sizeof kMagic];
+  r.raw(magic, sizeof magic);
+  const std::uint64_t version = r.u64();
+  if (version != kVersion)
+    throw Error("checkpoint '" + path + "': format version " + std::to_string(version) + ", this Cascade reads " +
+                std::to_string(kVersion));
+  CheckpointData c;
+  const std::uint64_t n = r.u64();
+  if (n > bytes.size()) throw Error("checkpoint '" + path + "' is truncated or corrupt");
+  for (std::uint64_t k = 0; k < n; ++k) c.argv.push_back(r.str());
+  c.run_text = r.str();
+  c.run_path = r.str();
+  c.cwd = r.str();
+  c.batch = r.u64();
+  c.eq_done = r.i64();
+  c.rec_done = r.i64();
+  c.steps_before = r.i64();
+  c.has_totals = r.u64() != 0;
+  RunSummary& t = c.totals;
+  t.recorded_neuron_steps = r.u64();
+  t.recorded_spike_count = r.u64();
+  t.spiking_neuron_steps = r.u64();
+  t.synaptic_events = r.u64();
+  t.rate_capped = r.u64();
+  t.counts_saturated = r.u64();
+  t.wall_seconds = r.f64();
+  t.threads = static_cast<int>(r.i64());
+  t.dt = r.f64();
+  t.backend = r.str();
+  c.has_state = r.u64() != 0;
+  c.state.step = r.u64();
+  c.state.advance = r.u64() != 0;
+  c.state.S = r.vec<double>();
+  c.state.acc = r.vec<std::int64_t>();
+  c.state.ring = r.vec<std::int64_t>();
+  c.state.xhist = r.vec<std::uint8_t>();
+  c.state.xlast = r.vec<std::uint8_t>();
+  return c;
+}
+
+void install_stop_signals() {
+  g_stop.store(false);
+  g_signal = 0;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+}
+
+const std::atomic<bool>& stop_requested() { return g_stop; }
+int stop_signal() { return static_cast<int>(g_signal); }
+
+}  // namespace cascade::cli

@@ -1,0 +1,203 @@
+// Interruption and resume: real `cascade simulate` processes are killed
+// (SIGKILL) or interrupted (SIGINT, SIGTERM) mid-run; `cascade resume` must
+// then produce outputs byte-identical to an uninterrupted run. And the
+// library's save_state / load_state continue a run exactly, on every model.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "cascade/cascade.hpp"
+#include "net_util.hpp"
+#include "test_util.hpp"
+
+namespace fs = std::filesystem;
+using namespace cascade;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+/// Starts `cascade ARGS` in `dir` with stderr to `dir/stderr.txt`; returns its pid.
+pid_t spawn(const fs::path& dir, const std::vector<std::string>& args) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(dir.c_str()) != 0) _exit(99);
+    const std::string err = (dir / "stderr.txt").string();
+    if (!freopen(err.c_str(), "w", stderr)) _exit(98);
+    std::vector<char*> argv;
+    std::string cli = CASCADE_CLI_PATH;
+    argv.push_back(cli.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(cli.c_str(), argv.data());
+    _exit(97);
+  }
+  return pid;
+}
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return status;
+}
+
+/// Runs `cascade ARGS` in `dir` to the end; returns the exit code.
+int run_cli(const fs::path& dir, const std::vector<std::string>& args) {
+  const int status = wait_for(spawn(dir, args));
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// Waits until `file` exists (the run is under way) and the process still runs.
+bool wait_until_exists(const fs::path& file, pid_t pid) {
+  for (int k = 0; k < 6000; ++k) {
+    if (fs::exists(file)) return true;
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+struct Scratch {
+  fs::path dir;
+  explicit Scratch(const std::string& name) : dir(fs::temp_directory_path() / ("cascade_ckpt_" + name + "_" + std::to_string(getpid()))) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~Scratch() { fs::remove_all(dir); }
+};
+
+// Two networks simulated one batch at a time (a batch boundary falls inside
+// the run), two replicas, a stimulus, and g recorded as well as the counts;
+// long enough (several seconds here) to be stopped well before its end.
+const std::vector<std::string> kRun = {
+    "simulate", "--generate", "sparse:n=3000,in_degree=200,count=2,seed=4", "--batch-size", "1", "--replicas", "2",
+    "--steps", "2500", "--seed", "3", "--stimulus", "regular:strength=1,period=40,tau=5", "--quiet"};
+
+std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
+}  // namespace
+
+TEST(Checkpoint, SigkillThenResumeIsByteIdentical) {
+  Scratch s("kill");
+  ASSERT_EQ(run_cli(s.dir, with(kRun, {"--output", "ref.npy", "--record-input", "ref_g.npy"})), 0);
+  const auto args = with(kRun, {"--output", "out.npy", "--record-input", "out_g.npy", "--checkpoint", "run.ckpt",
+                                "--checkpoint-every", "150"});
+  const pid_t pid = spawn(s.dir, args);
+  ASSERT_TRUE(wait_until_exists(s.dir / "run.ckpt", pid)) << "the run ended before its first checkpoint";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(pid, SIGKILL);
+  const int status = wait_for(pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the run finished before it was killed";
+  EXPECT_FALSE(fs::exists(s.dir / "out.npy")) << "a killed run must not leave a complete-looking output";
+  EXPECT_TRUE(fs::exists(s.dir / "out.npy.tmp"));
+  ASSERT_EQ(run_cli(s.dir, {"resume", "run.ckpt", "--quiet"}), 0) << slurp(s.dir / "stderr.txt");
+  EXPECT_EQ(slurp(s.dir / "out.npy"), slurp(s.dir / "ref.npy")) << "resumed spikes differ";
+  EXPECT_EQ(slurp(s.dir / "out_g.npy"), slurp(s.dir / "ref_g.npy")) << "resumed g differs";
+  EXPECT_FALSE(fs::exists(s.dir / "run.ckpt")) << "a completed run removes its checkpoint";
+  EXPECT_FALSE(fs::exists(s.dir / "out.npy.tmp"));
+}
+
+TEST(Checkpoint, SigintStopsWritesACheckpointAndSaysHowToResume) {
+  Scratch s("int");
+  ASSERT_EQ(run_cli(s.dir, with(kRun, {"--output", "ref.npy"})), 0);
+  const pid_t pid = spawn(s.dir, with(kRun, {"--output", "out.npy", "--checkpoint", "run.ckpt", "--checkpoint-every", "1000"}));
+  ASSERT_TRUE(wait_until_exists(s.dir / "out.npy.tmp", pid));
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  kill(pid, SIGINT);
+  const int status = wait_for(pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "SIGINT must end the run cleanly, not kill it";
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  const std::string err = slurp(s.dir / "stderr.txt");
+  EXPECT_NE(err.find("interrupted by SIGINT"), std::string::npos) << err;
+  EXPECT_NE(err.find("Resume with: cascade resume run.ckpt"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(s.dir / "out.npy"));
+  EXPECT_TRUE(fs::exists(s.dir / "out.npy.tmp"));
+  EXPECT_TRUE(fs::exists(s.dir / "run.ckpt"));
+  ASSERT_EQ(run_cli(s.dir, {"resume", "run.ckpt", "--quiet"}), 0) << slurp(s.dir / "stderr.txt");
+  EXPECT_EQ(slurp(s.dir / "out.npy"), slurp(s.dir / "ref.npy"));
+}
+
+TEST(Checkpoint, SigtermWithoutCheckpointLeavesNothing) {
+  Scratch s("term");
+  const pid_t pid = spawn(s.dir, with(kRun, {"--output", "out.npy"}));
+  ASSERT_TRUE(wait_until_exists(s.dir / "out.npy.tmp", pid));
+  kill(pid, SIGTERM);
+  const int status = wait_for(pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 143);
+  EXPECT_NE(slurp(s.dir / "stderr.txt").find("Run with --checkpoint FILE to be able to resume"), std::string::npos);
+  EXPECT_FALSE(fs::exists(s.dir / "out.npy"));
+  EXPECT_FALSE(fs::exists(s.dir / "out.npy.tmp"));
+  EXPECT_FALSE(fs::exists(s.dir / "out.npy.json"));
+}
+
+// The library: a run saved half-way and continued in a new simulator equals
+// the uninterrupted run, for every model (activation models included: their
+// first-step flag travels in the state).
+TEST(Checkpoint, SaveAndLoadStateContinueExactly) {
+  for (const std::string name : model_names()) {
+    const AnyModel m = make_model(name);
+    const Network net = test::random_network(200, 0.1, name == "bernoulli_glm" ? 5.0 : 1.0, 2);
+    SimulatorOptions o;
+    o.seed = 11;
+    o.replicas = 2;
+    o.backend = Backend::kCpu;
+    Simulator whole(m, {net}, o);
+    const auto full = whole.simulate(600, 0);
+    Simulator first(m, {net}, o);
+    RunOptions ro;
+    ro.steps = 250;
+    ro.equilibration_steps = 0;
+    first.run(ro);
+    const EngineState st = first.save_state();
+    Simulator second(m, {net}, o);
+    second.load_state(st);
+    ro.steps = 350;
+    ro.fresh_state = false;
+    ro.stimulus_start = 250;
+    const auto rest = second.run(ro);
+    bool same = true;
+    for (std::size_t r = 0; r < 2; ++r)
+      for (std::size_t i = 0; i < 200; ++i)
+        for (std::size_t t = 0; t < 350; ++t) same = same && full.raster.at(r, i, 250 + t) == rest.raster.at(r, i, t);
+    EXPECT_TRUE(same) << name;
+    EXPECT_GT(rest.summary.recorded_spike_count, 0u) << name;
+    EXPECT_EQ(second.current_step(), whole.current_step()) << name;
+  }
+  Simulator other(make_model("bernoulli_glm"), {test::random_network(10, 0.5, 1.0, 1)});
+  EXPECT_ERROR_HAS(other.load_state(EngineState{}), "saved state: the filtered drive has 0 values, but this simulator needs 10");
+}
+
+// A cooperative stop returns early with the steps done recorded.
+TEST(Checkpoint, StopFlagEndsARunAtAStepBoundary) {
+  std::atomic<bool> stop{false};
+  Simulator sim(make_model("bernoulli_glm"), {test::random_network(100, 0.3, 5.0, 1)}, SimulatorOptions{.backend = Backend::kCpu});
+  RunOptions ro;
+  ro.steps = 1000;
+  ro.equilibration_steps = 10;
+  ro.stop = &stop;
+  ro.progress = [&](std::int64_t done, std::int64_t) {
+    if (done >= 300) stop = true;
+  };
+  const auto res = sim.run(ro);
+  EXPECT_TRUE(res.summary.stopped);
+  EXPECT_GE(res.summary.steps_run, 300);
+  EXPECT_LT(res.summary.steps_run, 1010);
+  EXPECT_EQ(sim.current_step(), static_cast<std::uint64_t>(res.summary.steps_run));
+  EXPECT_EQ(res.summary.recorded_steps, res.summary.steps_run - 10);
+}
