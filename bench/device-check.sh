@@ -39,7 +39,7 @@ status=0
 log "GPU tests"
 for t in test_gpu_shared_math test_gpu_custom_model test_gpu_engine; do
   filter='*'
-  [ "$quick" = quick ] && [ "$t" = test_gpu_engine ] && filter='*Tiny*:*BackendRules*:*Continued*:*States*:*MixedBatch*'
+  [ "$quick" = quick ] && [ "$t" = test_gpu_engine ] && filter='*Tiny*:*BackendRules*:*Continued*:*States*:*MixedBatch*:GpuReplay*'
   timeout 240 "$bin/$t" --gtest_filter="$filter" --gtest_output=xml:"$OUT/$t.xml" >"$OUT/$t.log" 2>&1
   rc=$?
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |OK \]|FAILED  \]" "$OUT/$t.log" | tail -40
@@ -63,7 +63,7 @@ fi
 log "benchmark"
 cases="--case ladder-20 --case ladder-100 --case ladder-1000 --case ladder-2236 --case ladder-5000 --case ladder-10000
        --case lnp-1000 --case lnp-2236 --case sam-10000 --case batch-10x50 --case batch-10x2236 --case batch-1000x100
-       --case replicas-1000x64"
+       --case replicas-1000x64 --case tune-20 --case tune-2236"
 [ "$quick" = quick ] || cases="$cases --case microcircuit"
 timeout 300 "$bin/cascade-bench" --backend gpu $cases --repeat 3 --json "$OUT/bench_gpu.json" >"$OUT/bench.log" 2>&1 || status=1
 [ "$quick" = quick ] || timeout 150 "$bin/cascade-bench" --backend gpu --gpu-strategy each --case ladder-20 --case ladder-100 --case ladder-1000 --case ladder-2236 --case batch-1000x100 \

@@ -19,3 +19,12 @@ std::unique_ptr<Engine> make_gpu_engine(const AnyModel&, std::vector<std::shared
 namespace cascade {
 GpuFloors measure_gpu_floors(int) { return {}; }
 }  // namespace cascade
+
+#include "cascade/tune/replay_gpu.hpp"
+
+namespace cascade::replay {
+std::vector<double> device_unit_sums(const AnyModel&, const std::vector<std::shared_ptr<const Network>>&,
+                                     const SpikeRecord&, const StimulusTable*, const std::vector<Slot>&, int) {
+  throw Error("replay on the GPU: this build of Cascade has no CUDA engine");
+}
+}  // namespace cascade::replay

@@ -13,7 +13,10 @@
 
 #include "cascade/engine/neuron_update.hpp"
 #include "cascade/error.hpp"
+#include "cascade/engine/gpu_engine.hpp"
 #include "cascade/simulator.hpp"
+#include "cascade/tune/replay_gpu.hpp"
+#include "cascade/tune/replay_math.hpp"
 
 namespace cascade {
 
@@ -42,14 +45,9 @@ void set_value(AnyModel& model, std::vector<Stimulus>& stimuli, const std::strin
 // ---------------------------------------------------------------------------
 // Replay: which derivative each selected parameter needs.
 
-enum class P { kTheta, kR, kAlpha, kBeta, kRelRef, kTau, kB, kLambda0, kStimulus };
-enum class SP { kStrength, kAmplitude, kPeriod, kPhase, kBaseline };
-
-struct Slot {
-  P p = P::kTheta;
-  std::uint32_t stimulus = 0;  // for kStimulus
-  SP sp = SP::kStrength;
-};
+using replay::P;
+using replay::Slot;
+using replay::SP;
 
 Slot parse_slot(const std::string& name) {
   Slot s;
@@ -73,26 +71,6 @@ Slot parse_slot(const std::string& name) {
   throw Error("tune: parameter '" + name + "' has no gradient");
 }
 
-/// d(time value)/d(parameter) of a time-only stimulus at t.
-double stimulus_time_derivative(const StimulusParams& p, const std::int64_t* events, std::int64_t t, SP which) {
-  if (p.kind == StimulusKind::kRegular || p.kind == StimulusKind::kPoisson) {
-    StimulusParams unit = p;
-    unit.amplitude = 1.0;
-    return stimulus_time_value(unit, events, t);
-  }
-  if (p.kind != StimulusKind::kSin) return 0.0;
-  const double td = static_cast<double>(t);
-  if (!(td >= p.start_real) || t >= p.stop) return 0.0;
-  const double arg = math::kTwoPi / p.period * (td - p.start_real) * p.dt + p.phase;
-  switch (which) {
-    case SP::kAmplitude: return math::sin(arg);
-    case SP::kPeriod: return p.amplitude * math::cos(arg) * (-math::kTwoPi / (p.period * p.period) * (td - p.start_real) * p.dt);
-    case SP::kPhase: return p.amplitude * math::cos(arg);
-    case SP::kBaseline: return 1.0;
-    default: return 0.0;
-  }
-}
-
 struct UnitSums {
   double phi = 0.0;
   std::vector<double> dphi;
@@ -110,8 +88,7 @@ struct UnitInput {
   const std::vector<Slot>* slots;
 };
 
-template <class Model>
-constexpr bool kActivationModel = std::is_same_v<Model, RectifiedSAM> || std::is_same_v<Model, ThresholdSAM>;
+using replay::kActivationModel;
 
 template <class Model>
 UnitSums replay_unit(const Model& m, const UnitInput& in) {
@@ -134,47 +111,10 @@ UnitSums replay_unit(const Model& m, const UnitInput& in) {
   UnitSums out;
   out.dphi.assign(P_, 0.0);
   std::vector<double> y(n, 0.0), S(n, 0.0), dS(n, 0.0);
-  // Coupling filter constants and their derivative with respect to the
-  // decay's parameter (alpha for BernoulliGLM, tau otherwise).
-  double a = 0.0, da = 0.0, gain = 1.0;
-  std::size_t L = 0;
-  // BernoulliGLM self filter h(k) and its derivatives.
-  std::size_t H = 0;
-  std::vector<double> h, dh_beta, dh_rel;
-  if constexpr (std::is_same_v<Model, BernoulliGLM>) {
-    L = static_cast<std::size_t>(m.coupling_window);
-    a = math::exp(-math::abs(m.alpha) * m.dt);
-    da = -(m.alpha > 0 ? 1.0 : m.alpha < 0 ? -1.0 : 0.0) * m.dt * a;
-    H = static_cast<std::size_t>(m.T());
-    h.assign(H, 0.0);
-    dh_beta.assign(H, 0.0);
-    dh_rel.assign(H, 0.0);
-    const double sb = m.beta > 0 ? 1.0 : m.beta < 0 ? -1.0 : 0.0;
-    for (std::size_t k = 0; k < H; ++k) {
-      const int ki = static_cast<int>(k);
-      if (ki < m.abs_ref_scale) h[k] += m.abs_ref_strength;
-      if (m.abs_ref_scale <= ki && ki <= m.abs_ref_scale + m.rel_ref_scale) {
-        const double u = (ki - m.abs_ref_scale) * m.dt;
-        const double e = math::exp(-math::abs(m.beta) * u);
-        h[k] += m.rel_ref_strength * e;
-        dh_rel[k] = e;
-        dh_beta[k] = m.rel_ref_strength * e * (-sb * u);
-      }
-    }
-  } else if constexpr (std::is_same_v<Model, PoissonGLM> || std::is_same_v<Model, RectifiedLNP>) {
-    L = static_cast<std::size_t>(m.T);
-    a = math::exp(-m.dt / m.tau);
-    da = a * m.dt / (m.tau * m.tau);
-  } else {
-    a = 1.0 - m.dt / m.tau;
-    da = m.dt / (m.tau * m.tau);
-    gain = m.dt;
-  }
-  double aL = 1.0, aLm1 = 0.0;  // a^L and a^(L-1)
-  for (std::size_t k = 0; k < L; ++k) {
-    aLm1 = aL;
-    aL *= a;
-  }
+  const replay::Coupling cf = replay::coupling_of(m);
+  const std::size_t L = cf.L, H = static_cast<std::size_t>(replay::self_length(m));
+  std::vector<double> h(H), dh_beta(H), dh_rel(H);
+  for (std::size_t k = 0; k < H; ++k) replay::self_filter_terms(m, static_cast<int>(k), h[k], dh_beta[k], dh_rel[k]);
   std::vector<double> ring(n * L, 0.0);  // y(t-1-k), position-major
   std::size_t ring_pos = 0;
 
@@ -188,6 +128,7 @@ UnitSums replay_unit(const Model& m, const UnitInput& in) {
 
   double tv[kMaxStimuli];
   std::vector<double> slot_dtv(P_, 0.0);
+  std::unique_ptr<bool[]> in_mask(new bool[P_ + 1]);
   for (std::size_t s = 0; s < steps; ++s) {
     const std::int64_t st = static_cast<std::int64_t>(s);
     const bool fold = !kActivationModel<Model> || s >= 1;  // activation models read S(0) as given
@@ -198,20 +139,8 @@ UnitSums replay_unit(const Model& m, const UnitInput& in) {
         if (x == 0.0) continue;
         for (std::int64_t e = rp[j]; e < rp[j + 1]; ++e) y[post[e]] += w[e] * x;
       }
-      for (std::size_t i = 0; i < n; ++i) {
-        if constexpr (kActivationModel<Model>) {
-          const double S_prev = S[i];
-          S[i] = a * S[i] + gain * y[i];
-          dS[i] = a * dS[i] + da * S_prev;
-        } else if (L > 0) {
-          double& slot = ring[ring_pos * n + i];
-          const double old = slot;
-          const double S_prev = S[i];
-          S[i] = a * S[i] + y[i] - aL * old;
-          dS[i] = a * dS[i] + S_prev - static_cast<double>(L) * aLm1 * old;  // d S / d a
-          slot = y[i];
-        }
-      }
+      for (std::size_t i = 0; i < n; ++i)
+        replay::fold_drive<Model>(cf, y[i], S[i], dS[i], L > 0 ? &ring[ring_pos * n + i] : nullptr);
       if (L > 0) ring_pos = (ring_pos + 1) % L;
     }
     if (s < K) continue;  // equilibration: state only
@@ -221,7 +150,8 @@ UnitSums replay_unit(const Model& m, const UnitInput& in) {
       stimulus_time_values(*in.stim, t, tv);
       for (std::size_t q = 0; q < P_; ++q)
         if (slots[q].p == P::kStimulus)
-          slot_dtv[q] = stimulus_time_derivative(in.stim->params[slots[q].stimulus], in.stim->events, t, slots[q].sp);
+          slot_dtv[q] = replay::stimulus_time_derivative(in.stim->params[slots[q].stimulus], in.stim->events, t,
+                                                         slots[q].sp);
     }
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t global = in.global0 + i;
@@ -236,61 +166,16 @@ UnitSums replay_unit(const Model& m, const UnitInput& in) {
           dself_rel += dh_rel[k] * x;
         }
       }
-      // g, phi and d phi / d g; d phi / d (parameter inside phi).
-      double g, phi, phi_g;
-      if constexpr (std::is_same_v<Model, BernoulliGLM>) {
-        g = m.r * (S[i] + self) + E;
-        const double sg = math::sigmoid(g - m.theta);
-        phi = sg * m.dt;
-        phi_g = m.dt * sg * (1.0 - sg);
-      } else if constexpr (std::is_same_v<Model, PoissonGLM>) {
-        g = m.r * S[i] + E + m.b;
-        phi = math::exp(m.beta * g) / m.alpha * m.dt;
-        phi_g = m.beta * phi;
-      } else {
-        g = m.r * S[i] + E + m.b;
-        phi = m.lambda_0 * math::relu(g - m.theta) * m.dt;
-        phi_g = g > m.theta ? m.lambda_0 * m.dt : 0.0;
-        out.min_kink = std::min(out.min_kink, std::fabs(g - m.theta));
-      }
-      out.phi += phi;
       for (std::size_t q = 0; q < P_; ++q) {
-        const Slot& sl = slots[q];
-        double d = 0.0;
-        switch (sl.p) {
-          case P::kTheta: d = -phi_g; break;
-          case P::kR:
-            if constexpr (std::is_same_v<Model, BernoulliGLM>) d = phi_g * (S[i] + self);
-            else d = phi_g * S[i];
-            break;
-          case P::kB: d = phi_g; break;
-          case P::kLambda0:
-            if constexpr (!std::is_same_v<Model, BernoulliGLM> && !std::is_same_v<Model, PoissonGLM>)
-              d = math::relu(g - m.theta) * m.dt;
-            break;
-          case P::kAlpha:
-            if constexpr (std::is_same_v<Model, BernoulliGLM>) d = phi_g * m.r * dS[i] * da;
-            else if constexpr (std::is_same_v<Model, PoissonGLM>) d = -phi / m.alpha;
-            break;
-          case P::kBeta:
-            if constexpr (std::is_same_v<Model, BernoulliGLM>) d = phi_g * m.r * dself_beta;
-            else if constexpr (std::is_same_v<Model, PoissonGLM>) d = g * phi;
-            break;
-          case P::kRelRef:
-            if constexpr (std::is_same_v<Model, BernoulliGLM>) d = phi_g * m.r * dself_rel;
-            break;
-          case P::kTau:
-            if constexpr (kActivationModel<Model>) d = phi_g * m.r * dS[i];
-            else if constexpr (!std::is_same_v<Model, BernoulliGLM>) d = phi_g * m.r * dS[i] * da;
-            break;
-          case P::kStimulus: {
-            const std::int64_t mo = in.stim->mask_offset[sl.stimulus];
-            if (mo < 0 || in.stim->masks[mo + static_cast<std::int64_t>(global)]) d = phi_g * slot_dtv[q];
-            break;
-          }
+        in_mask[q] = true;
+        if (slots[q].p == P::kStimulus) {
+          const std::int64_t mo = in.stim->mask_offset[slots[q].stimulus];
+          in_mask[q] = mo < 0 || in.stim->masks[mo + static_cast<std::int64_t>(global)];
         }
-        out.dphi[q] += d;
       }
+      replay::neuron_terms(m, cf, S[i], dS[i], self, dself_beta, dself_rel, E, slots.data(),
+                           static_cast<std::uint32_t>(P_), slot_dtv.data(), in_mask.get(), out.phi, out.dphi.data(),
+                           out.min_kink);
     }
   }
   return out;
@@ -343,12 +228,14 @@ std::vector<std::shared_ptr<const Network>> share(std::vector<Network> networks)
 }
 }  // namespace
 
-Replay::Replay(std::vector<Network> networks, SpikeRecord record, std::uint64_t stimulus_seed, int threads)
-    : Replay(share(std::move(networks)), std::move(record), stimulus_seed, threads) {}
+Replay::Replay(std::vector<Network> networks, SpikeRecord record, std::uint64_t stimulus_seed, int threads,
+               Backend backend, int device)
+    : Replay(share(std::move(networks)), std::move(record), stimulus_seed, threads, backend, device) {}
 
 Replay::Replay(std::vector<std::shared_ptr<const Network>> networks, SpikeRecord record, std::uint64_t stimulus_seed,
-               int threads)
-    : nets_(std::move(networks)), record_(std::move(record)), stimulus_seed_(stimulus_seed), threads_(threads) {
+               int threads, Backend backend, int device)
+    : nets_(std::move(networks)), record_(std::move(record)), stimulus_seed_(stimulus_seed), threads_(threads),
+      gpu_(resolve_backend(backend) == Backend::kGpu), device_(device) {
   std::size_t total = 0;
   for (const auto& n : nets_) {
     if (n->filter_length() > 0)
@@ -381,6 +268,16 @@ ReplayValue Replay::evaluate(const AnyModel& model, const std::vector<Stimulus>&
       record_.initial_spikes.size() != record_.replicas * record_.neurons)
     throw Error("replay: a spike-history model needs the initial spikes of every neuron");
   std::vector<UnitSums> sums(units);
+  if (gpu_) {
+    const std::vector<double> d = replay::device_unit_sums(model, nets_, record_, &table, slots, device_);
+    const std::size_t stride = 2 + slots.size();
+    for (std::size_t u = 0; u < units; ++u) {
+      sums[u].phi = d[u * stride];
+      sums[u].min_kink = d[u * stride + 1];
+      sums[u].dphi.assign(d.begin() + static_cast<std::ptrdiff_t>(u * stride + 2),
+                          d.begin() + static_cast<std::ptrdiff_t>((u + 1) * stride));
+    }
+  }
   int team = 1;
 #if defined(_OPENMP)
   team = threads_ > 0 ? threads_ : omp_get_max_threads();
@@ -388,7 +285,7 @@ ReplayValue Replay::evaluate(const AnyModel& model, const std::vector<Stimulus>&
   // Units are independent; their sums are combined in unit order below, so
   // the result does not depend on the thread count.
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team)
-  for (std::int64_t u = 0; u < static_cast<std::int64_t>(units); ++u) {
+  for (std::int64_t u = 0; u < static_cast<std::int64_t>(gpu_ ? 0 : units); ++u) {
     const std::size_t r = static_cast<std::size_t>(u) / nets_.size(), b = static_cast<std::size_t>(u) % nets_.size();
     const UnitInput in{nets_[b].get(), static_cast<std::uint32_t>(b), first[b], r, &record_, &view, &slots};
     sums[u] = std::visit(
@@ -522,7 +419,7 @@ TuneResult tune(const AnyModel& model, const std::vector<Network>& networks, con
     SimulatorOptions so = options;
     so.first_step = options.first_step + per_epoch * static_cast<std::uint64_t>(e);
     SpikeRecord rec = record_epoch(res.model, shared, res.stimuli, so, o.equilibration, o.steps);
-    const Replay replay(shared, std::move(rec), so.seed, options.threads);
+    const Replay replay(shared, std::move(rec), so.seed, options.threads, options.backend, options.device);
     const ReplayValue rv = replay.evaluate(res.model, res.stimuli, res.names, true);
     TuneEpoch ep;
     ep.epoch = e;

@@ -16,6 +16,7 @@
 #include "cascade/network.hpp"
 #include "cascade/stimulus.hpp"
 #include "cuda_util.hpp"
+#include "device_stimulus.hpp"
 #include "device_view.hpp"
 #include "step_kernels.cuh"
 
@@ -103,10 +104,7 @@ class GpuEngineBase : public Engine {
   cuda::DeviceArray<std::uint64_t> d_step_base_;
   // Stimuli (device copies of the table).
   std::shared_ptr<const StimulusTable> stimulus_;
-  cuda::DeviceArray<StimulusParams> d_stim_params_;
-  cuda::DeviceArray<std::int64_t> d_stim_events_, d_stim_mask_offset_, d_stim_loaded_offset_, d_stim_loaded_steps_;
-  cuda::DeviceArray<std::uint8_t> d_stim_masks_;
-  cuda::DeviceArray<double> d_stim_loaded_;
+  cuda::DeviceStimulus d_stim_;
 
   EngineView view_{};
   mutable cuda::GraphExec graph_;

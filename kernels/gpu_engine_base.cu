@@ -270,7 +270,7 @@ std::uint64_t GpuEngineBase::device_bytes() const {
                     d_q_.bytes() + d_col_ptr_.bytes() + d_csc_pre_.bytes() + d_csc_q_.bytes() + d_S_.bytes() +
                     d_acc_.bytes() + d_ring_.bytes() + d_xhist_.bytes() + d_xlast_.bytes() + d_self_filter_.bytes();
   for (int k = 0; k < 2; ++k) b += d_list_slot_[k].bytes() + d_list_count_[k].bytes();
-  b += d_stim_params_.bytes() + d_stim_events_.bytes() + d_stim_masks_.bytes() + d_stim_loaded_.bytes();
+  b += d_stim_.bytes();
   return b;
 }
 
@@ -430,26 +430,8 @@ void GpuEngineBase::set_stimulus(std::shared_ptr<const StimulusTable> table) {
   CASCADE_CUDA_CHECK(cudaStreamSynchronize(stream_->get()));
   stimulus_ = (table && !table->empty()) ? std::move(table) : nullptr;
   view_.stim = StimulusView{};
-  if (!stimulus_) return;
-  const StimulusTable& t = *stimulus_;
-  d_stim_params_.upload(t.params());
-  d_stim_events_.upload(t.events());
-  d_stim_masks_.upload(t.masks());
-  d_stim_mask_offset_.upload(t.mask_offset());
-  d_stim_loaded_.upload(t.loaded());
-  d_stim_loaded_offset_.upload(t.loaded_offset());
-  d_stim_loaded_steps_.upload(t.loaded_steps());
-  StimulusView v;
-  v.count = t.count();
-  v.n_nets = t.n_nets();
-  v.params = d_stim_params_.get();
-  v.events = d_stim_events_.get();
-  v.masks = d_stim_masks_.get();
-  v.mask_offset = d_stim_mask_offset_.get();
-  v.loaded = d_stim_loaded_.get();
-  v.loaded_offset = d_stim_loaded_offset_.get();
-  v.loaded_steps = d_stim_loaded_steps_.get();
-  view_.stim = v;
+  d_stim_.upload(stimulus_.get());
+  view_.stim = d_stim_.view();
 }
 
 void GpuEngineBase::enqueue_one_step(const RunView& r, StepRef sref, bool advance, bool pull) const {
