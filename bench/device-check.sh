@@ -9,10 +9,12 @@
 # Usage (device tool): bash bench/device-check.sh [quick]
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# At most seven files, written as the script goes (the device tool returns
+# at most eight, and what exists when a time limit strikes): gpu.txt,
+# tests.log, sanitizers.log, bench.log, bench_gpu.json, bench_strategies.log,
+# bench_strategies.json.
 OUT=${OUT:-/tmp/cascade-device-out}
-FINAL=$OUT
-OUT=$(mktemp -d)  # logs gather here; the device tool returns at most 8 files, so they travel as one archive
-trap 'cp "$OUT"/bench_gpu.json "$OUT"/bench_strategies.json "$FINAL"/ 2>/dev/null; tar -czf "$FINAL/device-check.tgz" -C "$OUT" .' EXIT
+mkdir -p "$OUT"
 quick=${1:-}
 log() { echo "== $(date +%T) $*"; }
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv 2>&1 | tee "$OUT/gpu.txt"
@@ -40,19 +42,25 @@ log "GPU tests"
 for t in test_gpu_shared_math test_gpu_custom_model test_gpu_engine; do
   filter='*'
   [ "$quick" = quick ] && [ "$t" = test_gpu_engine ] && filter='*Tiny*:*BackendRules*:*Continued*:*States*:*MixedBatch*:GpuReplay*'
-  timeout 240 "$bin/$t" --gtest_filter="$filter" --gtest_output=xml:"$OUT/$t.xml" >"$OUT/$t.log" 2>&1
+  # "final": everything, the model matrix for the strategies in $STRATEGIES only.
+  [ "$quick" = final ] && [ "$t" = test_gpu_engine ] && export CASCADE_GPU_TEST_STRATEGIES=${STRATEGIES:-}
+  timeout 240 "$bin/$t" --gtest_filter="$filter" >"$OUT/current.log" 2>&1
   rc=$?
-  grep -E "^\[  (PASSED|FAILED|SKIPPED) |OK \]|FAILED  \]" "$OUT/$t.log" | tail -40
-  [ $rc -ne 0 ] && { status=1; grep -B2 -A12 "Failure" "$OUT/$t.log" | head -80; }
+  cat "$OUT/current.log" >>"$OUT/tests.log"
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) |OK \]|FAILED  \]" "$OUT/current.log" | tail -40
+  [ $rc -ne 0 ] && { status=1; grep -B2 -A12 "Failure" "$OUT/current.log" | head -80; }
+  rm -f "$OUT/current.log"
 done
 
 if command -v compute-sanitizer >/dev/null; then
   for tool in memcheck racecheck; do
     log "compute-sanitizer $tool (tiny case)"
     timeout 150 compute-sanitizer --tool $tool --error-exitcode 9 "$bin/test_gpu_engine" \
-      --gtest_filter='GpuEngine.TinyCaseForTheSanitizers' >"$OUT/sanitizer_$tool.log" 2>&1
+      --gtest_filter='GpuEngine.TinyCaseForTheSanitizers' >"$OUT/current.log" 2>&1
     rc=$?
-    tail -4 "$OUT/sanitizer_$tool.log"
+    cat "$OUT/current.log" >>"$OUT/sanitizers.log"
+    tail -4 "$OUT/current.log"
+    rm -f "$OUT/current.log"
     echo "compute-sanitizer $tool: exit $rc"
     [ $rc -ne 0 ] && status=1
   done
@@ -64,9 +72,14 @@ log "benchmark"
 cases="--case ladder-20 --case ladder-100 --case ladder-1000 --case ladder-2236 --case ladder-5000 --case ladder-10000
        --case lnp-1000 --case lnp-2236 --case sam-10000 --case batch-10x50 --case batch-10x2236 --case batch-1000x100
        --case replicas-1000x64 --case tune-20 --case tune-2236"
-[ "$quick" = quick ] || cases="$cases --case microcircuit"
+[ -z "$quick" ] && cases="$cases --case microcircuit"
 timeout 300 "$bin/cascade-bench" --backend gpu $cases --repeat 3 --json "$OUT/bench_gpu.json" >"$OUT/bench.log" 2>&1 || status=1
-[ "$quick" = quick ] || timeout 150 "$bin/cascade-bench" --backend gpu --gpu-strategy each --case ladder-20 --case ladder-100 --case ladder-1000 --case ladder-2236 --case batch-1000x100 \
+if [ "$quick" = final ]; then
+  timeout 120 "$bin/cascade-bench" --backend gpu --gpu-strategy fused --case ladder-100 --case ladder-1000 --case ladder-2236 \
+    --case ladder-5000 --case ladder-10000 --case batch-10x2236 --case replicas-1000x64 --case sam-10000 --case lnp-2236 \
+    --repeat 3 --json "$OUT/bench_strategies.json" >"$OUT/bench_strategies.log" 2>&1 || status=1
+fi
+[ "$quick" = quick ] || [ "$quick" = final ] || timeout 150 "$bin/cascade-bench" --backend gpu --gpu-strategy each --case ladder-20 --case ladder-100 --case ladder-1000 --case ladder-2236 --case batch-1000x100 \
   --case batch-10x50 --case replicas-1000x64 --repeat 3 --json "$OUT/bench_strategies.json" >"$OUT/bench_strategies.log" 2>&1 || status=1
 [ -f "$OUT/bench_strategies.log" ] && tail -25 "$OUT/bench_strategies.log"
 log "summary"

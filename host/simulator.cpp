@@ -19,7 +19,8 @@ GpuStrategy parse_gpu_strategy(std::string_view name) {
   if (name == "step") return GpuStrategy::kStep;
   if (name == "graph") return GpuStrategy::kGraph;
   if (name == "pull") return GpuStrategy::kPull;
-  throw Error("gpu strategy '" + std::string(name) + "': expected one of auto, block, step, graph, pull");
+  if (name == "fused") return GpuStrategy::kFused;
+  throw Error("gpu strategy '" + std::string(name) + "': expected one of auto, block, step, graph, pull, fused");
 }
 
 const char* gpu_strategy_name(GpuStrategy s) {
@@ -29,6 +30,7 @@ const char* gpu_strategy_name(GpuStrategy s) {
     case GpuStrategy::kStep: return "step";
     case GpuStrategy::kGraph: return "graph";
     case GpuStrategy::kPull: return "pull";
+    case GpuStrategy::kFused: return "fused";
   }
   return "?";
 }

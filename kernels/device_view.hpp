@@ -55,6 +55,7 @@ struct EngineView {
   const std::int32_t* csc_q;       // pull path: weight per in-edge
   double* S;
   std::int64_t* acc;
+  std::int64_t* acc_next;          // fused strategy: step s reads acc[s & 1 ? next : acc] (see fused_acc)
   std::int64_t* ring;
   std::uint8_t* xhist;
   std::uint8_t* xlast;

@@ -53,6 +53,8 @@ class GpuEngineBase : public Engine {
  protected:
   virtual void launch_update(const EngineView& v, const RunView& r, StepRef sref, int advance, int blocks,
                              cudaStream_t s) const = 0;
+  virtual void launch_fused(const EngineView& v, const RunView& r, StepRef sref, int advance, int blocks,
+                            cudaStream_t s) const = 0;
   virtual void launch_block(const EngineView& v, const RunView& r, std::uint64_t s0, std::int64_t nsteps,
                             int advance_first, int threads, std::size_t smem, bool state, std::uint32_t max_n,
                             cudaStream_t s) const = 0;
@@ -63,8 +65,8 @@ class GpuEngineBase : public Engine {
   void build_csc();
   void enqueue_steps(const RunView& r, std::uint64_t first, std::int64_t n, bool advance_first,
                      GpuStrategy strategy) const;
-  void enqueue_one_step(const RunView& r, StepRef sref, bool advance, bool pull) const;
-  void capture_graph(const RunView& r, bool pull) const;
+  void enqueue_one_step(const RunView& r, StepRef sref, bool advance, GpuStrategy strategy) const;
+  void capture_graph(const RunView& r, GpuStrategy strategy) const;
 
   ModelInfo info_;
   std::vector<std::shared_ptr<const Network>> nets_;
@@ -94,7 +96,7 @@ class GpuEngineBase : public Engine {
   cuda::DeviceArray<std::int32_t> d_csc_pre_, d_csc_q_;
   cuda::DeviceArray<double> d_self_filter_;
   cuda::DeviceArray<double> d_S_;
-  cuda::DeviceArray<std::int64_t> d_acc_, d_ring_;
+  cuda::DeviceArray<std::int64_t> d_acc_, d_acc_next_, d_ring_;
   cuda::DeviceArray<std::uint8_t> d_xhist_, d_xlast_;
   cuda::DeviceArray<std::uint32_t> d_list_slot_[2];
   cuda::DeviceArray<std::uint8_t> d_list_count_[2];
@@ -132,6 +134,12 @@ class GpuEngine final : public GpuEngineBase {
   void launch_update(const EngineView& v, const RunView& r, StepRef sref, int advance, int blocks,
                      cudaStream_t s) const override {
     update_kernel<Model><<<blocks, kStepThreads, 0, s>>>(model_, v, r, sref, advance);
+    CASCADE_CUDA_CHECK_LAUNCH();
+  }
+
+  void launch_fused(const EngineView& v, const RunView& r, StepRef sref, int advance, int blocks,
+                    cudaStream_t s) const override {
+    fused_kernel<Model><<<blocks, kStepThreads, 0, s>>>(model_, v, r, sref, advance);
     CASCADE_CUDA_CHECK_LAUNCH();
   }
 

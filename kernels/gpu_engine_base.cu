@@ -158,6 +158,12 @@ GpuEngineBase::GpuEngineBase(const ModelInfo& info, std::vector<std::shared_ptr<
                     "at most " + std::to_string(block_limit) + " neurons on " + device_name_ + "; use step, graph or auto");
       strategy_ = GpuStrategy::kBlock;
       break;
+    case GpuStrategy::kFused:
+      if (per_edge_)
+        throw Error("gpu strategy 'fused': per-edge filter networks are scattered into a future-drive ring; "
+                    "use block, step, graph or auto");
+      strategy_ = GpuStrategy::kFused;
+      break;
     case GpuStrategy::kPull:
       if (per_edge_)
         throw Error("gpu strategy 'pull': per-edge filter networks are scattered into a future-drive ring; "
@@ -175,7 +181,8 @@ GpuEngineBase::GpuEngineBase(const ModelInfo& info, std::vector<std::shared_ptr<
   const std::uint64_t net_bytes = static_cast<std::uint64_t>(row_base) * 8 + edges * 4 + q_entries * 4 +
                                   (strategy_ == GpuStrategy::kPull ? static_cast<std::uint64_t>(row_base) * 8 + edges * 8 + edges * 16 : 0);
   const std::uint64_t state_bytes =
-      static_cast<std::uint64_t>(slots_) * (8 + 8 + 1 + 4 + ring_len_ * 8 + self_len_ + 2 * (4 + 1));
+      static_cast<std::uint64_t>(slots_) *
+      (8 + 8 + 1 + 4 + ring_len_ * 8 + self_len_ + 2 * (4 + 1) + (strategy_ == GpuStrategy::kFused ? 8 : 0));
   std::size_t free_b = 0, total_b = 0;
   CASCADE_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
   if (net_bytes + state_bytes > free_b / 20 * 19)
@@ -207,6 +214,7 @@ GpuEngineBase::GpuEngineBase(const ModelInfo& info, std::vector<std::shared_ptr<
   d_self_filter_.upload(per_edge_ ? std::vector<double>{} : spec.self_filter);
   d_S_.resize(slots_);
   d_acc_.resize(slots_);
+  if (strategy_ == GpuStrategy::kFused) d_acc_next_.resize(slots_);
   d_ring_.resize(slots_ * ring_len_);
   d_xhist_.resize(slots_ * self_len_);
   d_xlast_.resize(slots_);
@@ -228,6 +236,7 @@ GpuEngineBase::GpuEngineBase(const ModelInfo& info, std::vector<std::shared_ptr<
   view_.q = d_q_.get();
   view_.S = d_S_.get();
   view_.acc = d_acc_.get();
+  view_.acc_next = d_acc_next_.get();
   view_.ring = d_ring_.get();
   view_.xhist = d_xhist_.get();
   view_.xlast = d_xlast_.get();
@@ -434,8 +443,13 @@ void GpuEngineBase::set_stimulus(std::shared_ptr<const StimulusTable> table) {
   view_.stim = d_stim_.view();
 }
 
-void GpuEngineBase::enqueue_one_step(const RunView& r, StepRef sref, bool advance, bool pull) const {
+void GpuEngineBase::enqueue_one_step(const RunView& r, StepRef sref, bool advance, GpuStrategy strategy) const {
   cudaStream_t s = stream_->get();
+  if (strategy == GpuStrategy::kFused) {
+    launch_fused(view_, r, sref, advance ? 1 : 0, step_grid(slots_, sms_), s);
+    return;
+  }
+  const bool pull = strategy == GpuStrategy::kPull;
   if (advance) {
     if (pull) launch_pull(view_, r, sref, step_grid(slots_ * 32, sms_), s);
     else if (scatter_by_block_) launch_scatter(view_, r, sref, true, step_grid(slots_ * kStepThreads, sms_), s);
@@ -448,12 +462,13 @@ void GpuEngineBase::enqueue_one_step(const RunView& r, StepRef sref, bool advanc
 /// base, which its last node advances: one capture serves the whole run.
 constexpr int kGraphSteps = 32;
 
-void GpuEngineBase::capture_graph(const RunView& r, bool pull) const {
+void GpuEngineBase::capture_graph(const RunView& r, GpuStrategy strategy) const {
   cudaStream_t s = stream_->get();
   cudaGraph_t g = nullptr;
   CASCADE_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
   try {
-    for (int k = 0; k < kGraphSteps; ++k) enqueue_one_step(r, StepRef{d_step_base_.get(), static_cast<std::uint64_t>(k)}, true, pull);
+    for (int k = 0; k < kGraphSteps; ++k)
+      enqueue_one_step(r, StepRef{d_step_base_.get(), static_cast<std::uint64_t>(k)}, true, strategy);
     launch_advance_base(d_step_base_.get(), kGraphSteps, s);
   } catch (...) {
     cudaStreamEndCapture(s, &g);
@@ -474,17 +489,17 @@ void GpuEngineBase::enqueue_steps(const RunView& r, std::uint64_t first, std::in
                  static_cast<std::uint32_t>(max_n_), s);
     return;
   }
-  const bool pull = strategy == GpuStrategy::kPull;
   std::int64_t k = 0;
   if (!advance_first) {
-    enqueue_one_step(r, StepRef{nullptr, first}, false, pull);
+    enqueue_one_step(r, StepRef{nullptr, first}, false, strategy);
     k = 1;
   }
-  if (strategy == GpuStrategy::kGraph && n - k >= kGraphSteps) {
+  const bool graphed = strategy == GpuStrategy::kGraph || strategy == GpuStrategy::kFused;
+  if (graphed && n - k >= kGraphSteps) {
     launch_set_base(d_step_base_.get(), first + static_cast<std::uint64_t>(k), s);
     for (; n - k >= kGraphSteps; k += kGraphSteps) CASCADE_CUDA_CHECK(cudaGraphLaunch(graph_.get(), s));
   }
-  for (; k < n; ++k) enqueue_one_step(r, StepRef{nullptr, first + static_cast<std::uint64_t>(k)}, true, pull);
+  for (; k < n; ++k) enqueue_one_step(r, StepRef{nullptr, first + static_cast<std::uint64_t>(k)}, true, strategy);
 }
 
 void GpuEngineBase::inspect(std::vector<double>* input, std::vector<double>* rate, std::int64_t stimulus_time) const {
@@ -518,7 +533,7 @@ void GpuEngineBase::inspect(std::vector<double>* input, std::vector<double>* rat
   r.rows = 1;
   r.inspect_g = g.get();
   r.inspect_rate = p.get();
-  enqueue_one_step(r, StepRef{nullptr, step_}, advance_, false);
+  enqueue_one_step(r, StepRef{nullptr, step_}, advance_, GpuStrategy::kStep);
   copy(d_S_, S);
   copy(d_acc_, acc);
   copy(d_ring_, ring);
@@ -608,7 +623,19 @@ RunSummary GpuEngineBase::run(const RunOptions& options, const RecordTarget* tar
   d_list_len_.zero(s);
   d_unit_len_.zero(s);
   launch_build_lists(view_, static_cast<int>(step_ & 1u), strategy_ == GpuStrategy::kBlock, s);
-  if (strategy_ == GpuStrategy::kGraph) capture_graph(r, false);
+  if (strategy_ == GpuStrategy::kFused) {
+    // The fused kernel scatters a step's spikes into the next step's buffer;
+    // the pending spikes (xlast) are scattered here, into the buffer of step_.
+    d_acc_next_.zero(s);
+    if (advance_) {
+      EngineView v = view_;
+      v.acc = (step_ & 1u) ? d_acc_next_.get() : d_acc_.get();
+      const StepRef at{nullptr, step_};
+      if (scatter_by_block_) launch_scatter(v, r, at, true, step_grid(slots_ * kStepThreads, sms_), s);
+      else launch_scatter(v, r, at, false, step_grid(slots_ * 32, sms_), s);
+    }
+  }
+  if (strategy_ == GpuStrategy::kGraph || strategy_ == GpuStrategy::kFused) capture_graph(r, strategy_);
   CASCADE_CUDA_CHECK(cudaStreamSynchronize(s));
 
   cuda::Event ev_start, ev_stop, seg_done[2];
@@ -728,9 +755,21 @@ RunSummary GpuEngineBase::run(const RunOptions& options, const RecordTarget* tar
     cudaStreamSynchronize(s);
     step_ = r.run_first_step + (bad_rel != ~0ull ? bad_rel + 1 : static_cast<std::uint64_t>(enqueued));
     advance_ = true;
+    if (strategy_ == GpuStrategy::kFused) {
+      cudaMemsetAsync(d_acc_.get(), 0, d_acc_.bytes(), s);
+      cudaMemsetAsync(d_acc_next_.get(), 0, d_acc_next_.bytes(), s);
+      cudaStreamSynchronize(s);
+    }
     throw;
   }
   running_ = false;
+  if (strategy_ == GpuStrategy::kFused) {
+    // Between runs the pending spikes live in xlast, as on the CPU: drop the
+    // drive already scattered for the next step (the next run scatters it again).
+    d_acc_.zero(s);
+    d_acc_next_.zero(s);
+    CASCADE_CUDA_CHECK(cudaStreamSynchronize(s));
+  }
   float ms = 0.f;
   CASCADE_CUDA_CHECK(cudaEventElapsedTime(&ms, ev_start.get(), ev_stop.get()));
   sum.device_seconds = ms / 1000.0;

@@ -234,6 +234,66 @@ __global__ void __launch_bounds__(kStepThreads) update_kernel(Model model, Engin
   flush_counters(v.counters, c);
 }
 
+/// The fused strategy's accumulators of step `step`: two buffers alternate,
+/// step s consuming one while its spikes are scattered into the other.
+__device__ __forceinline__ std::int64_t* fused_acc(const EngineView& v, std::uint64_t step) {
+  return (step & 1u) ? v.acc_next : v.acc;
+}
+
+/// One kernel per step: the fused update of every slot, then each warp
+/// scatters the rows of its spiking lanes (all 32 lanes over one row at a
+/// time) into the next step's accumulators. No spike list, no second launch.
+template <class Model>
+__global__ void __launch_bounds__(kStepThreads) fused_kernel(Model model, EngineView v, RunView r, StepRef sref, int advance) {
+  __shared__ double tv[kMaxStimuli];
+  const std::uint64_t step = sref.get();
+  if (stopped_before(v.bad, step - r.run_first_step)) return;
+  load_stimulus_values(v, r, step, tv);
+  __syncthreads();
+  std::int64_t* acc_now = fused_acc(v, step);
+  std::int64_t* acc_nxt = fused_acc(v, step + 1);
+  SlotCounters c;
+  bool bad = false;
+  const unsigned lane = threadIdx.x & 31u;
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  const std::size_t ring_pos = v.ring_len ? static_cast<std::size_t>(step % v.ring_len) : 0;
+  const std::size_t self_pos = v.self_len ? static_cast<std::size_t>(step % v.self_len) : 0;
+  for (std::uint64_t base = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x; base < v.slots; base += stride) {
+    const std::uint64_t slot = base + threadIdx.x;
+    std::uint32_t count = 0;
+    std::int64_t e0 = 0, e1 = 0, unit_base = 0, q_base = 0, edge_base = 0;
+    if (slot < v.slots) {
+      const DevUnit u = v.units[v.slot_unit[slot]];
+      const DevNet net = v.nets[u.net];
+      const auto i = static_cast<std::uint32_t>(slot - static_cast<std::uint64_t>(u.slot_base));
+      SlotState st = global_state(v, slot);
+      st.acc = acc_now + slot;
+      count = neuron_step(model, v, r, slot, u, net, i, step, tv, advance != 0, st, ring_pos, self_pos, c, bad);
+      if (count) {
+        const std::int64_t* rp = v.row_ptr + net.row_base;
+        e0 = __ldg(rp + i);
+        e1 = __ldg(rp + i + 1);
+        unit_base = u.slot_base;
+        q_base = net.q_base;
+        edge_base = net.edge_base;
+      }
+    }
+    unsigned mask = __ballot_sync(kFullMask, count != 0);
+    while (mask) {
+      const int l = __ffs(mask) - 1;
+      mask &= mask - 1;
+      const std::int64_t cnt = __shfl_sync(kFullMask, static_cast<int>(count), l);
+      const std::int64_t a = __shfl_sync(kFullMask, e0, l), b = __shfl_sync(kFullMask, e1, l);
+      const std::int64_t ub = __shfl_sync(kFullMask, unit_base, l);
+      const std::int32_t* post = v.post + __shfl_sync(kFullMask, edge_base, l);
+      const std::int32_t* q = v.q + __shfl_sync(kFullMask, q_base, l);
+      std::int64_t* acc = acc_nxt + ub;
+      for (std::int64_t e = a + lane; e < b; e += 32) atomic_add_i64(acc + __ldg(post + e), static_cast<std::int64_t>(__ldg(q + e)) * cnt);
+    }
+  }
+  flush_counters(v.counters, c);
+}
+
 // ---------------------------------------------------------------- block per unit
 
 /// Shared-memory layout of the block strategy for a unit of n neurons (the

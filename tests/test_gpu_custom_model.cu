@@ -28,7 +28,8 @@ TEST(GpuCustomModel, SoftplusGlmEqualsTheCpuForEveryStrategy) {
   cpu.set_stimuli({parse_stimulus("regular:strength=0.5,period=30,tau=5")});
   const auto c = cpu.run(ro);
   ASSERT_GE(c.summary.recorded_spike_count, 100000u);
-  for (GpuStrategy st : {GpuStrategy::kBlock, GpuStrategy::kStep, GpuStrategy::kGraph, GpuStrategy::kPull}) {
+  for (GpuStrategy st : {GpuStrategy::kBlock, GpuStrategy::kStep, GpuStrategy::kGraph, GpuStrategy::kPull,
+                         GpuStrategy::kFused}) {
     o.backend = Backend::kGpu;
     o.gpu_strategy = st;
     Simulator gpu = Simulator::with_engine(nets, o, [&](const auto& ns, const auto& opt) {

@@ -5,6 +5,7 @@
 // and recording subsets. Label `gpu`: skipped with a message without a device.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -85,7 +86,23 @@ std::vector<Stimulus> some_stimuli(const NetList& nets, double scale = 1.0) {
 }
 
 const std::vector<GpuStrategy> kAllStrategies = {GpuStrategy::kBlock, GpuStrategy::kStep, GpuStrategy::kGraph,
-                                                 GpuStrategy::kPull};
+                                                 GpuStrategy::kPull, GpuStrategy::kFused};
+
+/// The strategies the model matrix runs: all, or those named in
+/// CASCADE_GPU_TEST_STRATEGIES (comma-separated; a short device session may
+/// re-check only what changed).
+std::vector<GpuStrategy> strategies_under_test() {
+  const char* env = std::getenv("CASCADE_GPU_TEST_STRATEGIES");
+  if (!env || !*env) return kAllStrategies;
+  std::vector<GpuStrategy> out;
+  std::string list = env;
+  for (std::size_t a = 0; a <= list.size();) {
+    const std::size_t b = std::min(list.find(',', a), list.size());
+    out.push_back(parse_gpu_strategy(list.substr(a, b - a)));
+    a = b + 1;
+  }
+  return out;
+}
 
 struct ModelCase {
   std::string model;
@@ -124,7 +141,7 @@ TEST_P(GpuModels, EveryStrategyEqualsTheCpuWithAndWithoutStimuli) {
     const auto stim = with_stimuli ? some_stimuli(nets, c.model == "poisson_glm" ? 0.1 : 1.0) : std::vector<Stimulus>{};
     const auto cpu = run_on(Backend::kCpu, GpuStrategy::kAuto, m, nets, o, ro, stim);
     ASSERT_GE(cpu.summary.recorded_spike_count, 100000u) << c.model;
-    for (GpuStrategy st : kAllStrategies) {
+    for (GpuStrategy st : strategies_under_test()) {
       const auto gpu = run_on(Backend::kGpu, st, m, nets, o, ro, stim);
       EXPECT_EQ(gpu.summary.gpu_strategy, gpu_strategy_name(st));
       expect_same(cpu, gpu, c.model + " / " + gpu_strategy_name(st) + (with_stimuli ? " / stimuli" : ""));
@@ -233,7 +250,7 @@ TEST(GpuEngine, LargeSparseNetworkEqualsTheCpu) {
   ro.equilibration_steps = 20;
   const auto cpu = run_on(Backend::kCpu, GpuStrategy::kAuto, m, nets, o, ro);
   ASSERT_GE(cpu.summary.recorded_spike_count, 100000u);
-  for (GpuStrategy st : {GpuStrategy::kAuto, GpuStrategy::kStep, GpuStrategy::kGraph, GpuStrategy::kPull})
+  for (GpuStrategy st : {GpuStrategy::kAuto, GpuStrategy::kStep, GpuStrategy::kGraph, GpuStrategy::kPull, GpuStrategy::kFused})
     expect_same(cpu, run_on(Backend::kGpu, st, m, nets, o, ro), std::string("100k / ") + gpu_strategy_name(st));
   EXPECT_ERROR_HAS(run_on(Backend::kGpu, GpuStrategy::kBlock, m, nets, o, ro),
                    "gpu strategy 'block': a network has 100000 neurons");
@@ -268,6 +285,7 @@ TEST(GpuEngine, PerEdgeFiltersEqualTheCpu) {
   for (GpuStrategy st : {GpuStrategy::kBlock, GpuStrategy::kStep, GpuStrategy::kGraph})
     expect_same(cpu, run_on(Backend::kGpu, st, m, nets, o, ro, stim), std::string("per-edge / ") + gpu_strategy_name(st));
   EXPECT_ERROR_HAS(run_on(Backend::kGpu, GpuStrategy::kPull, m, nets, o, ro), "gpu strategy 'pull': per-edge filter");
+  EXPECT_ERROR_HAS(run_on(Backend::kGpu, GpuStrategy::kFused, m, nets, o, ro), "gpu strategy 'fused': per-edge filter");
 }
 
 TEST(GpuEngine, SeveralSimulatorsAtOnceAreIndependent) {
@@ -377,6 +395,31 @@ TEST(GpuEngine, StatesMoveBetweenBackendsAndStopsAreClean) {
         for (std::size_t i = 0; i < 500; ++i)
           for (std::size_t t = 0; t < 1800; ++t) same = same && whole.raster.at(r, i, 1200 + t) == rest.raster.at(r, i, t);
       EXPECT_TRUE(same) << model << (gpu_first ? ": GPU then CPU" : ": CPU then GPU");
+    }
+    // Fused keeps the next step's drive in a second buffer: a state saved
+    // between its runs must still continue on the CPU.
+    {
+      SimulatorOptions of = o;
+      of.backend = Backend::kGpu;
+      of.gpu_strategy = GpuStrategy::kFused;
+      Simulator f(m, nets, of);
+      RunOptions r1 = ro;
+      r1.steps = 1200;
+      f.run(r1);
+      SimulatorOptions oc = o;
+      oc.backend = Backend::kCpu;
+      Simulator c(m, nets, oc);
+      c.load_state(f.save_state());
+      RunOptions r2 = ro;
+      r2.steps = 1800;
+      r2.fresh_state = false;
+      r2.stimulus_start = 1200;
+      const auto rest = c.run(r2);
+      bool same = true;
+      for (std::size_t r = 0; r < 2; ++r)
+        for (std::size_t i = 0; i < 500; ++i)
+          for (std::size_t t = 0; t < 1800; ++t) same = same && whole.raster.at(r, i, 1200 + t) == rest.raster.at(r, i, t);
+      EXPECT_TRUE(same) << model << ": fused GPU then CPU";
     }
     std::atomic<bool> stop{false};
     SimulatorOptions og = o;

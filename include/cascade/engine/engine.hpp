@@ -32,6 +32,8 @@ enum class GpuStrategy {
   kStep,   // per-step kernels (compact, scatter with atomics, fused update), plain launches
   kGraph,  // kStep's kernels replayed from a CUDA graph (launch cost amortised)
   kPull,   // per-step kernels, drive gathered over in-edges (CSC by cuSPARSE): dense activity
+  kFused,  // one kernel per step, replayed from a CUDA graph: each spiking neuron's warp scatters its
+           // row into the next step's accumulators (double-buffered) right after the update
 };
 GpuStrategy parse_gpu_strategy(std::string_view name);
 const char* gpu_strategy_name(GpuStrategy s);
