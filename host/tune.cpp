@@ -268,7 +268,12 @@ ReplayValue Replay::evaluate(const AnyModel& model, const std::vector<Stimulus>&
       record_.initial_spikes.size() != record_.replicas * record_.neurons)
     throw Error("replay: a spike-history model needs the initial spikes of every neuron");
   std::vector<UnitSums> sums(units);
-  if (gpu_) {
+  // The GPU replay keeps a network's drive in one block's shared memory and at
+  // most kMaxSlots parameters: larger cases replay on the CPU (same result).
+  std::size_t max_n = 0;
+  for (const auto& n : nets_) max_n = std::max(max_n, n->n_neurons());
+  const bool on_gpu = gpu_ && slots.size() <= replay::kMaxSlots && max_n <= 20000;
+  if (on_gpu) {
     const std::vector<double> d = replay::device_unit_sums(model, nets_, record_, &table, slots, device_);
     const std::size_t stride = 2 + slots.size();
     for (std::size_t u = 0; u < units; ++u) {
@@ -285,7 +290,7 @@ ReplayValue Replay::evaluate(const AnyModel& model, const std::vector<Stimulus>&
   // Units are independent; their sums are combined in unit order below, so
   // the result does not depend on the thread count.
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team)
-  for (std::int64_t u = 0; u < static_cast<std::int64_t>(gpu_ ? 0 : units); ++u) {
+  for (std::int64_t u = 0; u < static_cast<std::int64_t>(on_gpu ? 0 : units); ++u) {
     const std::size_t r = static_cast<std::size_t>(u) / nets_.size(), b = static_cast<std::size_t>(u) % nets_.size();
     const UnitInput in{nets_[b].get(), static_cast<std::uint32_t>(b), first[b], r, &record_, &view, &slots};
     sums[u] = std::visit(

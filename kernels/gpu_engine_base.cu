@@ -146,10 +146,13 @@ GpuEngineBase::GpuEngineBase(const ModelInfo& info, std::vector<std::shared_ptr<
       // unit wins for small units (<= 2^17 synapses) and for many units whose
       // state fits in shared memory; one large unit is faster spread over the
       // device by the graph of per-step kernels.
+      // Otherwise per-step kernels: fused (one kernel a step) while rows are
+      // short, the two-kernel graph (a block per spiking row) for long rows.
       strategy_ = block_ok && (max_syn_unit <= (std::size_t{1} << 17) ||
                                (units >= static_cast<std::size_t>(sms_) / 4 && block_state_))
                       ? GpuStrategy::kBlock
-                      : GpuStrategy::kGraph;
+                  : (!per_edge_ && edges <= 1024 * total_neurons_) ? GpuStrategy::kFused
+                                                                   : GpuStrategy::kGraph;
       break;
     case GpuStrategy::kBlock:
       if (!block_ok)
