@@ -122,15 +122,7 @@ GpuEngineBase::GpuEngineBase(const ModelInfo& info, std::vector<std::shared_ptr<
     ring_len_ = spec.coupling == CouplingKind::kTruncatedExp ? static_cast<std::size_t>(spec.window) : 0;
     self_len_ = spec.self_filter.size();
   }
-  FilterConsts consts;
-  consts.coupling = per_edge_ ? CouplingKind::kNone : spec.coupling;
-  consts.decay = spec.decay;
-  consts.gain = spec.gain;
-  double aL = 1.0;
-  for (std::size_t k = 0; k < ring_len_ && !per_edge_; ++k) aL *= spec.decay;
-  consts.decay_window = aL;
-  consts.self_len = static_cast<std::uint32_t>(self_len_);
-  consts.ring_len = static_cast<std::uint32_t>(ring_len_);
+  const FilterConsts consts = make_filter_consts(spec, per_edge_, ring_len_, self_len_);
 
   // Strategy (docs/gpu.md): the block strategy keeps a unit's accumulators in
   // shared memory, so every network must fit; pull needs scalar weights.

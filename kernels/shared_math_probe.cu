@@ -8,14 +8,9 @@
 #include "cascade/models/model_api.hpp"
 #include "cascade/rng.hpp"
 #include "cascade/stimulus/stimulus_eval.hpp"
+#include "cascade/engine/gpu_engine.hpp"
+#include "cuda_util.hpp"
 #include "shared_math_probe.hpp"
-
-#define CASCADE_CUDA_CHECK(call)                                                                   \
-  do {                                                                                             \
-    const cudaError_t err_ = (call);                                                               \
-    if (err_ != cudaSuccess)                                                                       \
-      ::cascade::throw_at(__FILE__, __LINE__, std::string(#call) + ": " + cudaGetErrorString(err_)); \
-  } while (0)
 
 namespace cascade::kernels {
 namespace {
@@ -70,31 +65,9 @@ T* upload(DeviceBuffer<T>& b, const std::vector<T>& v) {
 
 }  // namespace
 
-int device_count() {
-  int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    cudaGetLastError();
-    return 0;
-  }
-  return n;
-}
+int device_count() { return gpu_device_count(); }
 
-std::vector<std::string> device_descriptions() {
-  std::vector<std::string> out;
-  const int n = device_count();
-  int driver = 0;
-  cudaDriverGetVersion(&driver);
-  for (int d = 0; d < n; ++d) {
-    cudaDeviceProp p{};
-    if (cudaGetDeviceProperties(&p, d) != cudaSuccess) continue;
-    std::ostringstream os;
-    os.precision(3);
-    os << p.name << " (sm_" << p.major << p.minor << ", " << static_cast<double>(p.totalGlobalMem) / 1073741824.0
-       << " GiB, " << p.multiProcessorCount << " SMs, driver " << driver / 1000 << "." << (driver % 1000) / 10 << ")";
-    out.push_back(os.str());
-  }
-  return out;
-}
+std::vector<std::string> device_descriptions() { return gpu_device_descriptions(); }
 
 std::vector<double> evaluate_math_on_device(const std::vector<double>& x) {
   const int n = static_cast<int>(x.size());

@@ -2,6 +2,7 @@
 // reproducibility guarantees).
 #pragma once
 #include <random>
+#include <string>
 #include <vector>
 
 #include "cascade/network.hpp"
@@ -31,6 +32,22 @@ inline Network random_network(std::size_t n, double density, double std_dev, std
                               std::uint32_t id = 0, bool dale = true) {
   const auto w = random_weights(n, density, std_dev, seed, dale);
   return Network::from_dense(std::span<const double>(w), n, id, "random" + std::to_string(seed));
+}
+
+/// A network on which `model` is active: glorot-like Dale networks for the
+/// GLMs, inhibitory uniform weights for the SA models (as the reference test
+/// suite uses).
+inline Network active_network(const std::string& model, std::size_t n, std::uint64_t seed, std::uint32_t id = 0) {
+  if (model.find("sam") != std::string::npos) {
+    std::mt19937_64 gen(seed);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::vector<double> w(n * n, 0.0);
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t i = 0; i < n; ++i)
+        if (i != j && u(gen) < 0.1) w[j * n + i] = -0.002289 * u(gen);
+    return Network::from_dense(std::span<const double>(w), n, id, "sa" + std::to_string(seed));
+  }
+  return random_network(n, model == "bernoulli_glm" ? 0.5 : 0.1, model == "bernoulli_glm" ? 5.0 : 1.0, seed, id);
 }
 
 }  // namespace cascade::test

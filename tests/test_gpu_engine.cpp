@@ -54,18 +54,8 @@ void expect_same(const SimulationResult& cpu, const SimulationResult& gpu, const
   EXPECT_EQ(gpu.summary.backend, "gpu");
 }
 
-/// A network on which `model` is active (as test_reproducibility.cpp).
-Network network_for(const std::string& model, std::size_t n, std::uint64_t seed, std::uint32_t id) {
-  if (model.find("sam") != std::string::npos) {
-    std::mt19937_64 gen(seed);
-    std::uniform_real_distribution<double> u(0.0, 1.0);
-    std::vector<double> w(n * n, 0.0);
-    for (std::size_t j = 0; j < n; ++j)
-      for (std::size_t i = 0; i < n; ++i)
-        if (i != j && u(gen) < 0.1) w[j * n + i] = -0.002289 * u(gen);
-    return Network::from_dense(std::span<const double>(w), n, id, "sa" + std::to_string(seed));
-  }
-  return test::random_network(n, model == "bernoulli_glm" ? 0.5 : 0.1, model == "bernoulli_glm" ? 5.0 : 1.0, seed, id);
+Network network_for(const std::string& model, std::size_t n, std::uint64_t seed, std::uint32_t id = 0) {
+  return test::active_network(model, n, seed, id);
 }
 
 /// Three stimuli, the second masked (every third neuron off). Networks must

@@ -96,14 +96,7 @@ class CpuEngine final : public Engine {
       ring_len_ = spec_.coupling == CouplingKind::kTruncatedExp ? static_cast<std::size_t>(spec_.window) : 0;
       self_len_ = spec_.self_filter.size();
     }
-    consts_.coupling = per_edge_ ? CouplingKind::kNone : spec_.coupling;
-    consts_.decay = spec_.decay;
-    consts_.gain = spec_.gain;
-    double aL = 1.0;
-    for (std::size_t k = 0; k < ring_len_ && !per_edge_; ++k) aL *= spec_.decay;
-    consts_.decay_window = aL;
-    consts_.self_len = static_cast<std::uint32_t>(self_len_);
-    consts_.ring_len = static_cast<std::uint32_t>(ring_len_);
+    consts_ = make_filter_consts(spec_, per_edge_, ring_len_, self_len_);
     const std::uint64_t state_bytes =
         layout_.slots * (sizeof(double) + sizeof(std::int64_t) + 2 + ring_len_ * sizeof(std::int64_t) + self_len_);
     detail::check_memory(state_bytes, "the simulation state");

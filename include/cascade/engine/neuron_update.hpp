@@ -21,6 +21,23 @@ struct FilterConsts {
   std::uint32_t ring_len = 0;
 };
 
+/// The constants of a model's filters as the engines apply them (host code;
+/// both engines call this). Per-edge-filter networks bring their own filters:
+/// the model's coupling is then off.
+inline FilterConsts make_filter_consts(const FilterSpec& spec, bool per_edge, std::size_t ring_len,
+                                       std::size_t self_len) {
+  FilterConsts c;
+  c.coupling = per_edge ? CouplingKind::kNone : spec.coupling;
+  c.decay = spec.decay;
+  c.gain = spec.gain;
+  double aL = 1.0;
+  for (std::size_t k = 0; k < ring_len && !per_edge; ++k) aL *= spec.decay;
+  c.decay_window = aL;
+  c.self_len = static_cast<std::uint32_t>(self_len);
+  c.ring_len = static_cast<std::uint32_t>(ring_len);
+  return c;
+}
+
 /// Views of one neuron's state (slot).
 struct NeuronState {
   double* S;             // filtered drive / activation drive
