@@ -203,7 +203,8 @@ def main():
         cases = json.load(f)
     cascade_json = a.cascade_json or os.path.join(a.out, "cascade.json")
     if not a.cascade_json and not a.rates_only:
-        subprocess.check_call([a.bench, "--json", cascade_json, "--threads", str(a.threads)] + cases_args)
+        backend = ["--backend", "gpu"] if a.device == "cuda" else []
+        subprocess.check_call([a.bench, "--json", cascade_json, "--threads", str(a.threads)] + backend + cases_args)
     with open(cascade_json) as f:
         ours = {r["case"]: r for r in json.load(f)["results"] if r["backend"] == ("cpu" if a.device == "cpu" else "gpu")}
 

@@ -7,6 +7,7 @@ namespace cascade {
 bool gpu_engine_built() { return false; }
 int gpu_device_count() { return 0; }
 std::vector<std::string> gpu_device_descriptions() { return {}; }
+std::uint64_t gpu_free_bytes(int) { return 0; }
 
 std::unique_ptr<Engine> make_gpu_engine(const AnyModel&, std::vector<std::shared_ptr<const Network>>,
                                         const SimulatorOptions&) {

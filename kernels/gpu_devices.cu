@@ -34,6 +34,20 @@ std::vector<std::string> gpu_device_descriptions() {
   return out;
 }
 
+std::uint64_t gpu_free_bytes(int device) {
+  if (device < 0 || device >= gpu_device_count()) return 0;
+  if (cudaSetDevice(device) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  std::size_t free_b = 0, total_b = 0;
+  if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return free_b;
+}
+
 std::unique_ptr<Engine> make_gpu_engine(const AnyModel& model, std::vector<std::shared_ptr<const Network>> nets,
                                         const SimulatorOptions& options) {
   return std::visit([&](const auto& m) { return gpu::make_builtin(m, std::move(nets), options); }, model);

@@ -3,6 +3,7 @@
 // in kernels/ (docs/gpu.md); a user model runs on the GPU from a .cu file
 // through kernels/gpu_engine.cuh (make_gpu_engine_for).
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@ bool gpu_engine_built();
 int gpu_device_count();
 /// One line per device: name, compute capability, memory, SMs, driver.
 std::vector<std::string> gpu_device_descriptions();
+/// Free memory of a device in bytes (0 without one).
+std::uint64_t gpu_free_bytes(int device = 0);
 
 /// The GPU engine for a built-in model. Throws cascade::Error when the build
 /// has no CUDA or no device is present.
