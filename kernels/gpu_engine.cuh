@@ -110,7 +110,6 @@ class GpuEngineBase : public Engine {
 
   EngineView view_{};
   mutable cuda::GraphExec graph_;
-  mutable int graph_steps_ = 0;
   std::uint64_t step_ = 0;
   bool advance_ = true;
   bool running_ = false;

@@ -472,7 +472,6 @@ void GpuEngineBase::capture_graph(const RunView& r, GpuStrategy strategy) const 
   }
   CASCADE_CUDA_CHECK(cudaStreamEndCapture(s, &g));
   graph_.adopt(g);
-  graph_steps_ = kGraphSteps;
 }
 
 void GpuEngineBase::enqueue_steps(const RunView& r, std::uint64_t first, std::int64_t n, bool advance_first,

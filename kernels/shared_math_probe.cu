@@ -8,7 +8,6 @@
 #include "cascade/models/model_api.hpp"
 #include "cascade/rng.hpp"
 #include "cascade/stimulus/stimulus_eval.hpp"
-#include "cascade/engine/gpu_engine.hpp"
 #include "cuda_util.hpp"
 #include "shared_math_probe.hpp"
 
@@ -64,10 +63,6 @@ T* upload(DeviceBuffer<T>& b, const std::vector<T>& v) {
 }
 
 }  // namespace
-
-int device_count() { return gpu_device_count(); }
-
-std::vector<std::string> device_descriptions() { return gpu_device_descriptions(); }
 
 std::vector<double> evaluate_math_on_device(const std::vector<double>& x) {
   const int n = static_cast<int>(x.size());

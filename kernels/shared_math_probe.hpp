@@ -10,13 +10,6 @@
 
 namespace cascade::kernels {
 
-/// Number of visible CUDA devices (0 when none or no driver).
-int device_count();
-
-/// One line per visible device: name, compute capability, memory, driver
-/// (empty when none).
-std::vector<std::string> device_descriptions();
-
 /// Evaluates exp, log, sin, cos and sigmoid of each x on the device; results
 /// in that order, 5 values per input.
 std::vector<double> evaluate_math_on_device(const std::vector<double>& x);

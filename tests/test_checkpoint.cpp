@@ -150,7 +150,7 @@ TEST(Checkpoint, SigtermWithoutCheckpointLeavesNothing) {
 // the uninterrupted run, for every model (activation models included: their
 // first-step flag travels in the state).
 TEST(Checkpoint, SaveAndLoadStateContinueExactly) {
-  for (const std::string name : model_names()) {
+  for (const std::string& name : model_names()) {
     const AnyModel m = make_model(name);
     const Network net = test::random_network(200, 0.1, name == "bernoulli_glm" ? 5.0 : 1.0, 2);
     SimulatorOptions o;
@@ -171,11 +171,7 @@ TEST(Checkpoint, SaveAndLoadStateContinueExactly) {
     ro.fresh_state = false;
     ro.stimulus_start = 250;
     const auto rest = second.run(ro);
-    bool same = true;
-    for (std::size_t r = 0; r < 2; ++r)
-      for (std::size_t i = 0; i < 200; ++i)
-        for (std::size_t t = 0; t < 350; ++t) same = same && full.raster.at(r, i, 250 + t) == rest.raster.at(r, i, t);
-    EXPECT_TRUE(same) << name;
+    EXPECT_TRUE(test::same_window(full.raster, 250, rest.raster)) << name;
     EXPECT_GT(rest.summary.recorded_spike_count, 0u) << name;
     EXPECT_EQ(second.current_step(), whole.current_step()) << name;
   }

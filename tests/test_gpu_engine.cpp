@@ -380,11 +380,7 @@ TEST(GpuEngine, StatesMoveBetweenBackendsAndStopsAreClean) {
       r2.fresh_state = false;
       r2.stimulus_start = 1200;
       const auto rest = b.run(r2);
-      bool same = true;
-      for (std::size_t r = 0; r < 2; ++r)
-        for (std::size_t i = 0; i < 500; ++i)
-          for (std::size_t t = 0; t < 1800; ++t) same = same && whole.raster.at(r, i, 1200 + t) == rest.raster.at(r, i, t);
-      EXPECT_TRUE(same) << model << (gpu_first ? ": GPU then CPU" : ": CPU then GPU");
+      EXPECT_TRUE(test::same_window(whole.raster, 1200, rest.raster)) << model << (gpu_first ? ": GPU then CPU" : ": CPU then GPU");
     }
     // Fused keeps the next step's drive in a second buffer: a state saved
     // between its runs must still continue on the CPU.
@@ -405,11 +401,7 @@ TEST(GpuEngine, StatesMoveBetweenBackendsAndStopsAreClean) {
       r2.fresh_state = false;
       r2.stimulus_start = 1200;
       const auto rest = c.run(r2);
-      bool same = true;
-      for (std::size_t r = 0; r < 2; ++r)
-        for (std::size_t i = 0; i < 500; ++i)
-          for (std::size_t t = 0; t < 1800; ++t) same = same && whole.raster.at(r, i, 1200 + t) == rest.raster.at(r, i, t);
-      EXPECT_TRUE(same) << model << ": fused GPU then CPU";
+      EXPECT_TRUE(test::same_window(whole.raster, 1200, rest.raster)) << model << ": fused GPU then CPU";
     }
     std::atomic<bool> stop{false};
     SimulatorOptions og = o;
@@ -424,12 +416,7 @@ TEST(GpuEngine, StatesMoveBetweenBackendsAndStopsAreClean) {
     EXPECT_TRUE(part.summary.stopped) << model;
     ASSERT_GE(part.summary.steps_run, 1000) << model;
     ASSERT_LT(part.summary.steps_run, 3000) << model;
-    bool same = true;
-    for (std::size_t r = 0; r < 2; ++r)
-      for (std::size_t i = 0; i < 500; ++i)
-        for (std::int64_t t = 0; t < part.summary.steps_run; ++t)
-          same = same && whole.raster.at(r, i, t) == part.raster.at(r, i, t);
-    EXPECT_TRUE(same) << model << ": the steps a stopped GPU run recorded";
+    EXPECT_TRUE(test::same_window(whole.raster, 0, part.raster, static_cast<std::size_t>(part.summary.steps_run))) << model << ": the steps a stopped GPU run recorded";
     EXPECT_EQ(g.current_step(), static_cast<std::uint64_t>(part.summary.steps_run));
   }
 }

@@ -8,6 +8,7 @@
 #include "cascade/math.hpp"
 #include "cascade/models/model_api.hpp"
 #include "cascade/generators.hpp"
+#include "cascade/engine/gpu_engine.hpp"
 #include "shared_math_probe.hpp"
 
 using namespace cascade;
@@ -17,7 +18,7 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 }  // namespace
 
 TEST(GpuSharedMath, TranscendentalsAreBitIdentical) {
-  if (kernels::device_count() == 0) GTEST_SKIP() << "no CUDA device visible: the GPU comparison did not run";
+  if (gpu_device_count() == 0) GTEST_SKIP() << "no CUDA device visible: the GPU comparison did not run";
   std::mt19937_64 gen(1);
   std::uniform_real_distribution<double> u(-700, 700);
   std::vector<double> x(200000);
@@ -33,7 +34,7 @@ TEST(GpuSharedMath, TranscendentalsAreBitIdentical) {
 }
 
 TEST(GpuSharedMath, SamplersDrawTheSameCounts) {
-  if (kernels::device_count() == 0) GTEST_SKIP() << "no CUDA device visible: the GPU comparison did not run";
+  if (gpu_device_count() == 0) GTEST_SKIP() << "no CUDA device visible: the GPU comparison did not run";
   std::vector<double> mu(100000);
   for (std::size_t i = 0; i < mu.size(); ++i) mu[i] = 1e-4 * std::pow(1.0001, static_cast<double>(i));
   const auto d = kernels::sample_on_device(mu, 12345, 678);
@@ -45,7 +46,7 @@ TEST(GpuSharedMath, SamplersDrawTheSameCounts) {
 }
 
 TEST(GpuSharedMath, StimuliEvaluateToTheSameBits) {
-  if (kernels::device_count() == 0) GTEST_SKIP() << "no CUDA device visible: the GPU comparison did not run";
+  if (gpu_device_count() == 0) GTEST_SKIP() << "no CUDA device visible: the GPU comparison did not run";
   // All four kinds, masks, two networks of different sizes.
   std::vector<std::shared_ptr<const Network>> nets{
       std::make_shared<const Network>(generate(NormalGenerator{40, 0, 5, 0.5, true}, 1, 0)),

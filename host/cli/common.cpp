@@ -50,6 +50,12 @@ std::vector<Stimulus> stimuli_from_args(const Args& args, std::size_t K, const s
   return stimuli;
 }
 
+void backend_options_from_args(const Args& args, SimulatorOptions& opt) {
+  opt.backend = parse_backend(args.value("backend").value_or("auto"));
+  opt.gpu_strategy = parse_gpu_strategy(args.value("gpu-strategy").value_or("auto"));
+  opt.device = static_cast<int>(args.integer("device", 0, 0, 1023));
+}
+
 void check_output_path(const std::string& path, const std::string& extension, bool force, const char* option) {
   const fs::path out(path);
   if (out.extension() != extension)

@@ -17,6 +17,9 @@ std::vector<Stimulus> stimuli_from_args(const Args& args, std::size_t networks, 
 void check_stimulus_counts(const std::vector<Stimulus>& stimuli, std::size_t networks, const std::string& weights);
 
 /// Refuses an existing file (unless force) or a missing directory.
+/// --backend, --gpu-strategy and --device (simulate and tune) into `opt`.
+void backend_options_from_args(const Args& args, SimulatorOptions& opt);
+
 void check_output_path(const std::string& path, const std::string& extension, bool force, const char* option);
 
 /// A tuned-parameters file written by `cascade tune` (--output-params).

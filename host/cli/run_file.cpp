@@ -176,18 +176,14 @@ RunFile read_run_file(const std::string& path, const std::string& command) {
       const std::string name(key.str());
       const bool tune = command == "tune";
       if (name == "backend") a.insert(a.end(), {"--backend", string_of(v, c, "[run].backend")});
-      else if (name == "gpu_strategy") {
-        const std::string g = string_of(v, c, "[run].gpu_strategy");
-        if (!tune) a.insert(a.end(), {"--gpu-strategy", g});
-      }
+      else if (name == "gpu_strategy") a.insert(a.end(), {"--gpu-strategy", string_of(v, c, "[run].gpu_strategy")});
       else if (name == "record_dtype") {
         const std::string d = string_of(v, c, "[run].record_dtype");
         if (!tune) a.insert(a.end(), {"--record-dtype", d});
       } else {
         const std::string val = integer_of(v, c, "[run]." + name);
         // tune's epoch steps and equilibration come from [tune]; replica offset and chunking do not apply.
-        if (tune && (name == "steps" || name == "equilibration" || name == "replica_offset" || name == "chunk_steps" ||
-                     name == "device"))
+        if (tune && (name == "steps" || name == "equilibration" || name == "replica_offset" || name == "chunk_steps"))
           continue;
         a.insert(a.end(), {ints.at(name), val});
       }

@@ -126,9 +126,7 @@ int simulate_command(const std::vector<std::string>& argv_in, const CheckpointDa
   opt.replica_offset = static_cast<std::uint32_t>(args.integer("replica-offset", 0, 0, kMaxReplica));
   opt.seed = args.unsigned_integer("seed", 0);
   opt.threads = static_cast<int>(args.integer("threads", 0, 0, 4096));
-  opt.backend = parse_backend(args.value("backend").value_or("auto"));
-  opt.gpu_strategy = parse_gpu_strategy(args.value("gpu-strategy").value_or("auto"));
-  opt.device = static_cast<int>(args.integer("device", 0, 0, 1023));
+  backend_options_from_args(args, opt);
   const RecordDtype dtype = parse_record_dtype(args.value("record-dtype").value_or("uint8"));
   const std::int64_t batch_option = args.integer("batch-size", 0, 1, std::int64_t{1} << 24);
   // Outputs: dense .npy and/or SONATA .h5, each given with --output (repeatable).

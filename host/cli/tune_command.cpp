@@ -51,7 +51,10 @@ const char* kHelp =
     "  --replicas R          independent replicas per network (default 1)\n"
     "  --seed S              random seed (default 0)\n"
     "  --threads T           CPU threads (default 0 = all cores)\n"
-    "  --backend B           auto (default), cpu, gpu\n"
+    "  --backend B           auto (default: the GPU when one is present), cpu, gpu;\n"
+    "                        each epoch's simulation and its replay run there\n"
+    "  --gpu-strategy S      auto (default), block, step, graph, pull, fused (docs/gpu.md)\n"
+    "  --device D            CUDA device ordinal (default 0)\n"
     "  --output-params FILE  write the tuned parameters and the history (.json)\n"
     "  --force               overwrite an existing output\n"
     "  --quiet               print nothing but errors\n"
@@ -75,7 +78,7 @@ int tune_command(const std::vector<std::string>& argv_in) {
   const Args args(argv,
                   {"model", "weights", "param", "params-file", "stimulus", "stimulus-mask", "target-hz", "tune",
                    "epochs", "steps", "equilibration", "lr", "replicas", "seed", "threads", "backend",
-                   "output-params", "generate"},
+                   "gpu-strategy", "device", "output-params", "generate"},
                   {"help", "force", "quiet", "verbose"});
   if (args.flag("help")) {
     std::fputs(kHelp, stdout);
@@ -110,7 +113,7 @@ int tune_command(const std::vector<std::string>& argv_in) {
   so.replicas = static_cast<std::uint32_t>(args.integer("replicas", 1, 1, kMaxReplica + 1));
   so.seed = args.unsigned_integer("seed", 0);
   so.threads = static_cast<int>(args.integer("threads", 0, 0, 4096));
-  so.backend = parse_backend(args.value("backend").value_or("auto"));
+  backend_options_from_args(args, so);
   const auto output = args.value("output-params");
   if (output) check_output_path(*output, ".json", args.flag("force"), "--output-params");
   const bool quiet = args.flag("quiet");
