@@ -29,3 +29,13 @@ std::vector<double> device_unit_sums(const AnyModel&, const std::vector<std::sha
   throw Error("replay on the GPU: this build of Cascade has no CUDA engine");
 }
 }  // namespace cascade::replay
+
+#include "cascade/tune/epoch_runner.hpp"
+
+namespace cascade::replay {
+std::unique_ptr<EpochRunner> make_gpu_epoch_runner(const AnyModel&, const std::vector<std::shared_ptr<const Network>>&,
+                                                   const SimulatorOptions&, const std::vector<std::string>&,
+                                                   std::int64_t, std::int64_t) {
+  throw Error("tune on the GPU: this build of Cascade has no CUDA engine");
+}
+}  // namespace cascade::replay

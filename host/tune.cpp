@@ -15,6 +15,7 @@
 #include "cascade/error.hpp"
 #include "cascade/engine/gpu_engine.hpp"
 #include "cascade/simulator.hpp"
+#include "cascade/tune/epoch_runner.hpp"
 #include "cascade/tune/replay_gpu.hpp"
 #include "cascade/tune/replay_math.hpp"
 
@@ -48,28 +49,6 @@ void set_value(AnyModel& model, std::vector<Stimulus>& stimuli, const std::strin
 using replay::P;
 using replay::Slot;
 using replay::SP;
-
-Slot parse_slot(const std::string& name) {
-  Slot s;
-  if (is_stimulus_name(name)) {
-    const std::size_t dot = name.find('.');
-    s.p = P::kStimulus;
-    s.stimulus = static_cast<std::uint32_t>(std::stoul(name.substr(8, dot - 8)));
-    const std::string f = name.substr(dot + 1);
-    s.sp = f == "strength" ? SP::kStrength : f == "amplitude" ? SP::kAmplitude : f == "period" ? SP::kPeriod
-         : f == "phase" ? SP::kPhase : SP::kBaseline;
-    return s;
-  }
-  static const std::pair<const char*, P> names[] = {{"theta", P::kTheta}, {"r", P::kR}, {"alpha", P::kAlpha},
-                                                    {"beta", P::kBeta}, {"rel_ref_strength", P::kRelRef},
-                                                    {"tau", P::kTau}, {"b", P::kB}, {"lambda_0", P::kLambda0}};
-  for (const auto& [n, p] : names)
-    if (name == n) {
-      s.p = p;
-      return s;
-    }
-  throw Error("tune: parameter '" + name + "' has no gradient");
-}
 
 struct UnitSums {
   double phi = 0.0;
@@ -183,6 +162,28 @@ UnitSums replay_unit(const Model& m, const UnitInput& in) {
 
 }  // namespace
 
+Slot replay::parse_slot(const std::string& name) {
+  Slot s;
+  if (is_stimulus_name(name)) {
+    const std::size_t dot = name.find('.');
+    s.p = P::kStimulus;
+    s.stimulus = static_cast<std::uint32_t>(std::stoul(name.substr(8, dot - 8)));
+    const std::string f = name.substr(dot + 1);
+    s.sp = f == "strength" ? SP::kStrength : f == "amplitude" ? SP::kAmplitude : f == "period" ? SP::kPeriod
+         : f == "phase" ? SP::kPhase : SP::kBaseline;
+    return s;
+  }
+  static const std::pair<const char*, P> names[] = {{"theta", P::kTheta}, {"r", P::kR}, {"alpha", P::kAlpha},
+                                                    {"beta", P::kBeta}, {"rel_ref_strength", P::kRelRef},
+                                                    {"tau", P::kTau}, {"b", P::kB}, {"lambda_0", P::kLambda0}};
+  for (const auto& [n, p] : names)
+    if (name == n) {
+      s.p = p;
+      return s;
+    }
+  throw Error("tune: parameter '" + name + "' has no gradient");
+}
+
 std::vector<std::string> resolve_tunable(const AnyModel& model, const std::vector<Stimulus>& stimuli,
                                          const std::vector<std::string>& selection) {
   if (std::holds_alternative<ThresholdSAM>(model))
@@ -255,7 +256,7 @@ ReplayValue Replay::evaluate(const AnyModel& model, const std::vector<Stimulus>&
   ++passes_;
   std::vector<Slot> slots;
   if (gradient)
-    for (const auto& n : names) slots.push_back(parse_slot(n));
+    for (const auto& n : names) slots.push_back(replay::parse_slot(n));
   const StimulusTable table(stimuli, nets_, stimulus_seed_);
   const StimulusView view = table.view();
   std::vector<std::size_t> first(nets_.size(), 0);
@@ -419,13 +420,24 @@ TuneResult tune(const AnyModel& model, const std::vector<Network>& networks, con
   // The networks are shared by every epoch's simulator and replay (no copies).
   std::vector<std::shared_ptr<const Network>> shared;
   for (const auto& n : networks) shared.push_back(std::make_shared<const Network>(n));
+  // One engine for every epoch with the gradient formed from its tap, where
+  // the tap fits; else each epoch is recorded and replayed.
+  const std::unique_ptr<replay::EpochRunner> runner =
+      replay::make_epoch_runner(res.model, shared, options, res.names, o.equilibration, o.steps);
+  res.gradient_path = runner ? std::string(runner->backend()) + " tangent" : std::string();
   double b1t = 1.0, b2t = 1.0;
   for (std::int64_t e = 0; e < o.epochs; ++e) {
     SimulatorOptions so = options;
     so.first_step = options.first_step + per_epoch * static_cast<std::uint64_t>(e);
-    SpikeRecord rec = record_epoch(res.model, shared, res.stimuli, so, o.equilibration, o.steps);
-    const Replay replay(shared, std::move(rec), so.seed, options.threads, options.backend, options.device);
-    const ReplayValue rv = replay.evaluate(res.model, res.stimuli, res.names, true);
+    ReplayValue rv;
+    if (runner) {
+      rv = runner->run(res.model, res.stimuli, so.first_step);
+    } else {
+      SpikeRecord rec = record_epoch(res.model, shared, res.stimuli, so, o.equilibration, o.steps);
+      const Replay replay(shared, std::move(rec), so.seed, options.threads, options.backend, options.device);
+      rv = replay.evaluate(res.model, res.stimuli, res.names, true);
+      res.gradient_path = std::string(replay.backend()) + " replay";
+    }
     TuneEpoch ep;
     ep.epoch = e;
     ep.rate_hz = rv.rate_hz;

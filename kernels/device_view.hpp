@@ -94,6 +94,7 @@ struct RunView {
   float* rate;
   double* inspect_g;              // inspect: g and rate of every slot (else null)
   double* inspect_rate;
+  EpochTap tap;                   // tune: g, S, drive and counts of every slot (device memory; null g: off)
 };
 
 }  // namespace cascade::gpu

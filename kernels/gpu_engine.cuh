@@ -47,10 +47,25 @@ class GpuEngineBase : public Engine {
   double dt() const override { return info_.dt; }
 
   GpuStrategy strategy() const { return strategy_; }
+
+  // tune (kernels/gpu_tune.cu). Enqueues one epoch on the engine's stream and
+  // returns at once: a fresh random state drawn at `first_step`,
+  // `equilibration` steps with the stimuli off, `steps` steps with stimulus
+  // time 0 at the first, every step writing the tap (device memory). No
+  // recording, no graph (the model changes every epoch), no host sync.
+  void enqueue_tapped_epoch(std::uint64_t first_step, std::int64_t equilibration, std::int64_t steps,
+                            const EpochTap& tap);
+  /// After the stream has been synchronised: throws the simulation's error
+  /// when the epoch met a non-finite rate.
+  void check_tapped_epoch() const;
+  cudaStream_t stream() const { return stream_->get(); }
+  const EngineView& view() const { return view_; }
   /// Device memory the engine holds now.
   std::uint64_t device_bytes() const;
 
  protected:
+  /// New filter values of the same lengths (GpuEngine::set_model).
+  void set_filters(const FilterSpec& spec);
   virtual void launch_update(const EngineView& v, const RunView& r, StepRef sref, int advance, int blocks,
                              cudaStream_t s) const = 0;
   virtual void launch_fused(const EngineView& v, const RunView& r, StepRef sref, int advance, int blocks,
@@ -64,7 +79,9 @@ class GpuEngineBase : public Engine {
   void load_activation_from(const double* device_activation);
   void build_csc();
   void enqueue_steps(const RunView& r, std::uint64_t first, std::int64_t n, bool advance_first,
-                     GpuStrategy strategy) const;
+                     GpuStrategy strategy, bool allow_graph = true) const;
+  void scatter_pending(const RunView& r) const;
+  [[noreturn]] void throw_bad(const BadRecord& b, std::uint64_t run_first_step) const;
   void enqueue_one_step(const RunView& r, StepRef sref, bool advance, GpuStrategy strategy) const;
   void capture_graph(const RunView& r, GpuStrategy strategy) const;
 
@@ -108,6 +125,12 @@ class GpuEngineBase : public Engine {
   std::shared_ptr<const StimulusTable> stimulus_;
   cuda::DeviceStimulus d_stim_;
 
+  // tune's epochs: the activation drawn for a fresh state, the epoch's first
+  // step and its non-finite-rate record (pinned).
+  cuda::DeviceArray<double> d_tap_activation_;
+  cuda::PinnedArray<BadRecord> h_tap_bad_;
+  std::uint64_t tap_first_step_ = 0;
+
   EngineView view_{};
   mutable cuda::GraphExec graph_;
   std::uint64_t step_ = 0;
@@ -121,6 +144,13 @@ class GpuEngine final : public GpuEngineBase {
  public:
   GpuEngine(const Model& model, std::vector<std::shared_ptr<const Network>> nets, const SimulatorOptions& opt)
       : GpuEngineBase(info_of(model), std::move(nets), opt), model_(model) {}
+
+  /// tune: new parameter values; the filters' lengths must stay as they are.
+  void set_model(const Model& model) {
+    model.validate();
+    set_filters(model.filters());
+    model_ = model;
+  }
 
  private:
   static ModelInfo info_of(const Model& m) {

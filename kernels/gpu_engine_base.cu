@@ -475,7 +475,7 @@ void GpuEngineBase::capture_graph(const RunView& r, GpuStrategy strategy) const 
 }
 
 void GpuEngineBase::enqueue_steps(const RunView& r, std::uint64_t first, std::int64_t n, bool advance_first,
-                                  GpuStrategy strategy) const {
+                                  GpuStrategy strategy, bool allow_graph) const {
   if (n <= 0) return;
   cudaStream_t s = stream_->get();
   if (strategy == GpuStrategy::kBlock) {
@@ -488,12 +488,103 @@ void GpuEngineBase::enqueue_steps(const RunView& r, std::uint64_t first, std::in
     enqueue_one_step(r, StepRef{nullptr, first}, false, strategy);
     k = 1;
   }
-  const bool graphed = strategy == GpuStrategy::kGraph || strategy == GpuStrategy::kFused;
+  const bool graphed = allow_graph && (strategy == GpuStrategy::kGraph || strategy == GpuStrategy::kFused);
   if (graphed && n - k >= kGraphSteps) {
     launch_set_base(d_step_base_.get(), first + static_cast<std::uint64_t>(k), s);
     for (; n - k >= kGraphSteps; k += kGraphSteps) CASCADE_CUDA_CHECK(cudaGraphLaunch(graph_.get(), s));
   }
   for (; k < n; ++k) enqueue_one_step(r, StepRef{nullptr, first + static_cast<std::uint64_t>(k)}, true, strategy);
+}
+
+void GpuEngineBase::scatter_pending(const RunView& r) const {
+  if (strategy_ != GpuStrategy::kFused) return;
+  // The fused kernel scatters a step's spikes into the next step's buffer;
+  // the pending spikes (xlast) are scattered here, into the buffer of step_.
+  cudaStream_t s = stream_->get();
+  d_acc_next_.zero(s);
+  if (!advance_) return;
+  EngineView v = view_;
+  v.acc = (step_ & 1u) ? d_acc_next_.get() : d_acc_.get();
+  const StepRef at{nullptr, step_};
+  if (scatter_by_block_) launch_scatter(v, r, at, true, step_grid(slots_ * kStepThreads, sms_), s);
+  else launch_scatter(v, r, at, false, step_grid(slots_ * 32, sms_), s);
+}
+
+void GpuEngineBase::throw_bad(const BadRecord& b, std::uint64_t run_first_step) const {
+  const std::uint64_t slot = b.key & 0xffffffffu;
+  std::size_t u = 0;
+  while (u + 1 < units_host_.size() && static_cast<std::uint64_t>(units_host_[u + 1].slot_base) <= slot) ++u;
+  const DevUnit& du = units_host_[u];
+  detail::throw_non_finite(run_first_step + (b.key >> 32), *nets_[du.net], du.net, du.replica,
+                           static_cast<std::int32_t>(slot - static_cast<std::uint64_t>(du.slot_base)), b.g, b.rate);
+}
+
+void GpuEngineBase::set_filters(const FilterSpec& spec_in) {
+  FilterSpec spec = spec_in;
+  if (spec.coupling == CouplingKind::kTruncatedExp && spec.window <= 0) spec.coupling = CouplingKind::kNone;
+  const std::size_t ring = per_edge_ ? ring_len_
+                           : spec.coupling == CouplingKind::kTruncatedExp ? static_cast<std::size_t>(spec.window) : 0;
+  const std::size_t self = per_edge_ ? 0 : spec.self_filter.size();
+  if (ring != ring_len_ || self != self_len_ || spec.coupling != info_.spec.coupling)
+    throw Error(std::string("model '") + info_.name + "': new parameters change the filters' lengths");
+  select_device();
+  cudaStream_t s = stream_->get();
+  if (self_len_)  // after the stream's earlier work: pageable copies are staged before this returns
+    CASCADE_CUDA_CHECK(cudaMemcpyAsync(d_self_filter_.get(), spec.self_filter.data(), self_len_ * sizeof(double),
+                                       cudaMemcpyHostToDevice, s));
+  info_.spec = std::move(spec);
+  view_.consts = make_filter_consts(info_.spec, per_edge_, ring_len_, self_len_);
+}
+
+void GpuEngineBase::enqueue_tapped_epoch(std::uint64_t first_step, std::int64_t equilibration, std::int64_t steps,
+                                         const EpochTap& tap) {
+  if (running_) throw Error("tune: a run of this engine is in progress");
+  if (steps < 1 || equilibration < 0 || equilibration + steps >= (std::int64_t{1} << 32))
+    throw Error("tune: an epoch needs steps >= 1, equilibration >= 0 and fewer than 2^32 steps in all");
+  select_device();
+  cudaStream_t s = stream_->get();
+  step_ = first_step;
+  tap_first_step_ = first_step;
+  // A fresh random state at first_step, drawn on the device (as reset_random_state, without its sync).
+  clear_state();
+  if (info_.spec.initial == InitialState::kRandomActivation && !per_edge_) {
+    if (d_tap_activation_.size() != slots_) d_tap_activation_.resize(slots_);
+    launch_initial_state(view_, step_, d_tap_activation_.get(), s);
+    load_activation_from(d_tap_activation_.get());
+  } else {
+    launch_initial_state(view_, step_, nullptr, s);
+    advance_ = true;
+  }
+  RunView r{};
+  r.run_first_step = step_;
+  r.record_from = step_ + static_cast<std::uint64_t>(equilibration);
+  r.stimulus_start = 0;
+  r.stimulus_on = stimulus_ ? 1 : 0;
+  r.replica_offset = opt_.replica_offset;
+  r.rows = 1;
+  r.tap = tap;
+  if (h_tap_bad_.size() == 0) h_tap_bad_.resize(1);
+  h_tap_bad_.get()[0] = BadRecord{kNoBad, 0, 0, 0.0, 0.0};
+  CASCADE_CUDA_CHECK(cudaMemcpyAsync(view_.bad, h_tap_bad_.get(), sizeof(BadRecord), cudaMemcpyHostToDevice, s));
+  d_counters_.zero(s);
+  d_list_len_.zero(s);
+  d_unit_len_.zero(s);
+  launch_build_lists(view_, static_cast<int>(step_ & 1u), strategy_ == GpuStrategy::kBlock, s);
+  scatter_pending(r);
+  const std::int64_t total = equilibration + steps;
+  enqueue_steps(r, step_, total, advance_, strategy_, false);
+  if (strategy_ == GpuStrategy::kFused) {  // as after run(): the pending spikes live in xlast
+    d_acc_.zero(s);
+    d_acc_next_.zero(s);
+  }
+  CASCADE_CUDA_CHECK(cudaMemcpyAsync(h_tap_bad_.get(), view_.bad, sizeof(BadRecord), cudaMemcpyDeviceToHost, s));
+  step_ += static_cast<std::uint64_t>(total);
+  advance_ = true;
+}
+
+void GpuEngineBase::check_tapped_epoch() const {
+  const BadRecord& b = h_tap_bad_.get()[0];
+  if (b.key != kNoBad) throw_bad(b, tap_first_step_);
 }
 
 void GpuEngineBase::inspect(std::vector<double>* input, std::vector<double>* rate, std::int64_t stimulus_time) const {
@@ -617,18 +708,7 @@ RunSummary GpuEngineBase::run(const RunOptions& options, const RecordTarget* tar
   d_list_len_.zero(s);
   d_unit_len_.zero(s);
   launch_build_lists(view_, static_cast<int>(step_ & 1u), strategy_ == GpuStrategy::kBlock, s);
-  if (strategy_ == GpuStrategy::kFused) {
-    // The fused kernel scatters a step's spikes into the next step's buffer;
-    // the pending spikes (xlast) are scattered here, into the buffer of step_.
-    d_acc_next_.zero(s);
-    if (advance_) {
-      EngineView v = view_;
-      v.acc = (step_ & 1u) ? d_acc_next_.get() : d_acc_.get();
-      const StepRef at{nullptr, step_};
-      if (scatter_by_block_) launch_scatter(v, r, at, true, step_grid(slots_ * kStepThreads, sms_), s);
-      else launch_scatter(v, r, at, false, step_grid(slots_ * 32, sms_), s);
-    }
-  }
+  scatter_pending(r);
   if (strategy_ == GpuStrategy::kGraph || strategy_ == GpuStrategy::kFused) capture_graph(r, strategy_);
   CASCADE_CUDA_CHECK(cudaStreamSynchronize(s));
 
@@ -658,12 +738,7 @@ RunSummary GpuEngineBase::run(const RunOptions& options, const RecordTarget* tar
     const BadRecord& b = h_bad.get()[parity];
     if (b.key != kNoBad) {
       bad_rel = b.key >> 32;
-      const std::uint64_t slot = b.key & 0xffffffffu;
-      std::size_t u = 0;
-      while (u + 1 < units_host_.size() && static_cast<std::uint64_t>(units_host_[u + 1].slot_base) <= slot) ++u;
-      const DevUnit& du = units_host_[u];
-      detail::throw_non_finite(r.run_first_step + bad_rel, *nets_[du.net], du.net, du.replica,
-                               static_cast<std::int32_t>(slot - static_cast<std::uint64_t>(du.slot_base)), b.g, b.rate);
+      throw_bad(b, r.run_first_step);
     }
     if (sg.chunk_buffer >= 0) {
       const int cb = sg.chunk_buffer;

@@ -89,9 +89,12 @@ __device__ std::uint32_t neuron_step(const Model& model, const EngineView& v, co
     stimulus = stimulus_input(v.stim, tv, u.net, net.n, i, static_cast<std::size_t>(net.global0) + i, t);
   }
   NeuronUpdate<Model> upd{model, v.consts, v.self_filter, net.scale};
+  const bool tap = r.tap.g != nullptr;
+  const std::int64_t y_in = tap && advance && !v.per_edge ? *st.acc : 0;  // the drive this step folds
   const StepResult res = v.per_edge ? upd.step_per_edge(ns, ring_pos, stimulus, rng)
                                     : upd.step(ns, ring_pos, self_pos, stimulus, rng, advance);
   const std::uint32_t count = res.emission.count;
+  if (tap) r.tap.put(step, slot, res.g, *st.S, static_cast<double>(y_in) * net.scale, xprev, count);
   if (r.inspect_g) {
     r.inspect_g[slot] = res.g;
     r.inspect_rate[slot] = res.rate;

@@ -107,6 +107,10 @@ struct TuneResult {
   std::vector<std::string> names;    // tuned parameters
   std::vector<double> initial, final;
   std::vector<TuneEpoch> history;
+  /// How the gradients were formed: "cpu tangent" / "gpu tangent" (one
+  /// engine across epochs, the gradient from its tap) or "cpu replay" /
+  /// "gpu replay" (each epoch recorded, then replayed; when the tap does not fit).
+  std::string gradient_path;
 };
 
 /// Checks target, lr, epochs, steps, equilibration and Adam's constants.

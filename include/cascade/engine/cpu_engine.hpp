@@ -114,6 +114,26 @@ class CpuEngine final : public Engine {
   }
 
   std::string backend_name() const override { return "cpu"; }
+
+  /// tune: copy g, S, the folded drive and the counts of the steps the tap
+  /// covers into it (host memory; null g: off).
+  void set_tap(const EpochTap& tap) { tap_ = tap; }
+
+  /// tune: new values of the model's parameters. The filters' lengths (the
+  /// state's shape) must stay as they are; their values may change.
+  void set_model(const Model& model) {
+    model.validate();
+    FilterSpec spec = model.filters();
+    if (spec.coupling == CouplingKind::kTruncatedExp && spec.window <= 0) spec.coupling = CouplingKind::kNone;
+    const std::size_t ring = per_edge_ ? ring_len_
+                             : spec.coupling == CouplingKind::kTruncatedExp ? static_cast<std::size_t>(spec.window) : 0;
+    const std::size_t self = per_edge_ ? 0 : spec.self_filter.size();
+    if (ring != ring_len_ || self != self_len_ || spec.coupling != spec_.coupling)
+      throw Error(std::string("model '") + Model::kName + "': new parameters change the filters' lengths");
+    model_ = model;
+    spec_ = std::move(spec);
+    consts_ = make_filter_consts(spec_, per_edge_, ring_len_, self_len_);
+  }
   double dt() const override { return detail::model_dt(model_); }
   std::uint64_t current_step() const override { return step_; }
 
@@ -457,6 +477,7 @@ class CpuEngine final : public Engine {
       const double stimulus = stim_on ? stimulus_input(stim_view_, stim_values, u.net, net.n_neurons(),
                                                        static_cast<std::size_t>(i), global0 + i, stim_t)
                                       : 0.0;
+      const std::int64_t y_in = st.acc[slot];  // the drive this step folds (tune's tap)
       const StepResult r = per_edge_ ? upd.step_per_edge(ns, ring_pos, stimulus, rng)
                                      : upd.step(ns, ring_pos, self_pos, stimulus, rng, advance_);
       if constexpr (kInspect) {
@@ -464,6 +485,9 @@ class CpuEngine final : public Engine {
         p_out[slot] = r.rate;
         continue;
       }
+      if (tap_.g)
+        tap_.put(step, slot, r.g, st.S[slot], advance_ && !per_edge_ ? static_cast<double>(y_in) * net.scale() : 0.0,
+                 ns.xlast, r.emission.count);
       st.xlast[slot] = static_cast<std::uint8_t>(r.emission.count);
       if (r.emission.count) {
         st.lists[nxt][t].neuron.push_back(i);
@@ -508,6 +532,7 @@ class CpuEngine final : public Engine {
   State state_;
   std::shared_ptr<const StimulusTable> stimulus_;
   StimulusView stim_view_;
+  EpochTap tap_;
   int cur_ = 0;
   bool advance_ = true;
   std::uint64_t step_ = 0;

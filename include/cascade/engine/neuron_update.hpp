@@ -77,6 +77,38 @@ CASCADE_HD_INLINE double initial_activation(const NeuronStream& rng) {
   return uniform52(b.w[0], b.w[1]);  // in (0, 1)
 }
 
+/// Where an engine copies what tune's tangent pass reads (tune/tangent.hpp),
+/// for the `steps` steps from global step `first_step`: per step and slot
+/// ([step][slot]) the input g, the coupling state S after the step's fold,
+/// the folded drive y (its double value; 0 when nothing was folded) and the
+/// emitted count x; and, at the first step, each slot's previous count x0.
+/// Pointers are in the engine's memory (host for the CPU engine, device for
+/// the GPU engine); a null g means no tap.
+struct EpochTap {
+  double* g = nullptr;
+  double* S = nullptr;
+  double* y = nullptr;
+  std::uint8_t* x = nullptr;
+  std::uint8_t* x0 = nullptr;
+  std::uint64_t slots = 0;
+  std::uint64_t first_step = 0;
+  std::uint64_t steps = 0;
+
+  /// Records slot `slot` at global `step` (called after the update; `y_in`:
+  /// the drive folded at this step, `xprev`: the count before it).
+  CASCADE_HD void put(std::uint64_t step, std::uint64_t slot, double g_, double S_, double y_in, std::uint8_t xprev,
+                      std::uint32_t count) const {
+    const std::uint64_t rel = step - first_step;
+    if (step < first_step || rel >= steps) return;
+    const std::uint64_t at = rel * slots + slot;
+    g[at] = g_;
+    S[at] = S_;
+    y[at] = y_in;
+    x[at] = static_cast<std::uint8_t>(count);
+    if (rel == 0) x0[slot] = xprev;
+  }
+};
+
 template <class Model>
 struct NeuronUpdate {
   const Model& model;

@@ -112,27 +112,26 @@ CASCADE_HD_INLINE int self_length(const Model& m) {
   }
 }
 
-/// What one neuron-step of the window adds: phi, d phi / d(slot q) for each
-/// selected slot, and |g - theta| for the relu models (kink distance).
-/// `slot_dtv[q]` is the stimulus slot's time derivative at this step and
-/// `in_mask[q]` whether its stimulus reaches the neuron.
+/// What one neuron-step of the window adds, given its input g: phi, d phi /
+/// d(slot q) for each selected slot, and |g - theta| for the relu models
+/// (kink distance). S and dS are the coupling state and its tangent, `self`
+/// and its derivatives the self-filter sums (BernoulliGLM), `slot_dtv[q]` the
+/// stimulus slot's time derivative at this step and `in_mask[q]` whether its
+/// stimulus reaches the neuron.
 template <class Model>
-CASCADE_HD_INLINE void neuron_terms(const Model& m, const Coupling& c, double S, double dS, double self,
-                                    double dself_beta, double dself_rel, double E, const Slot* slots, std::uint32_t n_slots,
-                                    const double* slot_dtv, const bool* in_mask, double& phi_out, double* dphi,
-                                    double& kink) {
-  double g, phi, phi_g;
+CASCADE_HD_INLINE void terms_at(const Model& m, const Coupling& c, double g, double S, double dS, double self,
+                                double dself_beta, double dself_rel, const Slot* slots, std::uint32_t n_slots,
+                                const double* slot_dtv, const bool* in_mask, double& phi_out, double* dphi,
+                                double& kink) {
+  double phi, phi_g;
   if constexpr (std::is_same_v<Model, BernoulliGLM>) {
-    g = m.r * (S + self) + E;
     const double sg = math::sigmoid(g - m.theta);
     phi = sg * m.dt;
     phi_g = m.dt * sg * (1.0 - sg);
   } else if constexpr (std::is_same_v<Model, PoissonGLM>) {
-    g = m.r * S + E + m.b;
     phi = math::exp(m.beta * g) / m.alpha * m.dt;
     phi_g = m.beta * phi;
   } else {
-    g = m.r * S + E + m.b;
     phi = m.lambda_0 * math::relu(g - m.theta) * m.dt;
     phi_g = g > m.theta ? m.lambda_0 * m.dt : 0.0;
     const double dist = math::abs(g - m.theta);
@@ -174,6 +173,24 @@ CASCADE_HD_INLINE void neuron_terms(const Model& m, const Coupling& c, double S,
     }
     dphi[q] += d;
   }
+}
+
+/// The model's input g from the coupling state S, the self-filter sum and the
+/// stimulus input E (the models' input(), written out for the replay).
+template <class Model>
+CASCADE_HD_INLINE double input_of(const Model& m, double S, double self, double E) {
+  if constexpr (std::is_same_v<Model, BernoulliGLM>) return m.r * (S + self) + E;
+  else return m.r * S + E + m.b;
+}
+
+/// terms_at with g formed from S, self and E (the replay over recorded spikes).
+template <class Model>
+CASCADE_HD_INLINE void neuron_terms(const Model& m, const Coupling& c, double S, double dS, double self,
+                                    double dself_beta, double dself_rel, double E, const Slot* slots, std::uint32_t n_slots,
+                                    const double* slot_dtv, const bool* in_mask, double& phi_out, double* dphi,
+                                    double& kink) {
+  terms_at(m, c, input_of(m, S, self, E), S, dS, self, dself_beta, dself_rel, slots, n_slots, slot_dtv, in_mask,
+           phi_out, dphi, kink);
 }
 
 /// The filter state update of one neuron at one step from its drive y:
