@@ -6,18 +6,25 @@
 #
 # Binaries: carried in .devbuild/ (bench/prepare-device-build.sh builds them
 # here for sm_90 with the libraries the device image lacks), else built there.
-# Usage (device tool): bash bench/device-check.sh [quick]
+# Usage (device tool): bash bench/device-check.sh [quick|final|session]
+#   session: every GPU test, the sanitizers, then bench/compare_reference.py
+#   --device cuda (spikeometric timed on the same GPU in this process tree; its
+#   wheel carried in .whl/) and max-scale, instead of the benchmark list.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-# At most seven files, written as the script goes (the device tool returns
+# At most eight files, written as the script goes (the device tool returns
 # at most eight, and what exists when a time limit strikes): gpu.txt,
 # tests.log, sanitizers.log, bench.log, bench_gpu.json, bench_strategies.log,
-# bench_strategies.json.
+# bench_strategies.json; in a session: tests.log (the card first),
+# sanitizers.log, ref.log, cascade.json, reference.json, comparison.json,
+# max_scale.log, max_scale.json.
 OUT=${OUT:-/tmp/cascade-device-out}
 mkdir -p "$OUT"
 quick=${1:-}
 log() { echo "== $(date +%T) $*"; }
-nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv 2>&1 | tee "$OUT/gpu.txt"
+card="$OUT/gpu.txt"
+[ "$quick" = session ] && card="$OUT/tests.log"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv 2>&1 | tee "$card"
 
 bin=.devbuild
 if [ ! -x "$bin/test_gpu_engine" ]; then
@@ -41,6 +48,8 @@ status=0
 log "GPU tests"
 for t in test_gpu_shared_math test_gpu_custom_model test_gpu_engine; do
   filter='*'
+  # A rerun may name the tests to repeat (the other binaries are then skipped).
+  if [ -n "${GPU_TEST_FILTER:-}" ]; then [ "$t" = test_gpu_engine ] || continue; filter=$GPU_TEST_FILTER; fi
   [ "$quick" = quick ] && [ "$t" = test_gpu_engine ] && filter='*Tiny*:*BackendRules*:*Continued*:*States*:*MixedBatch*:GpuReplay*'
   # "final": everything, the model matrix for the strategies in $STRATEGIES only.
   [ "$quick" = final ] && [ "$t" = test_gpu_engine ] && export CASCADE_GPU_TEST_STRATEGIES=${STRATEGIES:-}
@@ -52,11 +61,13 @@ for t in test_gpu_shared_math test_gpu_custom_model test_gpu_engine; do
   rm -f "$OUT/current.log"
 done
 
-if command -v compute-sanitizer >/dev/null; then
+if [ -n "${SKIP_SANITIZERS:-}" ]; then
+  echo "compute-sanitizer: skipped (SKIP_SANITIZERS)"
+elif command -v compute-sanitizer >/dev/null; then
   for tool in memcheck racecheck; do
     log "compute-sanitizer $tool (tiny case)"
     timeout 150 compute-sanitizer --tool $tool --error-exitcode 9 "$bin/test_gpu_engine" \
-      --gtest_filter='GpuEngine.TinyCaseForTheSanitizers' >"$OUT/current.log" 2>&1
+      --gtest_filter='GpuEngine.TinyCaseForTheSanitizers:GpuTune.TinyCaseForTheSanitizers' >"$OUT/current.log" 2>&1
     rc=$?
     cat "$OUT/current.log" >>"$OUT/sanitizers.log"
     tail -4 "$OUT/current.log"
@@ -66,6 +77,29 @@ if command -v compute-sanitizer >/dev/null; then
   done
 else
   echo "compute-sanitizer: not found"
+fi
+
+if [ "$quick" = session ]; then
+  log "reference on this GPU, side by side"
+  # spikeometric 1.0.3 declares Python < 3.12; the device has 3.12 (it runs there as here).
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --ignore-requires-python \
+    --target /tmp/site .whl/*.whl &&
+    export PYTHONPATH=/tmp/site
+  ref_cases=${REF_CASES:-ladder-20 ladder-100 ladder-1000 ladder-2236 ladder-10000 batch-10x50 tune-20 tune-2236}
+  # shellcheck disable=SC2046
+  PYTHONUNBUFFERED=1 timeout 300 python3 bench/compare_reference.py --bench "$bin/cascade-bench" --device cuda \
+    --budget 1 --out /tmp/ref $(printf -- '--case %s ' $ref_cases) 2>&1 | tee "$OUT/ref.log" | grep -v "^  "
+  [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+  cp /tmp/ref/cascade.json /tmp/ref/reference.json /tmp/ref/comparison.json "$OUT/" 2>/dev/null
+  if [ -z "${SKIP_MAXSCALE:-}" ]; then
+    log "max-scale"
+    timeout 240 "$bin/cascade-bench" --backend gpu --case max-scale --repeat 3 --json "$OUT/max_scale.json" \
+      >"$OUT/max_scale.log" 2>&1 || status=1
+    tail -5 "$OUT/max_scale.log"
+  fi
+  python3 bench/device_summary.py "$OUT/cascade.json" || true
+  echo "device-check: status $status"
+  exit $status
 fi
 
 log "benchmark"

@@ -10,9 +10,11 @@ REFERENCE_MS = {
     "ladder-20": 0.19, "ladder-100": 0.18, "ladder-1000": 0.17, "ladder-2236": 0.38, "ladder-5000": 1.62,
     "ladder-10000": 6.37, "lnp-1000": 0.87, "lnp-2236": 4.19, "sam-10000": 0.34, "batch-10x50": 0.18,
     "batch-10x2236": 3.31,
+    # tune: ms per 100-step epoch (BernoulliGLM theta, alpha, beta), the same table.
+    "tune-20": 37.7, "tune-2236": 66.9,
 }
 TARGET = {"ladder-20": 300, "ladder-100": 300, "ladder-1000": 300, "ladder-2236": 100, "ladder-5000": 100,
-          "ladder-10000": 500, "batch-10x50": 300}
+          "ladder-10000": 500, "batch-10x50": 300, "tune-20": 200, "tune-2236": 200}
 
 
 def floor_us(r, floors):
@@ -41,7 +43,7 @@ def main(path):
         f, kind = floor_us(r, floors)
         t = TARGET.get(r["case"], 100 if r["case"].startswith("ladder") else None)
         ok = "" if not (ratio and t) else (" ok" if ratio >= t else " MISS")
-        print(f"{r['case']:<17}{r.get('strategy',''):<9}{us:>9.3g}{(ref*1000 if ref else float('nan')):>9.4g}"
+        print(f"{r['case']:<17}{r.get('strategy','')[:8]:<9}{us:>9.3g}{(ref*1000 if ref else float('nan')):>9.4g}"
               f"{(ratio if ratio else float('nan')):>8.0f}{(str(t)+ok) if t else '':>7}{r['synaptic_events_per_s']:>10.3g}"
               f"{r['mean_rate_hz']:>7.3g}{r['peak_device_bytes']/1e6:>8.1f}{f:>9.3g}{(f/us if us else 0):>8.0%} {kind}")
 

@@ -563,6 +563,7 @@ void GpuEngineBase::enqueue_tapped_epoch(std::uint64_t first_step, std::int64_t 
   r.replica_offset = opt_.replica_offset;
   r.rows = 1;
   r.tap = tap;
+  r.tap.first_step = first_step;  // the tap's step 0 is the epoch's first step
   if (h_tap_bad_.size() == 0) h_tap_bad_.resize(1);
   h_tap_bad_.get()[0] = BadRecord{kNoBad, 0, 0, 0.0, 0.0};
   CASCADE_CUDA_CHECK(cudaMemcpyAsync(view_.bad, h_tap_bad_.get(), sizeof(BadRecord), cudaMemcpyHostToDevice, s));

@@ -1,11 +1,17 @@
 // tune's epochs on the GPU (tune/epoch_runner.hpp): one GpuEngine lives
 // across epochs; each epoch it simulates from a fresh state while every
-// neuron-step writes its g, S, drive and count to a device tap; then one
-// thread per slot walks its tap forward in time (tune/tangent.hpp, the same
-// code as the CPU runner) and each block reduces its threads' sums. The host
-// sums the blocks' partials in block order (deterministic) and runs Adam:
-// one small copy and one synchronisation per epoch, no network upload, no
-// spike download.
+// neuron-step writes its g, S, drive and count to a device tap; then the
+// tangent kernel forms the objective's sums and derivatives from the tap with
+// the CPU runner's formulas (tune/tangent.hpp). The host sums the blocks'
+// partials in block order (deterministic) and runs Adam: one small copy and
+// one synchronisation per epoch, no network upload, no spike download.
+//
+// The tangent kernel spreads one slot's epoch over a warp's lanes (a chunk
+// of steps each): the tangent recursion dS(s) = a dS(s-1) + c(s) is linear
+// with a constant factor, so each lane runs it from zero over its chunk, a
+// warp scan composes the chunks (factor a^len, offset), and each lane re-walks
+// its chunk from the true incoming value adding the window's terms. The
+// epoch's steps then cost about steps/32 dependent iterations, not steps.
 #include <algorithm>
 #include <limits>
 
@@ -17,7 +23,8 @@
 namespace cascade::replay {
 namespace {
 
-constexpr int kThreads = 128;
+constexpr int kThreads = 128;                // four warps: four slots at a time per block
+constexpr unsigned kMaxTangentBlocks = 4096;  // fixed grid cap: the partials' order depends on slots only
 
 struct TangentArgs {
   EpochTap tap;
@@ -47,18 +54,44 @@ __global__ void __launch_bounds__(kThreads) tangent_kernel(Model m, Coupling cf,
   for (std::uint32_t q = threadIdx.x; q < P_; q += blockDim.x) sl[q] = a.slots[q];
   for (int k = threadIdx.x; k < H; k += blockDim.x) self_filter_terms(m, k, h[k], dh_beta[k], dh_rel[k]);
   __syncthreads();
-  const std::uint64_t slot = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const SelfTerms self{h, dh_beta, dh_rel, H};
+  const unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+  const std::uint64_t T = a.tap.steps;
+  const std::uint64_t chunk = (T + 31) / 32;
+  const std::uint64_t s0 = std::min<std::uint64_t>(T, lane * chunk), s1 = std::min<std::uint64_t>(T, s0 + chunk);
   double phi = 0.0, kink = std::numeric_limits<double>::infinity();
   double dphi[kMaxSlots], slot_dtv[kMaxSlots];
   bool in_mask[kMaxSlots];
   for (std::uint32_t q = 0; q < kMaxSlots; ++q) dphi[q] = slot_dtv[q] = 0.0;
-  if (slot < a.tap.slots) {
-    slot_masks(a.stim, sl, P_, slot % a.total_neurons, in_mask);
-    tangent_slot(m, cf, SelfTerms{h, dh_beta, dh_rel, H}, a.tap, slot, a.window_start, a.stim, sl, P_, slot_dtv,
-                 in_mask, phi, dphi, kink);
+  for (std::uint64_t slot = static_cast<std::uint64_t>(blockIdx.x) * warps + warp; slot < a.tap.slots;
+       slot += static_cast<std::uint64_t>(gridDim.x) * warps) {
+    // 1. This lane's chunk from zero: its end value and factor a^len.
+    double e = 0.0, f = 1.0;
+    for (std::uint64_t s = s0; s < s1; ++s) {
+      e = cf.a * e + tangent_input<Model>(cf, a.tap, slot, s);
+      f *= cf.a;
+    }
+    // 2. Inclusive scan of (f, e) over the lanes: (f1, e1) then (f2, e2) is
+    //    (f1 f2, f2 e1 + e2). The exclusive value is the incoming dS.
+    for (int o = 1; o < 32; o <<= 1) {
+      const double fu = __shfl_up_sync(0xffffffffu, f, o), eu = __shfl_up_sync(0xffffffffu, e, o);
+      if (static_cast<int>(lane) >= o) {
+        e = f * eu + e;
+        f = fu * f;
+      }
+    }
+    double dS = __shfl_up_sync(0xffffffffu, e, 1);
+    if (lane == 0) dS = 0.0;
+    // 3. Re-walk the chunk from the incoming value, adding the window's terms.
+    if (s0 < s1) slot_masks(a.stim, sl, P_, slot % a.total_neurons, in_mask);
+    for (std::uint64_t s = s0; s < s1; ++s) {
+      dS = cf.a * dS + tangent_input<Model>(cf, a.tap, slot, s);
+      if (s >= a.window_start)
+        step_terms(m, cf, self, a.tap, slot, s, a.window_start, dS, a.stim, sl, P_, slot_dtv, in_mask, phi, dphi,
+                   kink);
+    }
   }
   // Block reductions in a fixed order: the same partials on every run.
-  const unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
   double* out = a.partial + static_cast<std::uint64_t>(blockIdx.x) * (2 + P_);
   auto block_reduce = [&](double v, bool minimum, double* dst) {
     v = warp_reduce(v, minimum);
@@ -66,7 +99,7 @@ __global__ void __launch_bounds__(kThreads) tangent_kernel(Model m, Coupling cf,
     __syncthreads();
     if (threadIdx.x == 0) {
       double r = red[0];
-      for (unsigned w = 1; w < blockDim.x / 32; ++w) r = minimum ? fmin(r, red[w]) : r + red[w];
+      for (unsigned w = 1; w < warps; ++w) r = minimum ? fmin(r, red[w]) : r + red[w];
       *dst = r;
     }
     __syncthreads();
@@ -93,7 +126,7 @@ class GpuEpochRunner final : public EpochRunner {
     x0_.resize(slot_count_);
     tap_ = EpochTap{g_.get(), S_.get(), y_.get(), x_.get(), x0_.get(), slot_count_, 0, T};
     d_slots_.upload(slots_);
-    blocks_ = static_cast<unsigned>((slot_count_ + kThreads - 1) / kThreads);
+    blocks_ = static_cast<unsigned>(std::min<std::uint64_t>(kMaxTangentBlocks, (slot_count_ + 3) / 4));
     const std::size_t stride = 2 + slots_.size();
     d_partial_.resize(blocks_ * stride);
     h_partial_.resize(blocks_ * stride);
@@ -109,6 +142,7 @@ class GpuEpochRunner final : public EpochRunner {
                                            : std::make_shared<const StimulusTable>(stimuli, nets_, so_.seed));
       had_stimuli_ = !stimuli.empty();
     }
+    tap_.first_step = first_step;
     engine_.enqueue_tapped_epoch(first_step, equilibration_, steps_, tap_);
     cudaStream_t s = engine_.stream();
     const std::uint32_t P_ = static_cast<std::uint32_t>(slots_.size());

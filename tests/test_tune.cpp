@@ -297,3 +297,23 @@ TEST(Tune, ReachesTargetRates) {
         EXPECT_NEAR(rate, target, 0.05 * target) << kModels[c.model].name << " networks " << k;
       }
 }
+
+TEST(Tune, NonFiniteRateIsAnError) {
+  // exp(beta * g) overflows in the first epoch: the simulation's error,
+  // naming the step and the neuron, not a NaN gradient.
+  AnyModel model = make_model("poisson_glm");
+  set_param(model, "beta", 900.0);
+  set_param(model, "b", 1.0);
+  const std::vector<Network> nets = {generate(NormalGenerator{50, 0.0, 5.0, 0.5, true}, 3, 0)};
+  SimulatorOptions so;
+  so.backend = Backend::kCpu;
+  TuneOptions to;
+  to.selection = {"b"};
+  to.epochs = 2;
+  try {
+    tune(model, nets, {}, so, to);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("non-finite rate at global step"), std::string::npos) << e.what();
+  }
+}
