@@ -172,7 +172,7 @@ int tune_command(const std::vector<std::string>& argv_in) {
       js << (q ? ", " : "") << "\"" << r.names[q] << "\": " << json_number(r.final[q]);
     js << "},\n  \"target_hz\": " << json_number(o.target_hz) << ",\n  \"lr\": " << json_number(o.lr)
        << ",\n  \"epochs\": " << o.epochs << ",\n  \"steps\": " << o.steps << ",\n  \"equilibration\": "
-       << o.equilibration << ",\n  \"replicas\": " << so.replicas << ",\n  \"seed\": " << so.seed
+       << o.equilibration << ",\n  \"gradient\": \"" << r.gradient_path << "\",\n  \"replicas\": " << so.replicas << ",\n  \"seed\": " << so.seed
        << ",\n  \"networks\": [";
     for (std::size_t i = 0; i < source.size(); ++i)
       js << (i ? ", " : "") << "\"" << json_escape(source.entries()[i]) << "\"";
@@ -190,7 +190,8 @@ int tune_command(const std::vector<std::string>& argv_in) {
   }
   for (std::size_t q = 0; q < r.names.size(); ++q)
     log_info("%s: %.10g -> %.10g", r.names[q].c_str(), r.initial[q], r.final[q]);
-  log_info("last epoch rate %.5g Hz (target %g Hz) in %.3f s", r.history.back().rate_hz, o.target_hz, wall);
+  log_info("last epoch rate %.5g Hz (target %g Hz) in %.3f s (gradients: %s)", r.history.back().rate_hz, o.target_hz,
+           wall, r.gradient_path.c_str());
   if (output) log_info("wrote %s", output->c_str());
   return 0;
 }
