@@ -123,6 +123,20 @@ void throw_non_finite(std::uint64_t step, const Network& net, std::uint32_t net_
   throw Error(os.str());
 }
 
+FilterSpec new_filter_values(const FilterSpec& spec_in, const FilterSpec& current, bool per_edge, std::size_t ring_len,
+                             std::size_t self_len, const char* model_name) {
+  FilterSpec spec = spec_in;
+  if (spec.coupling == CouplingKind::kTruncatedExp && spec.window <= 0) spec.coupling = CouplingKind::kNone;
+  const std::size_t ring = per_edge ? ring_len
+                           : spec.coupling == CouplingKind::kTruncatedExp ? static_cast<std::size_t>(spec.window) : 0;
+  const std::size_t self = per_edge ? 0 : spec.self_filter.size();
+  if (ring != ring_len || self != self_len || spec.coupling != current.coupling)
+    throw Error(std::string("model '") + model_name +
+                "': the new parameters change the filters' kind or length (the engine's state shape); only their "
+                "values may change");
+  return spec;
+}
+
 void check_state_sizes(const EngineState& e, std::size_t slots, std::size_t ring_len, std::size_t self_len) {
   auto check = [](const char* what, std::size_t got, std::size_t want) {
     if (got != want)

@@ -520,13 +520,7 @@ void GpuEngineBase::throw_bad(const BadRecord& b, std::uint64_t run_first_step) 
 }
 
 void GpuEngineBase::set_filters(const FilterSpec& spec_in) {
-  FilterSpec spec = spec_in;
-  if (spec.coupling == CouplingKind::kTruncatedExp && spec.window <= 0) spec.coupling = CouplingKind::kNone;
-  const std::size_t ring = per_edge_ ? ring_len_
-                           : spec.coupling == CouplingKind::kTruncatedExp ? static_cast<std::size_t>(spec.window) : 0;
-  const std::size_t self = per_edge_ ? 0 : spec.self_filter.size();
-  if (ring != ring_len_ || self != self_len_ || spec.coupling != info_.spec.coupling)
-    throw Error(std::string("model '") + info_.name + "': new parameters change the filters' lengths");
+  FilterSpec spec = detail::new_filter_values(spec_in, info_.spec, per_edge_, ring_len_, self_len_, info_.name);
   select_device();
   cudaStream_t s = stream_->get();
   if (self_len_)  // after the stream's earlier work: pageable copies are staged before this returns
@@ -539,6 +533,8 @@ void GpuEngineBase::set_filters(const FilterSpec& spec_in) {
 void GpuEngineBase::enqueue_tapped_epoch(std::uint64_t first_step, std::int64_t equilibration, std::int64_t steps,
                                          const EpochTap& tap) {
   if (running_) throw Error("tune: a run of this engine is in progress");
+  if (tap.slots != slots_ || tap.steps < static_cast<std::uint64_t>(equilibration + steps))
+    throw Error("tune: the tap does not cover this engine's slots and the epoch's steps");
   if (steps < 1 || equilibration < 0 || equilibration + steps >= (std::int64_t{1} << 32))
     throw Error("tune: an epoch needs steps >= 1, equilibration >= 0 and fewer than 2^32 steps in all");
   select_device();

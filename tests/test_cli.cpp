@@ -234,7 +234,7 @@ TEST_F(Cli, TuneWritesParametersThatSimulateReads) {
   ss << f.rdbuf();
   const std::string js = ss.str();
   for (const char* key : {"\"model\": \"bernoulli_glm\"", "\"tuned\": [\"theta\"]", "\"history\": [",
-                          "\"spec\": \"regular:strength=0.5,period=30,tau=4,start=0\""})
+                          "\"spec\": \"regular:strength=0.5,period=30,tau=4,start=0\"", " tangent\""})
     EXPECT_NE(js.find(key), std::string::npos) << key << "\n" << js;
   // simulate --params-file uses the tuned theta (and the stimulus); --param overrides.
   ASSERT_EQ(cli("simulate --weights " + p("tn") + " --params-file " + p("t.json") + " --steps 100 --quiet --output " +

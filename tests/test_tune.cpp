@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "cascade/engine/cpu_engine.hpp"
 #include "cascade/tune/epoch_runner.hpp"
 #include "test_util.hpp"
 
@@ -315,5 +316,27 @@ TEST(Tune, NonFiniteRateIsAnError) {
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("non-finite rate at global step"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Tune, EngineTakesNewParameterValuesButNotANewStateShape) {
+  // tune's engine lives across epochs: set_model takes new values (the
+  // refractory filter's among them) and refuses what would change the state's
+  // shape, naming why.
+  BernoulliGLM m;
+  const std::vector<std::shared_ptr<const Network>> nets = {
+      std::make_shared<const Network>(generate(NormalGenerator{20, 0.0, 5.0, 0.5, true}, 3, 0))};
+  CpuEngine<BernoulliGLM> engine(m, nets, SimulatorOptions{});
+  BernoulliGLM values = m;
+  values.theta += 1.0;
+  values.beta *= 2.0;
+  EXPECT_NO_THROW(engine.set_model(values));
+  BernoulliGLM longer = m;
+  longer.coupling_window += 1;
+  try {
+    engine.set_model(longer);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("filters' kind or length"), std::string::npos) << e.what();
   }
 }

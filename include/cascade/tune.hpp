@@ -4,9 +4,10 @@
 //   L = (target_hz - R)^2,  R = mean_{i,t} phi(g_i(t)) * 1000 / dt
 // over every neuron of every network and replica and the n recorded steps of
 // an epoch; spikes are sampled, not differentiated. The gradient is written
-// by hand: a replay pass over the epoch's recorded spikes recomputes g and
-// phi(g) together with their derivatives (tangent recursions for the filter
-// and activation time constants), one pass for all parameters.
+// by hand: φ(g) and its derivatives (tangent recursions for the filter and
+// activation time constants), one pass for all parameters. `Replay` forms
+// them over recorded spikes; tune forms them from the engine's own per-step
+// values (tune/epoch_runner.hpp, tune/tangent.hpp), one engine across epochs.
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -66,6 +66,10 @@ void check_batch(const std::vector<std::shared_ptr<const Network>>& nets, const 
 void check_memory(std::uint64_t bytes, const char* what);
 /// A saved state must match the engine it is loaded into (else the message says what differs).
 void check_state_sizes(const EngineState& e, std::size_t slots, std::size_t ring_len, std::size_t self_len);
+/// New filter values for a running engine (tune's set_model): `spec` as the
+/// engines apply it; throws unless its kind and lengths match `current`'s.
+FilterSpec new_filter_values(const FilterSpec& spec, const FilterSpec& current, bool per_edge, std::size_t ring_len,
+                             std::size_t self_len, const char* model_name);
 [[noreturn]] void throw_non_finite(std::uint64_t step, const Network& net, std::uint32_t net_index,
                                    std::uint32_t replica, std::int32_t neuron, double g, double rate);
 template <class Model>
@@ -123,15 +127,8 @@ class CpuEngine final : public Engine {
   /// state's shape) must stay as they are; their values may change.
   void set_model(const Model& model) {
     model.validate();
-    FilterSpec spec = model.filters();
-    if (spec.coupling == CouplingKind::kTruncatedExp && spec.window <= 0) spec.coupling = CouplingKind::kNone;
-    const std::size_t ring = per_edge_ ? ring_len_
-                             : spec.coupling == CouplingKind::kTruncatedExp ? static_cast<std::size_t>(spec.window) : 0;
-    const std::size_t self = per_edge_ ? 0 : spec.self_filter.size();
-    if (ring != ring_len_ || self != self_len_ || spec.coupling != spec_.coupling)
-      throw Error(std::string("model '") + Model::kName + "': new parameters change the filters' lengths");
+    spec_ = detail::new_filter_values(model.filters(), spec_, per_edge_, ring_len_, self_len_, Model::kName);
     model_ = model;
-    spec_ = std::move(spec);
     consts_ = make_filter_consts(spec_, per_edge_, ring_len_, self_len_);
   }
   double dt() const override { return detail::model_dt(model_); }
