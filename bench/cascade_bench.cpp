@@ -288,7 +288,7 @@ const char* kHelp =
     "options:\n"
     "  --case NAME        a case, 'all' or 'scale' (repeatable)\n"
     "  --backend B        cpu (default), gpu, or all (the backends this build has)\n"
-    "  --gpu-strategy S   auto (default), block, step, graph, pull, fused, or each (every\n"
+    "  --gpu-strategy S   auto (default), block, step, graph, pull, fused, cluster, or each (every\n"
     "                     strategy compatible with the case, one row each)\n"
     "  --repeat N         timed repeats per case (default 5)\n"
     "  --steps N          timed steps per repeat (default: per case)\n"
@@ -405,7 +405,7 @@ int main(int argc, char** argv) {
     std::vector<GpuStrategy> strategies;
     if (strategy_arg == "each")
       strategies = {GpuStrategy::kBlock, GpuStrategy::kStep, GpuStrategy::kGraph, GpuStrategy::kPull,
-                    GpuStrategy::kFused};
+                    GpuStrategy::kFused, GpuStrategy::kCluster};
     else
       strategies = {parse_gpu_strategy(strategy_arg)};
     GpuFloors floors;

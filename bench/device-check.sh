@@ -6,7 +6,9 @@
 #
 # Binaries: carried in .devbuild/ (bench/prepare-device-build.sh builds them
 # here for sm_90 with the libraries the device image lacks), else built there.
-# Usage (device tool): bash bench/device-check.sh [quick|final|session]
+# Usage (device tool): bash bench/device-check.sh [quick|final|session|compare]
+#   compare: every GPU test (the model matrix for $STRATEGIES), the sanitizers,
+#   then --gpu-strategy $STRATEGY against auto on the cases in $CASES.
 #   session: every GPU test, the sanitizers, then bench/compare_reference.py
 #   --device cuda (spikeometric timed on the same GPU in this process tree; its
 #   wheel carried in .whl/) and max-scale, instead of the benchmark list.
@@ -51,8 +53,9 @@ for t in test_gpu_shared_math test_gpu_custom_model test_gpu_engine; do
   # A rerun may name the tests to repeat (the other binaries are then skipped).
   if [ -n "${GPU_TEST_FILTER:-}" ]; then [ "$t" = test_gpu_engine ] || continue; filter=$GPU_TEST_FILTER; fi
   [ "$quick" = quick ] && [ "$t" = test_gpu_engine ] && filter='*Tiny*:*BackendRules*:*Continued*:*States*:*MixedBatch*:GpuReplay*'
-  # "final": everything, the model matrix for the strategies in $STRATEGIES only.
-  [ "$quick" = final ] && [ "$t" = test_gpu_engine ] && export CASCADE_GPU_TEST_STRATEGIES=${STRATEGIES:-}
+  # "final"/"compare": everything, the model matrix for the strategies in $STRATEGIES only.
+  { [ "$quick" = final ] || [ "$quick" = compare ]; } && [ "$t" = test_gpu_engine ] &&
+    export CASCADE_GPU_TEST_STRATEGIES=${STRATEGIES:-}
   timeout 240 "$bin/$t" --gtest_filter="$filter" >"$OUT/current.log" 2>&1
   rc=$?
   cat "$OUT/current.log" >>"$OUT/tests.log"
@@ -77,6 +80,21 @@ elif command -v compute-sanitizer >/dev/null; then
   done
 else
   echo "compute-sanitizer: not found"
+fi
+
+if [ "$quick" = compare ]; then
+  # One strategy against auto on the same cases, side by side in this run.
+  log "benchmark: ${STRATEGY:-cluster} against auto"
+  # shellcheck disable=SC2046
+  timeout 150 "$bin/cascade-bench" --backend gpu --gpu-strategy "${STRATEGY:-cluster}" $(printf -- '--case %s ' $CASES) \
+    --repeat 3 --json "$OUT/bench_strategies.json" >"$OUT/bench_strategies.log" 2>&1 || status=1
+  # shellcheck disable=SC2046
+  timeout 150 "$bin/cascade-bench" --backend gpu $(printf -- '--case %s ' $CASES) --repeat 3 \
+    --json "$OUT/bench_gpu.json" >"$OUT/bench.log" 2>&1 || status=1
+  tail -n +3 "$OUT/bench_strategies.log"
+  python3 bench/device_summary.py "$OUT/bench_gpu.json" || cat "$OUT/bench.log"
+  echo "device-check: status $status"
+  exit $status
 fi
 
 if [ "$quick" = session ] && [ -n "${SKIP_REFERENCE:-}" ]; then

@@ -20,7 +20,8 @@ GpuStrategy parse_gpu_strategy(std::string_view name) {
   if (name == "graph") return GpuStrategy::kGraph;
   if (name == "pull") return GpuStrategy::kPull;
   if (name == "fused") return GpuStrategy::kFused;
-  throw Error("gpu strategy '" + std::string(name) + "': expected one of auto, block, step, graph, pull, fused");
+  if (name == "cluster") return GpuStrategy::kCluster;
+  throw Error("gpu strategy '" + std::string(name) + "': expected one of auto, block, step, graph, pull, fused, cluster");
 }
 
 const char* gpu_strategy_name(GpuStrategy s) {
@@ -31,6 +32,7 @@ const char* gpu_strategy_name(GpuStrategy s) {
     case GpuStrategy::kGraph: return "graph";
     case GpuStrategy::kPull: return "pull";
     case GpuStrategy::kFused: return "fused";
+    case GpuStrategy::kCluster: return "cluster";
   }
   return "?";
 }

@@ -73,6 +73,9 @@ class GpuEngineBase : public Engine {
   virtual void launch_block(const EngineView& v, const RunView& r, std::uint64_t s0, std::int64_t nsteps,
                             int advance_first, int threads, std::size_t smem, bool state, std::uint32_t max_n,
                             cudaStream_t s) const = 0;
+  virtual void launch_cluster(const EngineView& v, const RunView& r, std::uint64_t s0, std::int64_t nsteps,
+                              int advance_first, int threads, std::size_t smem, std::uint32_t cluster,
+                              std::uint32_t slice, cudaStream_t s) const = 0;
 
  private:
   void clear_state() const;
@@ -100,6 +103,9 @@ class GpuEngineBase : public Engine {
   bool scatter_by_block_ = false;  // step strategies: one block (not one warp) per spiking slot
   bool block_state_ = false;       // block strategy: the whole unit state fits in shared memory
   std::size_t block_smem_ = 0;     // its dynamic shared memory per block
+  std::uint32_t cluster_size_ = 0, cluster_slice_ = 0;  // cluster strategy: blocks per unit, neurons per block
+  int cluster_threads_ = 32;
+  std::size_t cluster_smem_ = 0;
 
   int select_device() const;  // makes opt_.device current (every public entry point)
   std::optional<cuda::Stream> stream_;  // created once the device is selected
@@ -176,6 +182,29 @@ class GpuEngine final : public GpuEngineBase {
                     int threads, std::size_t smem, bool state, std::uint32_t max_n, cudaStream_t s) const override {
     if (state) launch_block_as<true>(v, r, s0, nsteps, advance_first, threads, smem, max_n, s);
     else launch_block_as<false>(v, r, s0, nsteps, advance_first, threads, smem, max_n, s);
+  }
+
+  void launch_cluster(const EngineView& v, const RunView& r, std::uint64_t s0, std::int64_t nsteps, int advance_first,
+                      int threads, std::size_t smem, std::uint32_t cluster, std::uint32_t slice,
+                      cudaStream_t s) const override {
+    auto* kernel = cluster_kernel<Model>;
+    if (smem > 48 * 1024)
+      CASCADE_CUDA_CHECK(
+          cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+    if (cluster > 8) CASCADE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1));
+    cudaLaunchConfig_t cfg{};
+    cfg.gridDim = dim3(v.n_units * cluster);
+    cfg.blockDim = dim3(static_cast<unsigned>(threads));
+    cfg.dynamicSmemBytes = smem;
+    cfg.stream = s;
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeClusterDimension;
+    attr[0].val.clusterDim.x = cluster;
+    attr[0].val.clusterDim.y = 1;
+    attr[0].val.clusterDim.z = 1;
+    cfg.attrs = attr;
+    cfg.numAttrs = 1;
+    CASCADE_CUDA_CHECK(cudaLaunchKernelEx(&cfg, kernel, model_, v, r, s0, nsteps, advance_first, slice));
   }
 
   template <bool kState>

@@ -159,6 +159,33 @@ GpuEngineBase::GpuEngineBase(const ModelInfo& info, std::vector<std::shared_ptr<
                     "use block, step, graph or auto");
       strategy_ = GpuStrategy::kFused;
       break;
+    case GpuStrategy::kCluster: {
+      if (per_edge_)
+        throw Error("gpu strategy 'cluster': per-edge filter networks are scattered into a future-drive ring; "
+                    "use block, step, graph or auto");
+      if (prop.major < 9)
+        throw Error("gpu strategy 'cluster': thread-block clusters need compute capability 9.0 or newer; " +
+                    device_name_ + " is " + std::to_string(prop.major) + "." + std::to_string(prop.minor) +
+                    "; use block, step, graph, fused or auto");
+      // The smallest cluster that gives each block at most 256 neurons (one
+      // neuron a thread), more while a block's share of the state does not fit.
+      std::uint32_t C = 2;
+      while (C < kMaxCluster && (max_n_ + C - 1) / C > 256) C *= 2;
+      auto share = [&](std::uint32_t c) { return BlockSmem::layout((max_n_ + c - 1) / c, ring_len_, self_len_, true).bytes; };
+      while (C < kMaxCluster && share(C) > smem_limit) C *= 2;
+      if (share(C) > smem_limit)
+        throw Error("gpu strategy 'cluster': a network of " + std::to_string(max_n_) + " neurons needs " +
+                    std::to_string(share(C)) + " bytes of shared memory per block even spread over " +
+                    std::to_string(kMaxCluster) + " blocks (" + device_name_ + " has " + std::to_string(smem_limit) +
+                    "); use graph, fused or auto");
+      cluster_size_ = C;
+      cluster_slice_ = static_cast<std::uint32_t>((max_n_ + C - 1) / C);
+      cluster_smem_ = share(C);
+      cluster_threads_ = static_cast<int>(
+          std::min<std::uint32_t>(kClusterThreads, std::max<std::uint32_t>(32, (cluster_slice_ + 31) / 32 * 32)));
+      strategy_ = GpuStrategy::kCluster;
+      break;
+    }
     case GpuStrategy::kPull:
       if (per_edge_)
         throw Error("gpu strategy 'pull': per-edge filter networks are scattered into a future-drive ring; "
@@ -478,6 +505,11 @@ void GpuEngineBase::enqueue_steps(const RunView& r, std::uint64_t first, std::in
                                   GpuStrategy strategy, bool allow_graph) const {
   if (n <= 0) return;
   cudaStream_t s = stream_->get();
+  if (strategy == GpuStrategy::kCluster) {
+    launch_cluster(view_, r, first, n, advance_first ? 1 : 0, cluster_threads_, cluster_smem_, cluster_size_,
+                   cluster_slice_, s);
+    return;
+  }
   if (strategy == GpuStrategy::kBlock) {
     launch_block(view_, r, first, n, advance_first ? 1 : 0, block_threads_, block_smem_, block_state_,
                  static_cast<std::uint32_t>(max_n_), s);

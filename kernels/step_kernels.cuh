@@ -5,6 +5,7 @@
 // counter-based, and the floating-point expressions are compiled without
 // contraction (--fmad=false).
 #pragma once
+#include <cooperative_groups.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -17,6 +18,8 @@ inline constexpr unsigned kFullMask = 0xffffffffu;
 inline constexpr unsigned long long kNoBad = ~0ull;
 inline constexpr int kBlockMaxThreads = 512;  // block strategy: threads per unit (register budget 128)
 inline constexpr int kStepThreads = 256;      // per-step kernels
+inline constexpr std::uint32_t kMaxCluster = 16;  // cluster strategy: blocks per unit at most (non-portable above 8)
+inline constexpr int kClusterThreads = 256;       // cluster strategy: threads per block at most (no register spills)
 
 __device__ __forceinline__ void atomic_add_i64(std::int64_t* p, std::int64_t v) {
   atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
@@ -467,6 +470,126 @@ __global__ void __launch_bounds__(kBlockMaxThreads) block_kernel(Model model, En
     v.unit_len[2 * uix + (fin ^ 1)] = 0;
   }
   flush_counters(v.counters, c);
+}
+
+// ---------------------------------------------------------------- cluster per unit
+
+/// One thread-block cluster (sm_90) owns one unit and runs `nsteps` steps in
+/// one launch. Block `rank` of the cluster owns neurons [rank * slice,
+/// (rank + 1) * slice) with their whole state in its shared memory; a
+/// spiking neuron's owner scatters its row into the targets' owners'
+/// accumulators through distributed shared memory (int64 atomics: the sum is
+/// exact, so the order does not matter). Two cluster barriers a step: after
+/// the scatter (every drive has arrived) and after the update (every drive
+/// was consumed before the next scatter). A unit several SMs wide without a
+/// launch or a trip through global memory per step.
+template <class Model>
+__global__ void __launch_bounds__(kClusterThreads) cluster_kernel(Model model, EngineView v, RunView r,
+                                                                   std::uint64_t s0, std::int64_t nsteps,
+                                                                   int advance_first, std::uint32_t slice) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  namespace cg = cooperative_groups;
+  cg::cluster_group cluster = cg::this_cluster();
+  extern __shared__ __align__(16) unsigned char smem[];
+  __shared__ double tv[kMaxStimuli];
+  __shared__ std::uint32_t slen[2];
+  __shared__ int stop;  // rank 0's copy is the cluster's
+  const std::uint32_t C = cluster.num_blocks(), rank = cluster.block_rank();
+  const std::uint32_t uix = blockIdx.x / C;
+  const DevUnit u = v.units[uix];
+  const DevNet net = v.nets[u.net];
+  const std::uint32_t n = net.n;
+  const std::uint32_t lo = min(n, rank * slice), hi = min(n, lo + slice), mine = hi - lo;
+  const std::uint64_t base = static_cast<std::uint64_t>(u.slot_base) + lo;  // slot of my first neuron
+  const BlockSmem L = BlockSmem::layout(slice, v.ring_len, v.self_len, true);
+  std::int64_t* sacc = reinterpret_cast<std::int64_t*>(smem + L.acc);
+  double* sS = reinterpret_cast<double*>(smem + L.S);
+  std::int64_t* sring = reinterpret_cast<std::int64_t*>(smem + L.ring);
+  std::uint8_t* sxh = smem + L.xhist;
+  std::uint8_t* sxl = smem + L.xlast;
+  std::uint32_t* lidx[2] = {reinterpret_cast<std::uint32_t*>(smem + L.list_idx),
+                            reinterpret_cast<std::uint32_t*>(smem + L.list_idx) + slice};
+  std::uint8_t* lcnt[2] = {smem + L.list_cnt, smem + L.list_cnt + slice};
+  const std::uint32_t R = v.ring_len, H = v.self_len;
+  const int cur0 = static_cast<int>(s0 & 1u);
+  if (threadIdx.x == 0) {
+    slen[0] = slen[1] = 0;
+    stop = 0;
+  }
+  __syncthreads();
+  for (std::uint32_t i = threadIdx.x; i < mine; i += blockDim.x) {
+    const std::uint64_t slot = base + i;
+    sacc[i] = 0;
+    sS[i] = v.S[slot];
+    const std::uint8_t x = v.xlast[slot];
+    sxl[i] = x;
+    for (std::uint32_t k = 0; k < R; ++k) sring[static_cast<std::size_t>(k) * slice + i] = v.ring[k * v.slots + slot];
+    for (std::uint32_t k = 0; k < H; ++k) sxh[static_cast<std::size_t>(k) * slice + i] = v.xhist[k * v.slots + slot];
+    if (x && advance_first) {  // the pending spikes: the previous step's counts
+      const std::uint32_t p = atomicAdd(&slen[cur0], 1u);
+      lidx[cur0][p] = i;
+      lcnt[cur0][p] = x;
+    }
+  }
+  cluster.sync();  // every block's accumulators are zero before anyone scatters into them
+  const std::int64_t* rp = v.row_ptr + net.row_base;
+  const std::int32_t* post = v.post + net.edge_base;
+  const std::int32_t* q = v.q + net.q_base;
+  const unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
+  int* cluster_stop = cluster.map_shared_rank(&stop, 0);
+  SlotCounters c;
+  bool bad = false;
+  std::size_t ring_pos = R ? static_cast<std::size_t>(s0 % R) : 0;
+  std::size_t self_pos = H ? static_cast<std::size_t>(s0 % H) : 0;
+  for (std::int64_t k = 0; k < nsteps; ++k) {
+    const std::uint64_t step = s0 + static_cast<std::uint64_t>(k);
+    const int cur = static_cast<int>(step & 1u), nxt = cur ^ 1;
+    const bool advance = k > 0 || advance_first;
+    if (advance) {
+      const std::uint32_t len = slen[cur];
+      for (std::uint32_t sp = warp; sp < len; sp += nwarps) {
+        const std::int64_t j = lo + lidx[cur][sp];
+        const std::int64_t cnt = lcnt[cur][sp];
+        const std::int64_t e0 = __ldg(rp + j), e1 = __ldg(rp + j + 1);
+        for (std::int64_t e = e0 + lane; e < e1; e += 32) {
+          const std::uint32_t t = static_cast<std::uint32_t>(__ldg(post + e));
+          const std::uint32_t owner = t / slice;
+          std::int64_t* dst = cluster.map_shared_rank(sacc, owner) + (t - owner * slice);
+          atomicAdd(reinterpret_cast<unsigned long long*>(dst),
+                    static_cast<unsigned long long>(static_cast<std::int64_t>(__ldg(q + e)) * cnt));
+        }
+      }
+    }
+    load_stimulus_values(v, r, step, tv);
+    if (threadIdx.x == 0) slen[nxt] = 0;  // its last reader was the previous step's scatter
+    cluster.sync();                       // every drive of this step has arrived
+    for (std::uint32_t i = threadIdx.x; i < mine; i += blockDim.x) {
+      SlotState st{sS + i, sacc + i, R ? sring + i : nullptr, H ? sxh + i : nullptr, sxl + i, slice};
+      const std::uint32_t count =
+          neuron_step(model, v, r, base + i, u, net, lo + i, step, tv, advance, st, ring_pos, self_pos, c, bad);
+      if (count) {
+        const std::uint32_t p = atomicAdd(&slen[nxt], 1u);
+        lidx[nxt][p] = i;
+        lcnt[nxt][p] = static_cast<std::uint8_t>(count);
+      }
+    }
+    if (bad) atomicExch(cluster_stop, 1);
+    if (R) ring_pos = ring_pos + 1 == R ? 0 : ring_pos + 1;
+    if (H) self_pos = self_pos + 1 == H ? 0 : self_pos + 1;
+    cluster.sync();  // every drive was consumed (and the stop flag set) before the next scatter
+    if (*reinterpret_cast<volatile int*>(cluster_stop)) break;
+  }
+  // Write back my neurons' state; the next launch rebuilds the pending spikes from xlast.
+  for (std::uint32_t i = threadIdx.x; i < mine; i += blockDim.x) {
+    const std::uint64_t slot = base + i;
+    v.S[slot] = sS[i];
+    v.xlast[slot] = sxl[i];
+    for (std::uint32_t t = 0; t < R; ++t) v.ring[t * v.slots + slot] = sring[static_cast<std::size_t>(t) * slice + i];
+    for (std::uint32_t t = 0; t < H; ++t) v.xhist[t * v.slots + slot] = sxh[static_cast<std::size_t>(t) * slice + i];
+  }
+  flush_counters(v.counters, c);
+  cluster.sync();  // no block leaves while another may still read its shared memory (the stop flag)
+#endif
 }
 
 }  // namespace cascade::gpu

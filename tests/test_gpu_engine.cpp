@@ -77,7 +77,7 @@ std::vector<Stimulus> some_stimuli(const NetList& nets, double scale = 1.0) {
 }
 
 const std::vector<GpuStrategy> kAllStrategies = {GpuStrategy::kBlock, GpuStrategy::kStep, GpuStrategy::kGraph,
-                                                 GpuStrategy::kPull, GpuStrategy::kFused};
+                                                 GpuStrategy::kPull, GpuStrategy::kFused, GpuStrategy::kCluster};
 
 /// The strategies the model matrix runs: all, or those named in
 /// CASCADE_GPU_TEST_STRATEGIES (comma-separated; a short device session may
@@ -515,7 +515,7 @@ TEST(GpuTune, TangentEqualsTheCpuTangentForEveryModelAndStrategy) {
   std::vector<Run> runs;
   for (const auto& mc : cases) runs.push_back({mc.name, GpuStrategy::kAuto});
   for (GpuStrategy s : {GpuStrategy::kBlock, GpuStrategy::kStep, GpuStrategy::kGraph, GpuStrategy::kFused,
-                        GpuStrategy::kPull})
+                        GpuStrategy::kPull, GpuStrategy::kCluster})
     runs.push_back({"bernoulli_glm", s});
   for (const Run& run : runs) {
     const ModelCase& mc = *std::find_if(std::begin(cases), std::end(cases),
@@ -597,7 +597,7 @@ TEST(GpuTune, TinyCaseForTheSanitizers) {
       std::make_shared<const Network>(generate(NormalGenerator{40, 0.0, 5.0, 0.5, true}, 3, 0))};
   const std::vector<Stimulus> stimuli{parse_stimulus("sin:amplitude=0.7,period=13.5,duration=50,phase=0.4,baseline=0.2")};
   const auto names = resolve_tunable(model, stimuli, {"all"});
-  for (GpuStrategy st : {GpuStrategy::kBlock, GpuStrategy::kFused}) {
+  for (GpuStrategy st : {GpuStrategy::kBlock, GpuStrategy::kFused, GpuStrategy::kCluster}) {
     SimulatorOptions so;
     so.replicas = 2;
     so.seed = 3;
@@ -610,4 +610,11 @@ TEST(GpuTune, TinyCaseForTheSanitizers) {
     for (std::size_t q = 0; q < names.size(); ++q)
       EXPECT_NEAR(g.gradient[q], c.gradient[q], 1e-12 * std::fabs(c.gradient[q]) + 1e-300) << names[q];
   }
+}
+
+// Strategy names round-trip, and a wrong one lists them all (no device needed).
+TEST(GpuStrategyNames, RoundTripAndUnknownNameListsTheValidOnes) {
+  for (const char* name : {"auto", "block", "step", "graph", "pull", "fused", "cluster"})
+    EXPECT_STREQ(gpu_strategy_name(parse_gpu_strategy(name)), name);
+  EXPECT_ERROR_HAS(parse_gpu_strategy("warp"), "expected one of auto, block, step, graph, pull, fused, cluster");
 }

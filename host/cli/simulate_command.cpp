@@ -70,7 +70,7 @@ const char* kHelp =
     "  --seed S              random seed (default 0)\n"
     "  --threads T           CPU threads (default 0 = all cores)\n"
     "  --backend B           auto (default: the GPU when one is present), cpu, gpu\n"
-    "  --gpu-strategy S      auto (default), block, step, graph, pull, fused (docs/gpu.md)\n"
+    "  --gpu-strategy S      auto (default), block, step, graph, pull, fused, cluster (docs/gpu.md)\n"
     "  --device D            CUDA device ordinal (default 0)\n"
     "  --record-dtype D      uint8 (default, saturating), int32, float32, bool\n"
     "  --output FILE         .npy: the dense raster (and FILE.npy.json, the\n"

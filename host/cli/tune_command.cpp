@@ -53,7 +53,7 @@ const char* kHelp =
     "  --threads T           CPU threads (default 0 = all cores)\n"
     "  --backend B           auto (default: the GPU when one is present), cpu, gpu;\n"
     "                        each epoch's simulation and its replay run there\n"
-    "  --gpu-strategy S      auto (default), block, step, graph, pull, fused (docs/gpu.md)\n"
+    "  --gpu-strategy S      auto (default), block, step, graph, pull, fused, cluster (docs/gpu.md)\n"
     "  --device D            CUDA device ordinal (default 0)\n"
     "  --output-params FILE  write the tuned parameters and the history (.json)\n"
     "  --force               overwrite an existing output\n"

@@ -34,6 +34,9 @@ enum class GpuStrategy {
   kPull,   // per-step kernels, drive gathered over in-edges (CSC by cuSPARSE): dense activity
   kFused,  // one kernel per step, replayed from a CUDA graph: each spiking neuron's warp scatters its
            // row into the next step's accumulators (double-buffered) right after the update
+  kCluster,  // one thread-block cluster (sm_90) per unit runs many steps in one kernel, the unit's
+             // neurons and state spread over the cluster's blocks, drives scattered through
+             // distributed shared memory
 };
 GpuStrategy parse_gpu_strategy(std::string_view name);
 const char* gpu_strategy_name(GpuStrategy s);
