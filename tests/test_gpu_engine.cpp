@@ -16,6 +16,7 @@
 #include "cascade/tune/epoch_runner.hpp"
 #include "net_util.hpp"
 #include "test_util.hpp"
+#include "tune_cases.hpp"
 
 using namespace cascade;
 
@@ -428,23 +429,9 @@ TEST(GpuEngine, StatesMoveBetweenBackendsAndStopsAreClean) {
 // stimulus kinds; and a tune run on the GPU backend ends where the CPU's does.
 TEST(GpuReplay, GradientEqualsTheCpuReplay) {
   REQUIRE_GPU();
-  struct ModelCase {
-    const char* name;
-    std::vector<std::pair<const char*, double>> params;
-  };
-  const ModelCase cases[] = {
-      {"bernoulli_glm", {{"theta", 4.0}, {"alpha", 0.3}, {"beta", 0.6}, {"rel_ref_strength", -20.0}, {"r", 1.1}}},
-      {"poisson_glm", {{"dt", 1.0}, {"alpha", 20.0}, {"beta", 2.0}, {"tau", 8.0}, {"r", 0.02}, {"b", -0.45}, {"T", 30}}},
-      {"rectified_lnp", {{"dt", 1.0}, {"lambda_0", 0.004}, {"theta", -5.0}, {"tau", 7.0}, {"r", 0.05}, {"b", 0.01}, {"T", 40}}},
-      {"rectified_sam", {{"dt", 1.0}, {"lambda_0", 0.006}, {"theta", -3.0}, {"tau", 9.0}, {"r", 0.05}, {"b", 0.002}}}};
-  for (const auto& mc : cases) {
-    AnyModel model = make_model(mc.name);
-    for (const auto& [k, v] : mc.params) set_param(model, k, v);
-    std::vector<Stimulus> stimuli{parse_stimulus("regular:strength=0.8,period=7,tau=2,start=1"),
-                                  parse_stimulus("poisson:strength=0.6,mean_interval=9,duration=120,tau=3"),
-                                  parse_stimulus("sin:amplitude=0.7,period=13.5,duration=150,phase=0.4,baseline=0.2,start=2")};
-    stimuli[1].masks = {std::vector<std::uint8_t>(300, 1), std::vector<std::uint8_t>(200, 0)};
-    stimuli[1].masks[1][3] = 1;
+  for (const auto& mc : test::tune_model_cases()) {
+    AnyModel model = test::tune_model(mc);
+    std::vector<Stimulus> stimuli = test::three_stimuli(300, 200);
     const std::vector<Network> nets = {generate(NormalGenerator{300, 0.0, 5.0, 0.5, true}, 3, 0),
                                        generate(NormalGenerator{200, 0.0, 5.0, 0.6, true}, 3, 1)};
     SimulatorOptions so;
@@ -496,15 +483,6 @@ TEST(GpuReplay, GradientEqualsTheCpuReplay) {
 // parameters, and for every strategy (each writes the tap from its own kernel).
 TEST(GpuTune, TangentEqualsTheCpuTangentForEveryModelAndStrategy) {
   REQUIRE_GPU();
-  struct ModelCase {
-    const char* name;
-    std::vector<std::pair<const char*, double>> params;
-  };
-  const ModelCase cases[] = {
-      {"bernoulli_glm", {{"theta", 4.0}, {"alpha", 0.3}, {"beta", 0.6}, {"rel_ref_strength", -20.0}, {"r", 1.1}}},
-      {"poisson_glm", {{"dt", 1.0}, {"alpha", 20.0}, {"beta", 2.0}, {"tau", 8.0}, {"r", 0.02}, {"b", -0.45}, {"T", 30}}},
-      {"rectified_lnp", {{"dt", 1.0}, {"lambda_0", 0.004}, {"theta", -5.0}, {"tau", 7.0}, {"r", 0.05}, {"b", 0.01}, {"T", 40}}},
-      {"rectified_sam", {{"dt", 1.0}, {"lambda_0", 0.006}, {"theta", -3.0}, {"tau", 9.0}, {"r", 0.05}, {"b", 0.002}}}};
   const std::vector<std::shared_ptr<const Network>> nets = {
       std::make_shared<const Network>(generate(NormalGenerator{300, 0.0, 5.0, 0.5, true}, 3, 0)),
       std::make_shared<const Network>(generate(NormalGenerator{200, 0.0, 5.0, 0.6, true}, 3, 1))};
@@ -513,20 +491,17 @@ TEST(GpuTune, TangentEqualsTheCpuTangentForEveryModelAndStrategy) {
     GpuStrategy strategy;
   };
   std::vector<Run> runs;
-  for (const auto& mc : cases) runs.push_back({mc.name, GpuStrategy::kAuto});
+  for (const auto& mc : test::tune_model_cases()) runs.push_back({mc.name, GpuStrategy::kAuto});
   for (GpuStrategy s : {GpuStrategy::kBlock, GpuStrategy::kStep, GpuStrategy::kGraph, GpuStrategy::kFused,
                         GpuStrategy::kPull, GpuStrategy::kCluster})
     runs.push_back({"bernoulli_glm", s});
   for (const Run& run : runs) {
-    const ModelCase& mc = *std::find_if(std::begin(cases), std::end(cases),
-                                        [&](const ModelCase& c) { return std::strcmp(c.name, run.model) == 0; });
-    AnyModel model = make_model(mc.name);
-    for (const auto& [k, v] : mc.params) set_param(model, k, v);
-    std::vector<Stimulus> stimuli{parse_stimulus("regular:strength=0.8,period=7,tau=2,start=1"),
-                                  parse_stimulus("poisson:strength=0.6,mean_interval=9,duration=120,tau=3"),
-                                  parse_stimulus("sin:amplitude=0.7,period=13.5,duration=150,phase=0.4,baseline=0.2,start=2")};
-    stimuli[1].masks = {std::vector<std::uint8_t>(300, 1), std::vector<std::uint8_t>(200, 0)};
-    stimuli[1].masks[1][3] = 1;
+    const auto& cases = test::tune_model_cases();
+    const test::TuneModelCase& mc = *std::find_if(cases.begin(), cases.end(), [&](const test::TuneModelCase& c) {
+      return std::strcmp(c.name, run.model) == 0;
+    });
+    AnyModel model = test::tune_model(mc);
+    std::vector<Stimulus> stimuli = test::three_stimuli(300, 200);
     SimulatorOptions so;
     so.replicas = 3;
     so.seed = 17;
@@ -543,14 +518,7 @@ TEST(GpuTune, TangentEqualsTheCpuTangentForEveryModelAndStrategy) {
     const std::string label = std::string(mc.name) + "/" + gpu_strategy_name(run.strategy);
     for (int epoch = 0; epoch < 2; ++epoch) {
       if (epoch == 1)
-        for (const auto& n : names) {
-          const bool stim = n.rfind("stimulus", 0) == 0;
-          for (const auto& p : stim ? list_stimulus_params(stimuli) : list_params(model))
-            if (p.name == n) {
-              if (stim) set_stimulus_param(stimuli, n, p.value * 1.05);
-              else set_param(model, n, p.value * 1.05);
-            }
-        }
+        for (const auto& n : names) test::set_tune_value(model, stimuli, n, test::tune_value(model, stimuli, n) * 1.05);
       const std::uint64_t first = so.first_step + static_cast<std::uint64_t>(epoch * (K + T));
       const ReplayValue c = cpu->run(model, stimuli, first);
       const ReplayValue g = gpu->run(model, stimuli, first);
@@ -571,25 +539,11 @@ TEST(GpuTune, TangentEqualsTheCpuTangentForEveryModelAndStrategy) {
 // reports it, naming the step and the neuron.
 TEST(GpuTune, NonFiniteRateIsAnError) {
   REQUIRE_GPU();
-  AnyModel model = make_model("poisson_glm");
-  set_param(model, "beta", 900.0);
-  set_param(model, "b", 1.0);  // exp(900) overflows
-  const std::vector<Network> nets = {generate(NormalGenerator{50, 0.0, 5.0, 0.5, true}, 3, 0)};
-  SimulatorOptions so;
-  so.backend = Backend::kGpu;
-  TuneOptions to;
-  to.selection = {"b"};
-  to.epochs = 2;
-  try {
-    tune(model, nets, {}, so, to);
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("non-finite"), std::string::npos) << e.what();
-  }
+  test::expect_tune_stops_on_a_non_finite_rate(Backend::kGpu);
 }
 
-// Small enough for compute-sanitizer: a tune epoch with stimuli on the block
-// and fused strategies (the tap written from shared and global state).
+// Small enough for compute-sanitizer: a tune epoch with stimuli on the block,
+// fused and cluster strategies (the tap written from shared and global state).
 TEST(GpuTune, TinyCaseForTheSanitizers) {
   REQUIRE_GPU();
   AnyModel model = make_model("bernoulli_glm");

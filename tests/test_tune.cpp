@@ -9,48 +9,21 @@
 #include "cascade/engine/cpu_engine.hpp"
 #include "cascade/tune/epoch_runner.hpp"
 #include "test_util.hpp"
+#include "tune_cases.hpp"
 
 using namespace cascade;
 
 namespace {
 
-struct ModelCase {
-  const char* name;
-  std::vector<std::pair<const char*, double>> params;
-};
-
-// Points away from the kinks: |alpha|, |beta| > 0 (BernoulliGLM), and for
-// the relu models theta far below every g, so that relu(g - theta) is linear
-// at every neuron-step within the finite-difference steps (checked through
-// ReplayValue::min_kink_distance).
-const ModelCase kModels[] = {
-    {"bernoulli_glm", {{"theta", 4.0}, {"alpha", 0.3}, {"beta", 0.6}, {"rel_ref_strength", -20.0}, {"r", 1.1}}},
-    {"poisson_glm", {{"dt", 1.0}, {"alpha", 20.0}, {"beta", 2.0}, {"tau", 8.0}, {"r", 0.02}, {"b", -0.45}, {"T", 30}}},
-    {"rectified_lnp", {{"dt", 1.0}, {"lambda_0", 0.004}, {"theta", -5.0}, {"tau", 7.0}, {"r", 0.05}, {"b", 0.01}, {"T", 40}}},
-    {"rectified_sam", {{"dt", 1.0}, {"lambda_0", 0.006}, {"theta", -3.0}, {"tau", 9.0}, {"r", 0.05}, {"b", 0.002}}},
-};
-
-AnyModel model_of(const ModelCase& c) {
-  AnyModel m = make_model(c.name);
-  for (const auto& [k, v] : c.params) set_param(m, k, v);
-  return m;
-}
+using test::set_tune_value;
+using test::three_stimuli;
+using test::tune_model;
+using test::tune_model_cases;
+using test::tune_value;
 
 std::vector<Network> small_networks() {
   return {generate(NormalGenerator{30, 0.0, 5.0, 0.5, true}, 3, 0),
           generate(NormalGenerator{20, 0.0, 5.0, 0.6, true}, 3, 1)};
-}
-
-double value_of(const AnyModel& m, const std::vector<Stimulus>& s, const std::string& name) {
-  for (const auto& p : name.rfind("stimulus", 0) == 0 ? list_stimulus_params(s) : list_params(m))
-    if (p.name == name) return p.value;
-  ADD_FAILURE() << "no parameter " << name;
-  return 0;
-}
-
-void set_value(AnyModel& m, std::vector<Stimulus>& s, const std::string& name, double v) {
-  if (name.rfind("stimulus", 0) == 0) set_stimulus_param(s, name, v);
-  else set_param(m, name, v);
 }
 
 }  // namespace
@@ -61,13 +34,9 @@ TEST(TuneGradient, MatchesCentralFiniteDifferencesForEveryTunableParameter) {
   // truncation O(h^4) and rounding O(eps R / h) stay below 2e-7 relative
   // here (the three-point rule at h = 1e-4 is already off by 7e-6, at 1e-5
   // by 6e-8), so the analytic gradient is checked well below 1e-6.
-  for (const auto& mc : kModels) {
-    const AnyModel model = model_of(mc);
-    std::vector<Stimulus> stimuli{parse_stimulus("regular:strength=0.8,period=7,tau=2,start=1"),
-                                  parse_stimulus("poisson:strength=0.6,mean_interval=9,duration=120,tau=3"),
-                                  parse_stimulus("sin:amplitude=0.7,period=13.5,duration=150,phase=0.4,baseline=0.2,start=2")};
-    stimuli[1].masks = {std::vector<std::uint8_t>(30, 1), std::vector<std::uint8_t>(20, 0)};
-    stimuli[1].masks[1][3] = 1;
+  for (const auto& mc : tune_model_cases()) {
+    const AnyModel model = tune_model(mc);
+    std::vector<Stimulus> stimuli = three_stimuli(30, 20);
     SimulatorOptions so;
     so.replicas = 3;
     so.seed = 17;
@@ -82,7 +51,7 @@ TEST(TuneGradient, MatchesCentralFiniteDifferencesForEveryTunableParameter) {
     EXPECT_GT(v.rate_hz, 0.5) << mc.name;
     double worst = 0;
     for (std::size_t q = 0; q < names.size(); ++q) {
-      const double x = value_of(model, stimuli, names[q]);
+      const double x = tune_value(model, stimuli, names[q]);
       const double h = 5e-4 * std::max(std::fabs(x), 0.1);
       double f[4];
       double min_kink = v.min_kink_distance;
@@ -90,7 +59,7 @@ TEST(TuneGradient, MatchesCentralFiniteDifferencesForEveryTunableParameter) {
       for (int k = 0; k < 4; ++k) {
         AnyModel mk = model;
         std::vector<Stimulus> sk = stimuli;
-        set_value(mk, sk, names[q], x + offsets[k] * h);
+        set_tune_value(mk, sk, names[q], x + offsets[k] * h);
         const ReplayValue e = replay.evaluate(mk, sk, names, false);
         f[k] = e.rate_hz;
         min_kink = std::min(min_kink, e.min_kink_distance);
@@ -114,8 +83,8 @@ TEST(TuneGradient, ReplayRecomputesTheSimulationsExpectedRate) {
   // computes for that step (inspect()), up to double rounding of the engine's
   // fixed-point drive. K exceeds every filter window, so the whole history
   // matters.
-  for (const auto& mc : kModels) {
-    const AnyModel model = model_of(mc);
+  for (const auto& mc : tune_model_cases()) {
+    const AnyModel model = tune_model(mc);
     SimulatorOptions so;
     so.seed = 5;
     so.replicas = 2;
@@ -150,13 +119,9 @@ TEST(TuneGradient, TangentOverTheEnginesTapEqualsTheReplay) {
   // relative; 1e-10 leaves room for cancellation in the sums. Two epochs with
   // different parameter values check that the engine takes the new values
   // (filters included) and a fresh state each epoch.
-  for (const auto& mc : kModels) {
-    AnyModel model = model_of(mc);
-    std::vector<Stimulus> stimuli{parse_stimulus("regular:strength=0.8,period=7,tau=2,start=1"),
-                                  parse_stimulus("poisson:strength=0.6,mean_interval=9,duration=120,tau=3"),
-                                  parse_stimulus("sin:amplitude=0.7,period=13.5,duration=150,phase=0.4,baseline=0.2,start=2")};
-    stimuli[1].masks = {std::vector<std::uint8_t>(30, 1), std::vector<std::uint8_t>(20, 0)};
-    stimuli[1].masks[1][3] = 1;
+  for (const auto& mc : tune_model_cases()) {
+    AnyModel model = tune_model(mc);
+    std::vector<Stimulus> stimuli = three_stimuli(30, 20);
     SimulatorOptions so;
     so.replicas = 3;
     so.seed = 17;
@@ -172,7 +137,7 @@ TEST(TuneGradient, TangentOverTheEnginesTapEqualsTheReplay) {
     EXPECT_STREQ(runner->backend(), "cpu");
     for (int epoch = 0; epoch < 2; ++epoch) {
       if (epoch == 1) {  // new values of every parameter, the filters' among them
-        for (const auto& n : names) set_value(model, stimuli, n, value_of(model, stimuli, n) * 1.05);
+        for (const auto& n : names) set_tune_value(model, stimuli, n, tune_value(model, stimuli, n) * 1.05);
       }
       SimulatorOptions se = so;
       se.first_step = so.first_step + static_cast<std::uint64_t>(epoch * (K + T));
@@ -273,7 +238,7 @@ TEST(Tune, ReachesTargetRates) {
   for (const auto& c : cases)
     for (std::size_t k = 0; k < networks.size(); ++k)
       for (double target : {4.0, 40.0}) {
-        const AnyModel model = model_of(kModels[c.model]);
+        const AnyModel model = tune_model(tune_model_cases()[c.model]);
         TuneOptions o;
         o.target_hz = target;
         o.selection = {c.param};
@@ -294,30 +259,12 @@ TEST(Tune, ReachesTargetRates) {
         ro.record = false;
         const double rate = sim.run(ro).summary.mean_rate_hz;
         std::printf("%-14s networks %zu: %s %.4g -> %.4g, target %4.1f Hz, long run %.4g Hz\n",
-                    kModels[c.model].name, k, c.param, r.initial[0], r.final[0], target, rate);
-        EXPECT_NEAR(rate, target, 0.05 * target) << kModels[c.model].name << " networks " << k;
+                    tune_model_cases()[c.model].name, k, c.param, r.initial[0], r.final[0], target, rate);
+        EXPECT_NEAR(rate, target, 0.05 * target) << tune_model_cases()[c.model].name << " networks " << k;
       }
 }
 
-TEST(Tune, NonFiniteRateIsAnError) {
-  // exp(beta * g) overflows in the first epoch: the simulation's error,
-  // naming the step and the neuron, not a NaN gradient.
-  AnyModel model = make_model("poisson_glm");
-  set_param(model, "beta", 900.0);
-  set_param(model, "b", 1.0);
-  const std::vector<Network> nets = {generate(NormalGenerator{50, 0.0, 5.0, 0.5, true}, 3, 0)};
-  SimulatorOptions so;
-  so.backend = Backend::kCpu;
-  TuneOptions to;
-  to.selection = {"b"};
-  to.epochs = 2;
-  try {
-    tune(model, nets, {}, so, to);
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("non-finite rate at global step"), std::string::npos) << e.what();
-  }
-}
+TEST(Tune, NonFiniteRateIsAnError) { test::expect_tune_stops_on_a_non_finite_rate(Backend::kCpu); }
 
 TEST(Tune, EngineTakesNewParameterValuesButNotANewStateShape) {
   // tune's engine lives across epochs: set_model takes new values (the
