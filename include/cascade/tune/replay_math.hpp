@@ -176,11 +176,11 @@ CASCADE_HD_INLINE void terms_at(const Model& m, const Coupling& c, double g, dou
 }
 
 /// The model's input g from the coupling state S, the self-filter sum and the
-/// stimulus input E (the models' input(), written out for the replay).
+/// stimulus input E: the model's own input() (deterministic for every
+/// tunable model, so the stream is not read).
 template <class Model>
 CASCADE_HD_INLINE double input_of(const Model& m, double S, double self, double E) {
-  if constexpr (std::is_same_v<Model, BernoulliGLM>) return m.r * (S + self) + E;
-  else return m.r * S + E + m.b;
+  return m.input(InputTerms{S, self, E}, NeuronStream{0, 0, 0, 0, 0});
 }
 
 /// terms_at with g formed from S, self and E (the replay over recorded spikes).
