@@ -231,6 +231,8 @@ def hash_h5(path):
 
     def attrs(obj):
         for k in sorted(obj.attrs.keys()):
+            if k in VOLATILE:
+                continue
             v = obj.attrs[k]
             if k == "provenance":
                 v = v.decode() if isinstance(v, bytes) else str(v)
