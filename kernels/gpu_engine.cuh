@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cascade/engine/engine.hpp"
+#include "cascade/engine/engine_layer.hpp"
 #include "cascade/models/model_api.hpp"
 #include "cascade/network.hpp"
 #include "cascade/stimulus.hpp"
@@ -89,6 +90,7 @@ class GpuEngineBase : public Engine {
   void capture_graph(const RunView& r, GpuStrategy strategy) const;
 
   ModelInfo info_;
+  engine::EngineShape shape_;
   std::vector<std::shared_ptr<const Network>> nets_;
   SimulatorOptions opt_;
   bool per_edge_ = false;

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "cascade/engine/cpu_engine.hpp"  // detail:: checks and messages shared with the CPU engine
+#include "cascade/engine/engine_layer.hpp"
 #include "gpu_engine.cuh"
 
 #define CASCADE_CUSPARSE_CHECK(call)                                                              \
@@ -57,11 +57,10 @@ int blocks_for(std::int64_t n) { return static_cast<int>(std::max<std::int64_t>(
 GpuEngineBase::GpuEngineBase(const ModelInfo& info, std::vector<std::shared_ptr<const Network>> nets,
                              const SimulatorOptions& opt)
     : info_(info), nets_(std::move(nets)), opt_(opt) {
-  FilterSpec& spec = info_.spec;
-  if (spec.coupling == CouplingKind::kTruncatedExp && spec.window <= 0) spec.coupling = CouplingKind::kNone;
-  if (spec.self_filter.size() > static_cast<std::size_t>(kMaxHistory) || spec.window > kMaxHistory)
-    throw Error(std::string("model '") + info_.name + "': filters longer than 100000 steps are not supported");
-  detail::check_batch(nets_, spec, info_.allows_self_coupling, info_.name, opt_);
+  shape_ = engine::make_engine_shape(info_.spec, nets_, info_.name);
+  engine::check_batch(nets_, shape_, info_.allows_self_coupling, info_.name, opt_);
+  info_.spec = shape_.spec;
+  const FilterSpec& spec = info_.spec;
 
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
@@ -440,7 +439,7 @@ EngineState GpuEngineBase::save_state() const {
 }
 
 void GpuEngineBase::load_state(const EngineState& e) {
-  detail::check_state_sizes(e, slots_, ring_len_, self_len_);
+  engine::check_state(e, slots_, shape_);
   select_device();
   CASCADE_CUDA_CHECK(cudaStreamSynchronize(stream_->get()));
   auto put = [&](const auto& dst, const auto& src) {
@@ -547,12 +546,16 @@ void GpuEngineBase::throw_bad(const BadRecord& b, std::uint64_t run_first_step) 
   std::size_t u = 0;
   while (u + 1 < units_host_.size() && static_cast<std::uint64_t>(units_host_[u + 1].slot_base) <= slot) ++u;
   const DevUnit& du = units_host_[u];
-  detail::throw_non_finite(run_first_step + (b.key >> 32), *nets_[du.net], du.net, du.replica,
-                           static_cast<std::int32_t>(slot - static_cast<std::uint64_t>(du.slot_base)), b.g, b.rate);
+  (void)du;
+  engine::BatchLayout layout;
+  for (const DevUnit& x : units_host_)
+    layout.units.push_back({x.replica, x.net, static_cast<std::size_t>(x.slot_base)});
+  engine::throw_non_finite(layout, nets_, run_first_step + (b.key >> 32), slot, b.g, b.rate);
 }
 
 void GpuEngineBase::set_filters(const FilterSpec& spec_in) {
-  FilterSpec spec = detail::new_filter_values(spec_in, info_.spec, per_edge_, ring_len_, self_len_, info_.name);
+  shape_ = engine::reshape(shape_, spec_in, info_.name);
+  FilterSpec spec = shape_.spec;
   select_device();
   cudaStream_t s = stream_->get();
   if (self_len_)  // after the stream's earlier work: pageable copies are staged before this returns
@@ -659,7 +662,7 @@ void GpuEngineBase::inspect(std::vector<double>* input, std::vector<double>* rat
 }
 
 RunSummary GpuEngineBase::run(const RunOptions& options, const RecordTarget* target) {
-  detail::check_run_options(options, step_);
+  engine::check_run_options(options, step_);
   if (options.equilibration_steps + options.steps >= (std::int64_t{1} << 32))
     throw Error("the GPU engine runs fewer than 2^32 steps per call; split the run (RunOptions::fresh_state = false "
                 "continues it)");
@@ -668,13 +671,8 @@ RunSummary GpuEngineBase::run(const RunOptions& options, const RecordTarget* tar
   select_device();
   if (options.fresh_state) reset_random_state();
   cudaStream_t s = stream_->get();
-  RunSummary sum;
-  sum.backend = "gpu";
+  RunSummary sum = engine::start_summary("gpu", step_, dt(), options);
   sum.threads = 1;
-  sum.first_step = step_;
-  sum.dt = dt();
-  sum.equilibration_steps = options.equilibration_steps;
-  sum.recorded_steps = options.steps;
   sum.gpu_strategy = gpu_strategy_name(strategy_);
   sum.device = device_name_;
   const std::int64_t total = options.equilibration_steps + options.steps;
@@ -873,20 +871,11 @@ RunSummary GpuEngineBase::run(const RunOptions& options, const RecordTarget* tar
   sum.device_seconds = ms / 1000.0;
   step_ += static_cast<std::uint64_t>(enqueued);
   advance_ = advance_ || enqueued > 0;
-  sum.steps_run = enqueued;
 
   DevCounters c{};
   CASCADE_CUDA_CHECK(cudaMemcpy(&c, d_counters_.get(), sizeof c, cudaMemcpyDeviceToHost));
-  sum.synaptic_events = c.events;
-  sum.spiking_neuron_steps = c.scattered;
-  sum.recorded_spike_count = c.recorded_spikes;
-  sum.rate_capped = c.capped;
-  sum.counts_saturated = c.saturated;
-  sum.recorded_steps = std::max<std::int64_t>(0, enqueued - eq);
-  sum.recorded_neuron_steps = static_cast<std::uint64_t>(sum.recorded_steps) * slots_;
-  if (sum.recorded_neuron_steps > 0)
-    sum.mean_rate_hz = static_cast<double>(sum.recorded_spike_count) / static_cast<double>(sum.recorded_neuron_steps) *
-                       1000.0 / sum.dt;
+  engine::finish_summary(sum, engine::RunCounters{c.events, c.scattered, c.recorded_spikes, c.capped, c.saturated},
+                         enqueued, eq, slots_);
   sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return sum;
 }

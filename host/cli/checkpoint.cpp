@@ -135,11 +135,7 @@ void write_checkpoint(const std::string& path, const CheckpointData& c) {
   w.u64(c.has_state);
   w.u64(c.state.step);
   w.u64(c.state.advance);
-  w.vec(c.state.S);
-  w.vec(c.state.acc);
-  w.vec(c.state.ring);
-  w.vec(c.state.xhist);
-  w.vec(c.state.xlast);
+  EngineState::for_each_array(c.state, [&](const auto& a, const char*, StateExtent) { w.vec(a); });
   const std::uint64_t sum = fnv1a(w.bytes());
   w.u64(sum);
 
@@ -200,11 +196,9 @@ CheckpointData read_checkpoint(const std::string& path) {
   c.has_state = r.u64() != 0;
   c.state.step = r.u64();
   c.state.advance = r.u64() != 0;
-  c.state.S = r.vec<double>();
-  c.state.acc = r.vec<std::int64_t>();
-  c.state.ring = r.vec<std::int64_t>();
-  c.state.xhist = r.vec<std::uint8_t>();
-  c.state.xlast = r.vec<std::uint8_t>();
+  EngineState::for_each_array(c.state, [&](auto& a, const char*, StateExtent) {
+    a = r.vec<typename std::decay_t<decltype(a)>::value_type>();
+  });
   return c;
 }
 

@@ -16,6 +16,7 @@
 #include "args.hpp"
 #include "checkpoint.hpp"
 #include "cascade/cascade.hpp"
+#include "cascade/engine/engine_layer.hpp"
 #include "cascade/engine/gpu_engine.hpp"
 #include "commands.hpp"
 #include "common.hpp"
@@ -389,14 +390,7 @@ int simulate_command(const std::vector<std::string>& argv_in, const CheckpointDa
         s = bs;
         have_totals = true;
       } else {
-        s.threads = std::max(s.threads, bs.threads);
-        s.recorded_neuron_steps += bs.recorded_neuron_steps;
-        s.recorded_spike_count += bs.recorded_spike_count;
-        s.spiking_neuron_steps += bs.spiking_neuron_steps;
-        s.synaptic_events += bs.synaptic_events;
-        s.rate_capped += bs.rate_capped;
-        s.counts_saturated += bs.counts_saturated;
-        s.wall_seconds += bs.wall_seconds;
+        engine::accumulate(s, bs);
       }
       if (bs.stopped || stop_requested().load()) {
         progress.finish();
@@ -426,9 +420,7 @@ int simulate_command(const std::vector<std::string>& argv_in, const CheckpointDa
     if (checkpoint_path && b + 1 < n_batches) save_checkpoint(b + 1, nullptr);
   }
   progress.finish();
-  if (s.recorded_neuron_steps > 0)
-    s.mean_rate_hz = static_cast<double>(s.recorded_spike_count) / static_cast<double>(s.recorded_neuron_steps) *
-                     1000.0 / s.dt;
+  s.mean_rate_hz = engine::mean_rate_hz(s.recorded_spike_count, s.recorded_neuron_steps, s.dt);
 
   if (record) {
     std::ostringstream js;
@@ -535,7 +527,7 @@ int info_command(const std::vector<std::string>& argv) {
   std::printf("GPU engine: %s\n", !gpu_engine_built() ? "not in this build (CPU only)"
                                    : devices.empty() ? "built; no device, so --backend auto runs on the CPU"
                                                      : "built; --backend auto runs on GPU 0");
-  std::printf("CPU threads (default): %d\nmodels:", detail::resolve_thread_count(0));
+  std::printf("CPU threads (default): %d\nmodels:", resolve_thread_count(0));
   for (const auto& m : model_names()) std::printf(" %s", m.c_str());
   std::printf("\n");
   return 0;

@@ -30,6 +30,7 @@
 #endif
 
 #include "cascade/engine/engine.hpp"
+#include "cascade/engine/engine_layer.hpp"
 #include "cascade/engine/neuron_update.hpp"
 #include "cascade/error.hpp"
 #include "cascade/models/model_api.hpp"
@@ -38,46 +39,20 @@
 
 namespace cascade {
 
-namespace detail {
-/// Shared, model-independent part of the CPU engine (host/cpu_engine_support.cpp).
-struct CpuLayout {
-  struct Unit {
-    std::uint32_t replica;   // absolute replica index (offset included)
-    std::uint32_t net;       // index into the batch
-    std::size_t slot_base;   // first state slot of this unit
-  };
+/// The CPU engine's work layout: the batch layout, cut into tasks (blocks of
+/// a unit's neurons) for the thread team (host/cpu_layout.cpp).
+struct CpuLayout : engine::BatchLayout {
   struct Task {
     std::uint32_t unit;
     std::int32_t lo, hi;  // local neuron range
   };
-  std::vector<Unit> units;
   std::vector<Task> tasks;
-  std::vector<std::size_t> net_offset;         // first global neuron of each network
-  std::vector<std::size_t> unit_first_task;    // tasks of unit u: [first[u], first[u+1])
-  std::size_t total_neurons = 0;
-  std::size_t slots = 0;                       // replicas * total_neurons
+  std::vector<std::size_t> unit_first_task;  // tasks of unit u: [first[u], first[u+1])
   int threads = 1;
 };
-CpuLayout make_cpu_layout(const std::vector<std::shared_ptr<const Network>>& nets, const SimulatorOptions& opt);
+CpuLayout make_cpu_layout(const engine::Networks& nets, const SimulatorOptions& opt);
+/// The CPU threads `requested` means (0: all cores); refuses negative counts.
 int resolve_thread_count(int requested);
-void check_run_options(const RunOptions& options, std::uint64_t current_step);
-void check_batch(const std::vector<std::shared_ptr<const Network>>& nets, const FilterSpec& spec,
-                 bool allows_self_coupling, const char* model_name, const SimulatorOptions& opt);
-void check_memory(std::uint64_t bytes, const char* what);
-/// A saved state must match the engine it is loaded into (else the message says what differs).
-void check_state_sizes(const EngineState& e, std::size_t slots, std::size_t ring_len, std::size_t self_len);
-/// New filter values for a running engine (tune's set_model): `spec` as the
-/// engines apply it; throws unless its kind and lengths match `current`'s.
-FilterSpec new_filter_values(const FilterSpec& spec, const FilterSpec& current, bool per_edge, std::size_t ring_len,
-                             std::size_t self_len, const char* model_name);
-[[noreturn]] void throw_non_finite(std::uint64_t step, const Network& net, std::uint32_t net_index,
-                                   std::uint32_t replica, std::int32_t neuron, double g, double rate);
-template <class Model>
-double model_dt(const Model& m) {
-  if constexpr (requires { m.dt; }) return static_cast<double>(m.dt);
-  else return 1.0;
-}
-}  // namespace detail
 
 template <class Model>
 class CpuEngine final : public Engine {
@@ -85,30 +60,12 @@ class CpuEngine final : public Engine {
   CpuEngine(const Model& model, std::vector<std::shared_ptr<const Network>> nets, const SimulatorOptions& opt)
       : model_(model), nets_(std::move(nets)), opt_(opt) {
     model_.validate();
-    spec_ = model_.filters();
-    if (spec_.coupling == CouplingKind::kTruncatedExp && spec_.window <= 0) spec_.coupling = CouplingKind::kNone;
-    if (spec_.self_filter.size() > static_cast<std::size_t>(kMaxHistory) || spec_.window > kMaxHistory)
-      throw Error(std::string("model '") + Model::kName + "': filters longer than 100000 steps are not supported");
-    detail::check_batch(nets_, spec_, Model::kAllowsSelfCoupling, Model::kName, opt_);
-    layout_ = detail::make_cpu_layout(nets_, opt_);
+    shape_ = engine::make_engine_shape(model_.filters(), nets_, Model::kName);
+    engine::check_batch(nets_, shape_, Model::kAllowsSelfCoupling, Model::kName, opt_);
+    layout_ = make_cpu_layout(nets_, opt_);
     step_ = opt_.first_step;
-    per_edge_ = nets_.front()->filter_length() > 0;
-    if (per_edge_) {
-      for (const auto& n : nets_) ring_len_ = std::max(ring_len_, n->filter_length());
-      self_len_ = 0;
-    } else {
-      ring_len_ = spec_.coupling == CouplingKind::kTruncatedExp ? static_cast<std::size_t>(spec_.window) : 0;
-      self_len_ = spec_.self_filter.size();
-    }
-    consts_ = make_filter_consts(spec_, per_edge_, ring_len_, self_len_);
-    const std::uint64_t state_bytes =
-        layout_.slots * (sizeof(double) + sizeof(std::int64_t) + 2 + ring_len_ * sizeof(std::int64_t) + self_len_);
-    detail::check_memory(state_bytes, "the simulation state");
-    state_.S.assign(layout_.slots, 0.0);
-    state_.acc.assign(layout_.slots, 0);
-    state_.ring.assign(layout_.slots * ring_len_, 0);
-    state_.xhist.assign(layout_.slots * self_len_, 0);
-    state_.xlast.assign(layout_.slots, 0);
+    engine::check_memory(shape_.state_bytes(layout_.slots), "the simulation state");
+    State::for_each_array(state_, [&](auto& a, const char*, StateExtent e) { a.assign(layout_.slots * shape_.per_slot(e), 0); });
     for (int b = 0; b < 2; ++b) {
       state_.lists[b].resize(layout_.tasks.size());
       for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
@@ -127,16 +84,15 @@ class CpuEngine final : public Engine {
   /// state's shape) must stay as they are; their values may change.
   void set_model(const Model& model) {
     model.validate();
-    spec_ = detail::new_filter_values(model.filters(), spec_, per_edge_, ring_len_, self_len_, Model::kName);
+    shape_ = engine::reshape(shape_, model.filters(), Model::kName);
     model_ = model;
-    consts_ = make_filter_consts(spec_, per_edge_, ring_len_, self_len_);
   }
-  double dt() const override { return detail::model_dt(model_); }
+  double dt() const override { return engine::model_dt(model_); }
   std::uint64_t current_step() const override { return step_; }
 
   void reset_random_state() override {
     clear_state(state_);
-    if (spec_.initial == InitialState::kRandomActivation && !per_edge_) {
+    if (shape_.spec.initial == InitialState::kRandomActivation && !shape_.per_edge) {
       std::vector<double> s(layout_.slots);
       for (const auto& u : layout_.units) {
         const Network& net = *nets_[u.net];
@@ -160,29 +116,19 @@ class CpuEngine final : public Engine {
   }
 
   void set_initial_spikes(std::span<const std::uint8_t> counts) override {
-    if (counts.size() != layout_.slots)
-      throw Error("initial spikes: expected " + std::to_string(layout_.slots) +
-                  " values (replicas x total neurons), got " + std::to_string(counts.size()));
+    engine::check_initial_spikes(counts, layout_.slots);
     clear_state(state_);
     load_spikes(std::vector<std::uint8_t>(counts.begin(), counts.end()));
   }
 
   void set_initial_activation(std::span<const double> activation) override {
-    if (activation.size() != layout_.slots)
-      throw Error("initial activation: expected " + std::to_string(layout_.slots) +
-                  " values (replicas x total neurons), got " + std::to_string(activation.size()));
-    if (spec_.initial != InitialState::kRandomActivation || per_edge_)
-      throw Error(std::string("initial activation: model '") + Model::kName +
-                  "' keeps a spike history, not an activation; set initial spikes instead");
-    for (double v : activation)
-      if (!math::is_finite(v)) throw Error("initial activation: values must be finite");
+    engine::check_initial_activation(activation, layout_.slots, shape_, Model::kName);
     clear_state(state_);
     load_activation(std::vector<double>(activation.begin(), activation.end()));
   }
 
   void inspect(std::vector<double>* input, std::vector<double>* rate, std::int64_t stimulus_time) const override {
-    if (stimulus_time != kStimulusOff && stimulus_time < 0)
-      throw Error("inspect: stimulus time " + std::to_string(stimulus_time) + " is invalid; expected >= 0");
+    engine::check_inspect_time(stimulus_time);
     State copy = state_;
     std::vector<double> g(layout_.slots), p(layout_.slots);
     Counters c;
@@ -196,21 +142,14 @@ class CpuEngine final : public Engine {
     EngineState e;
     e.step = step_;
     e.advance = advance_;
-    e.S = state_.S;
-    e.acc = state_.acc;
-    e.ring = state_.ring;
-    e.xhist = state_.xhist;
-    e.xlast = state_.xlast;
+    EngineState::for_each_pair(e, state_, [](auto& to, const auto& from, const char*, StateExtent) { to = from; });
     return e;
   }
 
   void load_state(const EngineState& e) override {
-    detail::check_state_sizes(e, layout_.slots, ring_len_, self_len_);
+    engine::check_state(e, layout_.slots, shape_);
     clear_state(state_);
-    state_.S = e.S;
-    state_.acc = e.acc;
-    state_.ring = e.ring;
-    state_.xhist = e.xhist;
+    EngineState::for_each_pair(state_, e, [](auto& to, const auto& from, const char*, StateExtent) { to = from; });
     load_spikes(e.xlast);  // the previous step's spikes: xlast and the lists
     step_ = e.step;
     advance_ = e.advance;
@@ -222,15 +161,10 @@ class CpuEngine final : public Engine {
   }
 
   RunSummary run(const RunOptions& options, const RecordTarget* target) override {
-    detail::check_run_options(options, step_);
+    engine::check_run_options(options, step_);
     const auto t0 = std::chrono::steady_clock::now();
     if (options.fresh_state) reset_random_state();
-    RunSummary sum;
-    sum.backend = "cpu";
-    sum.first_step = step_;
-    sum.dt = dt();
-    sum.equilibration_steps = options.equilibration_steps;
-    sum.recorded_steps = options.steps;
+    RunSummary sum = engine::start_summary("cpu", step_, dt(), options);
     const std::int64_t total = options.equilibration_steps + options.steps;
     const std::uint64_t record_from = step_ + static_cast<std::uint64_t>(options.equilibration_steps);
     const std::int64_t stride = std::max<std::int64_t>(1, total / 1000);
@@ -263,9 +197,9 @@ class CpuEngine final : public Engine {
         if (counters[t].bad_neuron >= 0) {
           stop = true;
           const auto& task = layout_.tasks[t];
-          const auto& u = layout_.units[task.unit];
           try {
-            detail::throw_non_finite(step_ - 1, *nets_[u.net], u.net, u.replica, counters[t].bad_neuron,
+            engine::throw_non_finite(layout_, nets_, step_ - 1,
+                                     layout_.units[task.unit].slot_base + static_cast<std::size_t>(counters[t].bad_neuron),
                                      counters[t].bad_g, counters[t].bad_rate);
           } catch (...) {
             failure = std::current_exception();
@@ -311,20 +245,9 @@ class CpuEngine final : public Engine {
     if (failure) std::rethrow_exception(failure);
 
     sum.threads = team;
-    sum.steps_run = done;
-    for (const auto& c : counters) {
-      sum.synaptic_events += c.events;
-      sum.spiking_neuron_steps += c.scattered;
-      sum.recorded_spike_count += c.recorded_spikes;
-      sum.rate_capped += c.capped;
-      sum.counts_saturated += c.saturated;
-    }
-    const std::int64_t recorded_run = std::max<std::int64_t>(0, done - options.equilibration_steps);
-    sum.recorded_neuron_steps = static_cast<std::uint64_t>(recorded_run) * layout_.slots;
-    sum.recorded_steps = recorded_run;
-    if (sum.recorded_neuron_steps > 0)
-      sum.mean_rate_hz = static_cast<double>(sum.recorded_spike_count) /
-                         static_cast<double>(sum.recorded_neuron_steps) * 1000.0 / sum.dt;
+    engine::RunCounters summed;
+    for (const auto& c : counters) summed += c;
+    engine::finish_summary(sum, summed, done, options.equilibration_steps, layout_.slots);
     sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return sum;
   }
@@ -342,26 +265,16 @@ class CpuEngine final : public Engine {
       count.clear();
     }
   };
-  struct State {
-    std::vector<double> S;            // coupling state per slot
-    std::vector<std::int64_t> acc;    // scatter accumulators per slot
-    std::vector<std::int64_t> ring;   // drive history (truncated exp) or future drive (per-edge)
-    std::vector<std::uint8_t> xhist;  // own count history (self filter)
-    std::vector<std::uint8_t> xlast;  // counts emitted at the previous step
+  struct State : StateArrays<HostArray> {
     std::vector<SpikeList> lists[2];  // per task, double-buffered
   };
-  struct Counters {
-    std::uint64_t events = 0, scattered = 0, recorded_spikes = 0, capped = 0, saturated = 0;
+  struct Counters : engine::RunCounters {
     std::int32_t bad_neuron = -1;
     double bad_g = 0, bad_rate = 0;
   };
 
   void clear_state(State& s) {
-    std::fill(s.S.begin(), s.S.end(), 0.0);
-    std::fill(s.acc.begin(), s.acc.end(), 0);
-    std::fill(s.ring.begin(), s.ring.end(), 0);
-    std::fill(s.xhist.begin(), s.xhist.end(), 0);
-    std::fill(s.xlast.begin(), s.xlast.end(), 0);
+    State::for_each_array(s, [](auto& a, const char*, StateExtent) { std::fill(a.begin(), a.end(), 0); });
     for (auto& b : s.lists)
       for (auto& l : b) l.clear();
     cur_ = 0;
@@ -436,11 +349,11 @@ class CpuEngine final : public Engine {
             c.events += static_cast<std::uint64_t>(last - first);
             ++c.scattered;
           }
-          if (!per_edge_) {
+          if (!shape_.per_edge) {
             std::int64_t* acc = st.acc.data() + base;
             for (; e < end; ++e) acc[*e] += static_cast<std::int64_t>(q[e - post]) * cnt;
           } else {
-            const std::size_t R = ring_len_;
+            const std::size_t R = shape_.ring_len;
             for (; e < end; ++e) {
               const std::int32_t* w = q + (e - post) * T;
               std::int64_t* ring = st.ring.data() + base + *e;
@@ -455,27 +368,27 @@ class CpuEngine final : public Engine {
     st.lists[nxt][t].clear();
 
     // B. Per-neuron update, shared with the CUDA kernels.
-    NeuronUpdate<Model> upd{model_, consts_, spec_.self_filter.data(), net.scale()};
+    NeuronUpdate<Model> upd{model_, shape_.consts, shape_.spec.self_filter.data(), net.scale()};
     const bool in_window = !kInspect && step >= record_from;
     const std::int64_t rec_step = in_window ? static_cast<std::int64_t>(step - record_from) : -1;
     const bool recording = in_window && target && rec_step >= target->begin && rec_step < target->end;
     const std::size_t global0 = layout_.net_offset[u.net];
-    const std::size_t ring_pos = ring_len_ ? static_cast<std::size_t>(step % ring_len_) : 0;
-    const std::size_t self_pos = self_len_ ? static_cast<std::size_t>(step % self_len_) : 0;
+    const std::size_t ring_pos = shape_.ring_len ? static_cast<std::size_t>(step % shape_.ring_len) : 0;
+    const std::size_t self_pos = shape_.self_len ? static_cast<std::size_t>(step % shape_.self_len) : 0;
     const bool stim_on = stimulus_ && stim_t != kStimulusOff;
     double stim_values[kMaxStimuli];
     if (stim_on) stimulus_time_values(stim_view_, stim_t, stim_values);
     for (std::int32_t i = lo; i < hi; ++i) {
       const std::size_t slot = base + i;
       // Histories are position-major ([lag slot][neuron]): a step streams one row.
-      NeuronState ns{&st.S[slot], &st.acc[slot], ring_len_ ? &st.ring[slot] : nullptr,
-                     self_len_ ? &st.xhist[slot] : nullptr, layout_.slots, st.xlast[slot]};
+      NeuronState ns{&st.S[slot], &st.acc[slot], shape_.ring_len ? &st.ring[slot] : nullptr,
+                     shape_.self_len ? &st.xhist[slot] : nullptr, layout_.slots, st.xlast[slot]};
       const NeuronStream rng{opt_.seed, step, net.instance_id(), u.replica, static_cast<std::uint32_t>(i)};
       const double stimulus = stim_on ? stimulus_input(stim_view_, stim_values, u.net, net.n_neurons(),
                                                        static_cast<std::size_t>(i), global0 + i, stim_t)
                                       : 0.0;
       const std::int64_t y_in = st.acc[slot];  // the drive this step folds (tune's tap)
-      const StepResult r = per_edge_ ? upd.step_per_edge(ns, ring_pos, stimulus, rng)
+      const StepResult r = shape_.per_edge ? upd.step_per_edge(ns, ring_pos, stimulus, rng)
                                      : upd.step(ns, ring_pos, self_pos, stimulus, rng, advance_);
       if constexpr (kInspect) {
         g_out[slot] = r.g;
@@ -483,7 +396,7 @@ class CpuEngine final : public Engine {
         continue;
       }
       if (tap_.g)
-        tap_.put(step, slot, r.g, st.S[slot], advance_ && !per_edge_ ? static_cast<double>(y_in) * net.scale() : 0.0,
+        tap_.put(step, slot, r.g, st.S[slot], advance_ && !shape_.per_edge ? static_cast<double>(y_in) * net.scale() : 0.0,
                  ns.xlast, r.emission.count);
       st.xlast[slot] = static_cast<std::uint8_t>(r.emission.count);
       if (r.emission.count) {
@@ -519,13 +432,10 @@ class CpuEngine final : public Engine {
   }
 
   Model model_;
-  FilterSpec spec_;
   std::vector<std::shared_ptr<const Network>> nets_;
   SimulatorOptions opt_;
-  detail::CpuLayout layout_;
-  bool per_edge_ = false;
-  std::size_t ring_len_ = 0, self_len_ = 0;
-  FilterConsts consts_;
+  engine::EngineShape shape_;
+  CpuLayout layout_;
   State state_;
   std::shared_ptr<const StimulusTable> stimulus_;
   StimulusView stim_view_;

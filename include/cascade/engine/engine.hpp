@@ -107,16 +107,52 @@ struct RunSummary {
   double device_seconds = 0.0;        // device time of the simulated steps (CUDA events)
 };
 
-/// The complete state of an engine between two steps, in a layout shared by
+/// How long a state array is: one value per neuron slot, or a history of
+/// `ring_len` (drive) or `self_len` (own counts) values per slot.
+enum class StateExtent { kSlot, kRing, kSelf };
+
+/// The five per-slot state arrays every engine keeps, in one layout shared by
 /// the CPU and GPU engines (slot = replica * total neurons + global neuron;
-/// histories position-major): what a checkpoint holds. A state saved by one
-/// backend loads into the other.
-struct EngineState {
+/// histories position-major, [lag][slot]). `Array` is std::vector on the host
+/// (HostArray) and a device buffer in the CUDA engine; for_each_array visits
+/// the arrays in one fixed order with their names and extents, so saving,
+/// loading, clearing, copying and checking a state is written once.
+template <template <class> class Array>
+struct StateArrays {
+  Array<double> S;                 // filtered drive / activation drive
+  Array<std::int64_t> acc;         // exact drive accumulated by the scatter
+  Array<std::int64_t> ring;        // drive history (truncated exp) or future drive (per-edge)
+  Array<std::uint8_t> xhist;       // own count history (self filter)
+  Array<std::uint8_t> xlast;       // counts emitted at the previous step
+
+  /// f(array, name, extent) for each array, in the order above.
+  template <class Self, class F>
+  static void for_each_array(Self& s, F&& f) {
+    f(s.S, "the filtered drive", StateExtent::kSlot);
+    f(s.acc, "the accumulators", StateExtent::kSlot);
+    f(s.ring, "the drive history", StateExtent::kRing);
+    f(s.xhist, "the count history", StateExtent::kSelf);
+    f(s.xlast, "the last counts", StateExtent::kSlot);
+  }
+  /// f(a's array, b's array, name, extent) for each pair of matching arrays.
+  template <class A, class B, class F>
+  static void for_each_pair(A& a, B& b, F&& f) {
+    f(a.S, b.S, "the filtered drive", StateExtent::kSlot);
+    f(a.acc, b.acc, "the accumulators", StateExtent::kSlot);
+    f(a.ring, b.ring, "the drive history", StateExtent::kRing);
+    f(a.xhist, b.xhist, "the count history", StateExtent::kSelf);
+    f(a.xlast, b.xlast, "the last counts", StateExtent::kSlot);
+  }
+};
+
+template <class T>
+using HostArray = std::vector<T>;
+
+/// The complete state of an engine between two steps: what a checkpoint
+/// holds. A state saved by one backend loads into the other.
+struct EngineState : StateArrays<HostArray> {
   std::uint64_t step = 0;     // global step of the next step
   bool advance = true;        // false: the next step reads a freshly set activation as given
-  std::vector<double> S;
-  std::vector<std::int64_t> acc, ring;
-  std::vector<std::uint8_t> xhist, xlast;
 };
 
 /// Where a run records (owned by the caller): counts in `raster`
