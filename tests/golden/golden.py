@@ -8,8 +8,9 @@ What is hashed:
   - .npy outputs (spikes, g, phi(g), generated networks): the whole file, byte
     for byte, header included;
   - .json provenance sidecars and tuned-parameter files: the JSON value with
-    its keys sorted, without the keys that change from run to run or machine
-    to machine (git_hash, started, wall_seconds, device);
+    its keys sorted and numbers compared by value (5 and 5.0 alike), without
+    the keys that change from run to run or machine to machine (git_hash,
+    started, wall_seconds, device);
   - SONATA .h5: every dataset's dtype, shape and bytes and every attribute
     (the provenance attribute as above), in name order; HDF5 files store
     creation times, so their bytes are not compared.
@@ -220,9 +221,18 @@ TUNE = [
 # --- hashing ---------------------------------------------------------------
 
 def canonical_json(value):
+    """Keys sorted, volatile keys dropped, numbers by value (5 and 5.0 alike)."""
+    def norm(v):
+        if isinstance(v, dict):
+            return {k: norm(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [norm(x) for x in v]
+        if isinstance(v, float) and v.is_integer() and abs(v) < 2 ** 53:
+            return int(v)
+        return v
     if isinstance(value, dict):
         value = {k: v for k, v in value.items() if k not in VOLATILE}
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(norm(value), sort_keys=True, separators=(",", ":")).encode()
 
 
 def hash_h5(path):
