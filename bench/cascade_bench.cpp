@@ -19,9 +19,7 @@
 #include <vector>
 
 #include "cascade/cascade.hpp"
-#if CASCADE_HAVE_CUDA
 #include "cascade/engine/gpu_engine.hpp"
-#endif
 
 namespace fs = std::filesystem;
 using namespace cascade;

@@ -1,15 +1,18 @@
-// The TOML run-file loader on arbitrary text: refuse with an Error, never crash.
+// The TOML run-file reader on arbitrary text, then the plan built from it:
+// refuse with an Error, never crash.
 #include <cstdint>
+#include <string>
 
 #include "cascade/error.hpp"
-#include "fuzz_util.hpp"
-#include "run_file.hpp"
+#include "cascade/run/settings.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string path = cascade::fuzz::scratch_file(data, size, ".toml");
-  for (const char* command : {"simulate", "tune"}) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  for (auto command : {cascade::run::Command::kSimulate, cascade::run::Command::kTune}) {
     try {
-      (void)cascade::cli::read_run_file(path, command);
+      const cascade::run::Settings s = cascade::run::parse_run_file(text, "fuzz.toml", command);
+      (void)s.command_line();
+      (void)cascade::run::settings_from_json(cascade::run::settings_to_json(s), "fuzz");
     } catch (const cascade::Error&) {
     }
   }

@@ -2,17 +2,20 @@
 
 #include <CLI/CLI.hpp>
 
-#include <charconv>
+#include <algorithm>
 #include <map>
 
 #include "cascade/error.hpp"
 
 namespace cascade::cli {
 
-Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& value_options,
-           const std::set<std::string>& flags) {
-  // CLI11 does the parsing; Cascade keeps its own help texts and its
-  // one-line error messages (docs/robustness.md).
+namespace {
+
+/// CLI11 checks the command line against the table's options: unknown
+/// options, missing values, values given to flags. Cascade keeps its own
+/// help texts and its one-line error messages (docs/robustness.md).
+void check_with_cli11(const std::vector<std::string>& argv, const std::vector<std::string>& value_options,
+                      const std::vector<std::string>& flags) {
   CLI::App app{"cascade"};
   app.set_help_flag();  // --help is an ordinary flag here: each command prints its own text
   app.allow_extras(false);
@@ -25,9 +28,9 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& va
     o->allow_extra_args(false);
   }
   for (const auto& name : flags) app.add_flag("--" + name, counts[name]);
-  app.add_option("positional", positional_)->expected(0, 1 << 20);
-  // parse(vector) wants the arguments in reverse order.
-  std::vector<std::string> reversed(argv.rbegin(), argv.rend());
+  std::vector<std::string> positional;
+  app.add_option("positional", positional)->expected(0, 1 << 20);
+  std::vector<std::string> reversed(argv.rbegin(), argv.rend());  // parse(vector) wants them reversed
   try {
     app.parse(reversed);
   } catch (const CLI::ExtrasError& e) {
@@ -37,7 +40,7 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& va
     extra = extra.substr(0, extra.find(' '));
     if (extra.rfind("--", 0) == 0) {
       const std::string name = extra.substr(2, extra.find('=') == std::string::npos ? std::string::npos : extra.find('=') - 2);
-      if (flags.count(name)) throw Error("option --" + name + " takes no value");
+      if (std::find(flags.begin(), flags.end(), name) != flags.end()) throw Error("option --" + name + " takes no value");
       throw Error("unknown option " + extra.substr(0, extra.find('=')) + " (see --help)");
     }
     throw Error("unexpected argument '" + extra + "' (see --help)");
@@ -47,49 +50,54 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& va
   } catch (const CLI::ParseError& e) {
     throw Error(std::string("command line: ") + e.what());
   }
-  for (auto& [name, v] : parsed)
-    if (!v.empty()) values_[name] = std::move(v);
-  for (const auto& [name, n] : counts)
-    if (n > 0) flags_.insert(name);
 }
 
-std::optional<std::string> Args::value(const std::string& name) const {
-  auto it = values_.find(name);
-  if (it == values_.end()) return std::nullopt;
-  return it->second.back();
+}  // namespace
+
+run::Settings parse_settings(run::Command command, const std::vector<std::string>& argv_in) {
+  std::vector<std::string> argv = argv_in;
+  run::Settings file(command);
+  bool from_file = false;
+  if (command != run::Command::kGenerate && !argv.empty() && argv.front().rfind("--", 0) != 0 &&
+      argv.front().size() >= 5 && argv.front().compare(argv.front().size() - 5, 5, ".toml") == 0) {
+    file = run::read_run_file(argv.front(), command);
+    from_file = true;
+    argv.erase(argv.begin());
+  }
+  std::vector<std::string> value_options, flags;
+  for (const run::OptionSpec* o : run::options_of(command))
+    (o->kind == run::ValueKind::kFlag ? flags : value_options).push_back(o->name);
+  check_with_cli11(argv, value_options, flags);
+  // The settings in the order given (provenance records the command line so).
+  run::Settings given(command);
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string& tok = argv[i];
+    if (tok.rfind("--", 0) != 0) {
+      given.positional.push_back(tok);
+      continue;
+    }
+    const std::size_t eq = tok.find('=');
+    const std::string name = tok.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    const run::OptionSpec* o = run::find_option(command, name);
+    run::Setting s;
+    s.origin = "option --" + name;
+    s.text = true;
+    if (o->kind == run::ValueKind::kFlag) s.value = true;
+    else if (eq != std::string::npos) s.value = tok.substr(eq + 1);
+    else s.value = argv[++i];
+    given.add(name, std::move(s));
+  }
+  if (!from_file) return given;
+  file.override_with(given);
+  return file;
 }
 
-std::vector<std::string> Args::values(const std::string& name) const {
-  auto it = values_.find(name);
-  return it == values_.end() ? std::vector<std::string>{} : it->second;
-}
+bool FlagsAndArgs::has(const std::string& f) const { return std::find(flags.begin(), flags.end(), f) != flags.end(); }
 
-std::string Args::required(const std::string& name) const {
-  auto v = value(name);
-  if (!v) throw Error("option --" + name + " is required (see --help)");
-  return *v;
-}
-
-std::int64_t Args::integer(const std::string& name, std::int64_t fallback, std::int64_t min, std::int64_t max) const {
-  auto v = value(name);
-  if (!v) return fallback;
-  std::int64_t out = 0;
-  const auto res = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (v->empty() || res.ec != std::errc() || res.ptr != v->data() + v->size())
-    throw Error("option --" + name + ": '" + *v + "' is not an integer");
-  if (out < min || out > max)
-    throw Error("option --" + name + ": " + *v + " is out of range; expected " + std::to_string(min) + " to " +
-                std::to_string(max));
-  return out;
-}
-
-std::uint64_t Args::unsigned_integer(const std::string& name, std::uint64_t fallback) const {
-  auto v = value(name);
-  if (!v) return fallback;
-  std::uint64_t out = 0;
-  const auto res = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (v->empty() || res.ec != std::errc() || res.ptr != v->data() + v->size())
-    throw Error("option --" + name + ": '" + *v + "' is not a non-negative integer");
+FlagsAndArgs parse_flags(const std::vector<std::string>& argv, const std::vector<std::string>& flags) {
+  check_with_cli11(argv, {}, flags);
+  FlagsAndArgs out;
+  for (const auto& a : argv) (a.rfind("--", 0) == 0 ? out.flags : out.positional).push_back(a.substr(a.rfind("--", 0) == 0 ? 2 : 0));
   return out;
 }
 

@@ -1,35 +1,25 @@
-// The command-line reader: CLI11 parses --name VALUE / --name=VALUE options,
-// repeatable options, flags and positionals; every error is Cascade's own
-// one line naming the option and what was expected.
+// The command line of a command read into run settings: CLI11 parses the
+// options the table (run/settings.hpp) gives the command, with Cascade's own
+// one-line messages; a leading RUN.toml is read first and the command line
+// overrides it.
 #pragma once
-#include <cstdint>
-#include <map>
-#include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
+#include "cascade/run/settings.hpp"
+
 namespace cascade::cli {
 
-class Args {
- public:
-  /// `value_options`: options taking a value; `flags`: options without one.
-  Args(const std::vector<std::string>& argv, const std::set<std::string>& value_options,
-       const std::set<std::string>& flags);
+/// `argv` (after the command's name): a run file's settings (when argv
+/// starts with RUN.toml), overridden by the options that follow it.
+run::Settings parse_settings(run::Command command, const std::vector<std::string>& argv);
 
-  bool flag(const std::string& name) const { return flags_.count(name) > 0; }
-  std::optional<std::string> value(const std::string& name) const;  // the last occurrence
-  std::vector<std::string> values(const std::string& name) const;   // every occurrence, in order
-  const std::vector<std::string>& positional() const { return positional_; }
-
-  std::string required(const std::string& name) const;
-  std::int64_t integer(const std::string& name, std::int64_t fallback, std::int64_t min, std::int64_t max) const;
-  std::uint64_t unsigned_integer(const std::string& name, std::uint64_t fallback) const;
-
- private:
-  std::map<std::string, std::vector<std::string>> values_;
-  std::set<std::string> flags_;
-  std::vector<std::string> positional_;
+/// Just the flags of a command without options (resume, info): every token
+/// must be one of `flags` or a positional argument.
+struct FlagsAndArgs {
+  std::vector<std::string> flags, positional;
+  bool has(const std::string& f) const;
 };
+FlagsAndArgs parse_flags(const std::vector<std::string>& argv, const std::vector<std::string>& flags);
 
 }  // namespace cascade::cli

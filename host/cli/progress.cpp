@@ -18,11 +18,11 @@ std::string clock_text(double s) {
 }  // namespace
 
 Progress::Progress(bool enabled, std::string unit, std::int64_t total)
-    : enabled_(enabled && total > 0), tty_(isatty(STDERR_FILENO) != 0), unit_(std::move(unit)), total_(total),
+    : enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0), unit_(std::move(unit)), total_(total),
       start_(std::chrono::steady_clock::now()), last_(start_) {}
 
 void Progress::update(std::int64_t done, const std::string& extra) {
-  if (!enabled_) return;
+  if (!enabled_ || total_ <= 0) return;
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double frac = static_cast<double>(done) / static_cast<double>(total_);

@@ -12,12 +12,14 @@ namespace cascade::cli {
 class Progress {
  public:
   Progress(bool enabled, std::string unit, std::int64_t total);
+  /// The total, when it is known only once the run is under way.
+  void set_total(std::int64_t total) { total_ = total; }
   /// `done` of `total` units; `extra` is appended (e.g. the current rate).
   void update(std::int64_t done, const std::string& extra = "");
   void finish();
 
  private:
-  bool enabled_, tty_;
+  bool enabled_, tty_;  // enabled_: not --quiet
   std::string unit_;
   std::int64_t total_;
   std::chrono::steady_clock::time_point start_, last_;

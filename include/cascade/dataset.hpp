@@ -40,6 +40,7 @@ Network load_network(const std::string& path, std::uint32_t instance_id = 0);
 /// are loaded on demand.
 class NetworkSource {
  public:
+  NetworkSource() = default;  // no networks
   explicit NetworkSource(const std::string& path);
   /// `count` networks of `neurons` neurons each made on demand by `make(k)`
   /// (a generator; network k gets instance id k); `label` names them.
@@ -55,7 +56,6 @@ class NetworkSource {
   std::vector<Network> load_range(std::size_t first, std::size_t count) const;
 
  private:
-  NetworkSource() = default;
   std::vector<std::string> entries_;
   std::function<Network(std::uint32_t)> make_;
   std::size_t neurons_ = 0;

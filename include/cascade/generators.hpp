@@ -8,6 +8,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,5 +78,13 @@ void validate_generator(const NormalGenerator& g);
 void validate_generator(const UniformGenerator& g);
 void validate_generator(const MexicanHatGenerator& g);
 void validate_generator(const SparseGenerator& g);
+
+/// A seeded family of networks by kind (normal, uniform, mexican_hat,
+/// sparse) and NAME=VALUE parameters (cascade generate's --param): unknown,
+/// missing or malformed parameters are errors naming them; the generator is
+/// validated before this returns. Network k of the family is make(k).
+std::function<Network(std::uint32_t)> make_generator(const std::string& kind, std::size_t n,
+                                                     const std::vector<std::string>& params, std::uint64_t seed,
+                                                     int threads = 0);
 
 }  // namespace cascade

@@ -1,9 +1,11 @@
+// Checkpoint files: magic, format version, the run's settings and place,
+// its counters and the engine state, a checksum; written via FILE.tmp,
+// fsync and rename.
 #include "checkpoint.hpp"
 
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -11,11 +13,11 @@
 
 #include "cascade/error.hpp"
 
-namespace cascade::cli {
+namespace cascade::run {
 namespace {
 
 constexpr char kMagic[] = "CASCADE-CHECKPOINT";
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;  // 2: the settings as JSON (1: the command line)
 
 std::uint64_t fnv1a(const std::string& bytes) {
   std::uint64_t h = 1469598103934665603ull;
@@ -96,25 +98,13 @@ class Reader {
   std::size_t at_ = 0;
 };
 
-std::atomic<bool> g_stop{false};           // the CLI's one piece of process state: signals are per process
-volatile std::sig_atomic_t g_signal = 0;
-
-extern "C" void on_stop_signal(int sig) {
-  g_signal = sig;
-  g_stop.store(true, std::memory_order_relaxed);
-  std::signal(sig, SIG_DFL);  // a second signal ends the process
-}
-
 }  // namespace
 
 void write_checkpoint(const std::string& path, const CheckpointData& c) {
   Writer w;
   w.raw(kMagic, sizeof kMagic);
   w.u64(kVersion);
-  w.u64(c.argv.size());
-  for (const auto& a : c.argv) w.str(a);
-  w.str(c.run_text);
-  w.str(c.run_path);
+  w.str(c.settings);
   w.str(c.cwd);
   w.u64(c.batch);
   w.i64(c.eq_done);
@@ -171,11 +161,7 @@ CheckpointData read_checkpoint(const std::string& path) {
     throw Error("checkpoint '" + path + "': format version " + std::to_string(version) + ", this Cascade reads " +
                 std::to_string(kVersion));
   CheckpointData c;
-  const std::uint64_t n = r.u64();
-  if (n > bytes.size()) throw Error("checkpoint '" + path + "' is truncated or corrupt");
-  for (std::uint64_t k = 0; k < n; ++k) c.argv.push_back(r.str());
-  c.run_text = r.str();
-  c.run_path = r.str();
+  c.settings = r.str();
   c.cwd = r.str();
   c.batch = r.u64();
   c.eq_done = r.i64();
@@ -202,14 +188,4 @@ CheckpointData read_checkpoint(const std::string& path) {
   return c;
 }
 
-void install_stop_signals() {
-  g_stop.store(false);
-  g_signal = 0;
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
-}
-
-const std::atomic<bool>& stop_requested() { return g_stop; }
-int stop_signal() { return static_cast<int>(g_signal); }
-
-}  // namespace cascade::cli
+}  // namespace cascade::run

@@ -1,21 +1,20 @@
-// Checkpoints of `cascade simulate` (docs/robustness.md, "Interruption and
-// resume") and the stop request that SIGINT / SIGTERM raise.
+// Checkpoints of a simulation run (docs/robustness.md, "Interruption and
+// resume"): everything a resumed run needs, written atomically and verified
+// when read.
 #pragma once
-#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "cascade/engine/engine.hpp"
 
-namespace cascade::cli {
+namespace cascade::run {
 
-/// Everything a resumed run needs: the run's description (its expanded
-/// arguments and working directory), where it stood, the counters so far and
-/// the engine state at that point.
+/// The run's description (its settings as JSON, its working directory),
+/// where it stood, the counters so far and the engine state at that point.
 struct CheckpointData {
-  std::vector<std::string> argv;  // simulate's arguments, run file already expanded
-  std::string run_text, run_path, cwd;
+  std::string settings;           // run/settings.hpp settings_to_json
+  std::string cwd;                // the run's working directory (relative paths)
   std::uint64_t batch = 0;        // the batch in progress
   std::int64_t eq_done = 0;       // its equilibration steps done
   std::int64_t rec_done = 0;      // its recorded steps done
@@ -33,11 +32,4 @@ void write_checkpoint(const std::string& path, const CheckpointData& c);
 /// Reads and verifies (magic, version, length, checksum); errors name the file.
 CheckpointData read_checkpoint(const std::string& path);
 
-/// SIGINT and SIGTERM set the stop request (a second one ends the process at
-/// once, as by default).
-void install_stop_signals();
-const std::atomic<bool>& stop_requested();
-/// The signal that asked to stop (0: none).
-int stop_signal();
-
-}  // namespace cascade::cli
+}  // namespace cascade::run

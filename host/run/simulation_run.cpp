@@ -1,0 +1,226 @@
+// Running a simulation plan: batch by batch, each recorded in chunks that
+// stream to the output set; checkpoints between chunks; a stop request ends
+// the run at a step boundary; resume continues a checkpoint's run.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "cascade/engine/engine_layer.hpp"
+#include "cascade/error.hpp"
+#include "cascade/run/execute.hpp"
+#include "cascade/simulator.hpp"
+#include "checkpoint.hpp"
+#include "output_set.hpp"
+#include "provenance.hpp"
+
+namespace cascade::run {
+
+namespace {
+
+/// Where a run stands, and what a checkpoint saves of it.
+struct Position {
+  std::size_t batch = 0;
+  std::int64_t eq_done = 0, rec_done = 0;  // of the batch in progress
+  std::int64_t steps_before = 0;           // steps of earlier batches and chunks
+  bool have_totals = false;
+  RunSummary totals;
+};
+
+class SimulationRun {
+ public:
+  SimulationRun(const SimulationPlan& plan, RunObserver& observer, const std::atomic<bool>* stop,
+                const CheckpointData* resume)
+      : plan_(plan), obs_(observer), stop_(stop), resume_(resume), outputs_(plan) {
+    if (resume) {
+      pos_.batch = resume->batch;
+      pos_.eq_done = resume->eq_done;
+      pos_.rec_done = resume->rec_done;
+      pos_.steps_before = resume->steps_before;
+      pos_.have_totals = resume->has_totals;
+      if (pos_.have_totals) pos_.totals = resume->totals;
+      if (resume->batch > plan.batches())
+        throw Error("checkpoint: batch " + std::to_string(resume->batch) +
+                    " does not exist in this run (the dataset changed?)");
+    }
+  }
+
+  SimulationOutcome run() {
+    outputs_.check_disk();
+    const auto started = std::chrono::system_clock::now();
+    SimulationOutcome out;
+    for (std::size_t b = pos_.batch; b < plan_.batches(); ++b) {
+      if (!run_batch(b, out)) return out;
+      pos_.eq_done = pos_.rec_done = 0;
+      if (!plan_.checkpoint.empty() && b + 1 < plan_.batches()) save_checkpoint(b + 1, nullptr);
+    }
+    RunSummary& s = pos_.totals;
+    s.mean_rate_hz = engine::mean_rate_hz(s.recorded_spike_count, s.recorded_neuron_steps, s.dt);
+    if (plan_.records()) {
+      outputs_.commit(simulation_provenance(plan_, s, dt_ms_, started));
+      out.written = outputs_.written();
+    }
+    if (!plan_.checkpoint.empty()) {
+      std::remove(plan_.checkpoint.c_str());  // the run is complete: nothing to resume
+      out.checkpoint_removed = true;
+    }
+    out.summary = s;
+    return out;
+  }
+
+ private:
+  std::int64_t total_steps() const {
+    return static_cast<std::int64_t>(plan_.batches()) * (plan_.equilibration + plan_.steps);
+  }
+
+  /// Steps recorded at a time: a raster of 256 MiB at most, so that long
+  /// runs stream to disk (the random streams are keyed by the global step,
+  /// so chunking changes no spike).
+  std::int64_t chunk_of(const Simulator& sim) const {
+    const std::size_t per_step =
+        static_cast<std::size_t>(plan_.options.replicas) * sim.total_neurons() * record_dtype_size(plan_.dtype);
+    std::int64_t chunk = plan_.records() ? std::max<std::int64_t>(
+                                               1, std::min<std::int64_t>(plan_.steps, static_cast<std::int64_t>(
+                                                                                         (std::size_t{256} << 20) / per_step)))
+                                         : plan_.steps;
+    if (plan_.chunk_steps > 0) chunk = std::min(plan_.chunk_steps, plan_.steps);
+    if (!plan_.checkpoint.empty() && plan_.checkpoint_every > 0) chunk = std::min(chunk, plan_.checkpoint_every);
+    return chunk;
+  }
+
+  void report_start(const Simulator& sim) const {
+    RunStart st;
+    st.model = model_name(plan_.setup.model);
+    st.networks = plan_.network_count();
+    st.total_neurons = plan_.total_neurons();
+    st.batches = plan_.batches();
+    st.batch_size = plan_.batch_size;
+    st.synapses = sim.total_synapses();
+    st.replicas = plan_.options.replicas;
+    st.seed = plan_.options.seed;
+    st.backend = sim.backend();
+    obs_.started(st);
+  }
+
+  /// Runs batch b from where the run stands; false when a stop request ended it.
+  bool run_batch(std::size_t b, SimulationOutcome& out) {
+    const std::size_t first = b * plan_.batch_size, count = std::min(plan_.batch_size, plan_.network_count() - first);
+    Simulator sim(plan_.setup.model, plan_.networks.source.load_range(first, count), plan_.options);
+    if (!plan_.setup.stimuli.empty()) sim.set_stimuli(plan_.setup.stimuli);
+    const bool resuming_here = resume_ && b == resume_->batch;
+    const bool state_loaded = resuming_here && resume_->has_state;
+    if (state_loaded) sim.load_state(resume_->state);
+    if (!resuming_here) pos_.eq_done = pos_.rec_done = 0;
+    dt_ms_ = sim.dt();
+    const std::int64_t chunk = chunk_of(sim);
+    if (plan_.records()) sim.check_recording(chunk, plan_.dtype);  // refuse before running
+    if (plan_.records() && !outputs_.is_open()) outputs_.open(resume_ != nullptr);
+    if (b == 0) report_start(sim);
+    const BatchRows rows = outputs_.rows_of(first, count);
+    obs_.debug("batch " + std::to_string(b + 1) + "/" + std::to_string(plan_.batches()) + ": networks " +
+               std::to_string(first) + " to " + std::to_string(first + count - 1) + ", " +
+               std::to_string(sim.total_neurons()) + " neurons, " + std::to_string(sim.total_synapses()) +
+               " synapses; chunks of " + std::to_string(chunk) + " steps");
+    bool fresh = !state_loaded;
+    while (pos_.rec_done < plan_.steps) {
+      run_chunk(sim, rows, chunk, fresh);
+      fresh = false;
+      const bool stopping = last_stopped_ || (stop_ && stop_->load());
+      if (stopping) {
+        out.stopped = true;
+        out.batch = b;
+        out.recorded_done = pos_.rec_done;
+        out.summary = pos_.totals;
+        if (!plan_.checkpoint.empty()) {
+          save_checkpoint(b, &sim);
+          outputs_.keep();
+          out.checkpoint_saved = true;
+        }
+        return false;  // without a checkpoint the writers remove their partial files
+      }
+      if (!plan_.checkpoint.empty() && pos_.rec_done < plan_.steps) save_checkpoint(b, &sim);
+    }
+    return true;
+  }
+
+  void run_chunk(Simulator& sim, const BatchRows& rows, std::int64_t chunk, bool fresh) {
+    const std::int64_t c0 = pos_.rec_done;
+    RunOptions ro;
+    ro.steps = std::min(chunk, plan_.steps - c0);
+    ro.equilibration_steps = plan_.equilibration - pos_.eq_done;
+    ro.fresh_state = fresh;
+    ro.stimulus_start = c0;
+    ro.stop = stop_;
+    ro.dtype = plan_.dtype;
+    const std::int64_t lo = std::max(c0, plan_.window_begin), hi = std::min(c0 + ro.steps, plan_.window_end);
+    ro.record = rows.records && lo < hi;
+    ro.record_begin = lo - c0;
+    ro.record_end = hi - c0;
+    ro.record_neurons = rows.selection;
+    ro.record_input = !plan_.input_output.empty();
+    ro.record_rate = !plan_.rate_output.empty();
+    const std::int64_t before = pos_.steps_before;
+    ro.progress = [&](std::int64_t done, std::int64_t) { obs_.progress(before + done, total_steps()); };
+    const SimulationResult res = sim.run(ro);
+    // A stop request ends the run early: only the steps it simulated count.
+    const std::int64_t eq_part = std::min(res.summary.steps_run, ro.equilibration_steps);
+    const std::int64_t rec_part = res.summary.steps_run - eq_part;
+    pos_.steps_before += res.summary.steps_run;
+    pos_.eq_done += eq_part;
+    pos_.rec_done += rec_part;
+    if (ro.record) outputs_.write(rows, res, lo, hi, std::min(c0 + rec_part, plan_.window_end), dt_ms_);
+    if (!pos_.have_totals) {
+      pos_.totals = res.summary;
+      pos_.have_totals = true;
+    } else {
+      engine::accumulate(pos_.totals, res.summary);
+    }
+    last_stopped_ = res.summary.stopped;
+  }
+
+  void save_checkpoint(std::size_t b, const Simulator* sim) {
+    CheckpointData c;
+    c.settings = settings_to_json(plan_.settings);
+    c.cwd = std::filesystem::current_path().string();
+    c.batch = b;
+    c.eq_done = pos_.eq_done;
+    c.rec_done = pos_.rec_done;
+    c.steps_before = pos_.steps_before;
+    c.has_totals = pos_.have_totals;
+    c.totals = pos_.totals;
+    c.has_state = sim != nullptr;
+    if (sim) c.state = sim->save_state();
+    outputs_.flush();  // the outputs first: the checkpoint then names data already on disk
+    write_checkpoint(plan_.checkpoint, c);
+    obs_.debug("checkpoint: batch " + std::to_string(b) + ", " + std::to_string(pos_.eq_done) + " equilibration + " +
+               std::to_string(pos_.rec_done) + " recorded steps done");
+  }
+
+  const SimulationPlan& plan_;
+  RunObserver& obs_;
+  const std::atomic<bool>* stop_;
+  const CheckpointData* resume_;
+  OutputSet outputs_;
+  Position pos_;
+  double dt_ms_ = 1.0;
+  bool last_stopped_ = false;
+};
+
+}  // namespace
+
+SimulationOutcome run_simulation(const SimulationPlan& plan, RunObserver& observer, const std::atomic<bool>* stop) {
+  return SimulationRun(plan, observer, stop, nullptr).run();
+}
+
+SimulationOutcome resume_simulation(const std::string& checkpoint, RunObserver& observer,
+                                    const std::atomic<bool>* stop, SimulationPlan* plan_out) {
+  const std::string path = std::filesystem::absolute(checkpoint).string();
+  const CheckpointData c = read_checkpoint(path);
+  std::error_code ec;
+  std::filesystem::current_path(c.cwd, ec);
+  if (ec) throw Error("checkpoint '" + path + "': the run's directory '" + c.cwd + "' is not available: " + ec.message());
+  const SimulationPlan plan = plan_simulation(settings_from_json(c.settings, "checkpoint '" + path + "'"), true);
+  if (plan_out) *plan_out = plan;
+  return SimulationRun(plan, observer, stop, &c).run();
+}
+
+}  // namespace cascade::run

@@ -1,0 +1,76 @@
+// Running a plan (run/plan.hpp): the batches and chunks of a simulation
+// streamed to its outputs with their provenance, checkpoints and resume; a
+// tune with its tuned-parameters file; a generated dataset. The library never
+// prints: a front end hears what happens through a RunObserver and reports it.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cascade/engine/engine.hpp"
+#include "cascade/run/plan.hpp"
+#include "cascade/tune.hpp"
+
+namespace cascade::run {
+
+/// What the first batch of a simulation is, once built.
+struct RunStart {
+  std::string model;
+  std::size_t networks = 0, total_neurons = 0, batches = 0, batch_size = 0;
+  std::uint64_t synapses = 0;  // of the first batch
+  std::uint32_t replicas = 0;
+  std::uint64_t seed = 0;
+  std::string backend;
+};
+
+/// Hears a run's progress (all optional; called from the calling thread).
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void started(const RunStart&) {}
+  /// `done` of `total` steps (all batches, equilibration included).
+  virtual void progress(std::int64_t /*done*/, std::int64_t /*total*/) {}
+  /// A tune epoch finished.
+  virtual void epoch(const TuneEpoch&, std::int64_t /*epochs*/) {}
+  /// Detail for a verbose log (batches, chunks, checkpoints).
+  virtual void debug(const std::string&) {}
+};
+
+struct SimulationOutcome {
+  RunSummary summary;             // every batch and chunk, as one run
+  bool stopped = false;           // a stop request ended the run early
+  std::int64_t recorded_done = 0;  // recorded steps of the batch in progress when stopped
+  std::size_t batch = 0;          // that batch (0-based)
+  bool checkpoint_saved = false;  // stopped with a checkpoint: resume it
+  bool checkpoint_removed = false;  // completed: the checkpoint is gone
+  std::vector<std::string> written;  // outputs committed (.npy with its .json, .h5)
+};
+
+/// Runs a planned simulation. `stop` (may be null) ends it at a step
+/// boundary: the outputs stay under temporary names for a checkpointed run
+/// (saved first) and are removed otherwise.
+SimulationOutcome run_simulation(const SimulationPlan& plan, RunObserver& observer,
+                                 const std::atomic<bool>* stop = nullptr);
+
+/// Continues the run a checkpoint holds (`cascade resume FILE`): its settings,
+/// its directory, its partial outputs; bit-identical to an uninterrupted run.
+/// `plan` (may be null) receives the plan the checkpoint's settings make.
+SimulationOutcome resume_simulation(const std::string& checkpoint, RunObserver& observer,
+                                    const std::atomic<bool>* stop = nullptr, SimulationPlan* plan = nullptr);
+
+struct TuneOutcome {
+  TuneResult result;
+  double wall_seconds = 0.0;
+};
+/// Runs a planned tune; writes --output-params when given.
+TuneOutcome run_tune(const TunePlan& plan, RunObserver& observer);
+
+struct GenerateOutcome {
+  std::size_t networks = 0;
+  std::uint64_t synapses = 0;
+  double wall_seconds = 0.0;
+};
+GenerateOutcome run_generate(const GeneratePlan& plan);
+
+}  // namespace cascade::run
