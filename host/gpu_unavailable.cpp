@@ -21,21 +21,26 @@ namespace cascade {
 GpuFloors measure_gpu_floors(int) { return {}; }
 }  // namespace cascade
 
-#include "cascade/tune/replay_gpu.hpp"
+#include "cascade/models/registry.hpp"
+#include "cascade/tune/gpu_epoch_runner.hpp"
 
-namespace cascade::replay {
-std::vector<double> device_unit_sums(const AnyModel&, const std::vector<std::shared_ptr<const Network>>&,
-                                     const SpikeRecord&, const StimulusTable*, const std::vector<Slot>&, int) {
-  throw Error("replay on the GPU: this build of Cascade has no CUDA engine");
-}
-}  // namespace cascade::replay
-
-#include "cascade/tune/epoch_runner.hpp"
-
-namespace cascade::replay {
-std::unique_ptr<EpochRunner> make_gpu_epoch_runner(const AnyModel&, const std::vector<std::shared_ptr<const Network>>&,
-                                                   const SimulatorOptions&, const std::vector<std::string>&,
-                                                   std::int64_t, std::int64_t) {
+namespace cascade::tangent {
+template <class Model>
+std::unique_ptr<EpochRunner<Model>> make_gpu_epoch_runner(const Model&, const std::vector<std::shared_ptr<const Network>>&,
+                                                          const SimulatorOptions&, const std::vector<std::string>&,
+                                                          std::int64_t, std::int64_t, std::string*) {
   throw Error("tune on the GPU: this build of Cascade has no CUDA engine");
 }
-}  // namespace cascade::replay
+template std::unique_ptr<EpochRunner<BernoulliGLM>> make_gpu_epoch_runner(
+    const BernoulliGLM&, const std::vector<std::shared_ptr<const Network>>&, const SimulatorOptions&,
+    const std::vector<std::string>&, std::int64_t, std::int64_t, std::string*);
+template std::unique_ptr<EpochRunner<PoissonGLM>> make_gpu_epoch_runner(
+    const PoissonGLM&, const std::vector<std::shared_ptr<const Network>>&, const SimulatorOptions&,
+    const std::vector<std::string>&, std::int64_t, std::int64_t, std::string*);
+template std::unique_ptr<EpochRunner<RectifiedLNP>> make_gpu_epoch_runner(
+    const RectifiedLNP&, const std::vector<std::shared_ptr<const Network>>&, const SimulatorOptions&,
+    const std::vector<std::string>&, std::int64_t, std::int64_t, std::string*);
+template std::unique_ptr<EpochRunner<RectifiedSAM>> make_gpu_epoch_runner(
+    const RectifiedSAM&, const std::vector<std::shared_ptr<const Network>>&, const SimulatorOptions&,
+    const std::vector<std::string>&, std::int64_t, std::int64_t, std::string*);
+}  // namespace cascade::tangent

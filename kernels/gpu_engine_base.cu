@@ -568,8 +568,8 @@ void GpuEngineBase::set_filters(const FilterSpec& spec_in) {
 void GpuEngineBase::enqueue_tapped_epoch(std::uint64_t first_step, std::int64_t equilibration, std::int64_t steps,
                                          const EpochTap& tap) {
   if (running_) throw Error("tune: a run of this engine is in progress");
-  if (tap.slots != slots_ || tap.steps < static_cast<std::uint64_t>(equilibration + steps))
-    throw Error("tune: the tap does not cover this engine's slots and the epoch's steps");
+  if (tap.slot_begin + tap.slots > slots_ || tap.steps < static_cast<std::uint64_t>(equilibration + steps))
+    throw Error("tune: the tap does not lie within this engine's slots or does not cover the epoch's steps");
   if (steps < 1 || equilibration < 0 || equilibration + steps >= (std::int64_t{1} << 32))
     throw Error("tune: an epoch needs steps >= 1, equilibration >= 0 and fewer than 2^32 steps in all");
   select_device();

@@ -423,40 +423,10 @@ TEST(GpuEngine, StatesMoveBetweenBackendsAndStopsAreClean) {
   }
 }
 
-// tune's replay on the GPU: the same rate and gradient as the CPU replay on
-// the same spikes, to 1e-6 relative (they differ by the order of the double
-// sums: about 1e-15), for every tunable model, every parameter and three
-// stimulus kinds; and a tune run on the GPU backend ends where the CPU's does.
-TEST(GpuReplay, GradientEqualsTheCpuReplay) {
+// tune end to end: the GPU backend lands on the CPU's parameters (the
+// spikes are bit-identical; the gradients agree to rounding).
+TEST(GpuTune, EndToEndLandsOnTheCpuParameters) {
   REQUIRE_GPU();
-  for (const auto& mc : test::tune_model_cases()) {
-    AnyModel model = test::tune_model(mc);
-    std::vector<Stimulus> stimuli = test::three_stimuli(300, 200);
-    const std::vector<Network> nets = {generate(NormalGenerator{300, 0.0, 5.0, 0.5, true}, 3, 0),
-                                       generate(NormalGenerator{200, 0.0, 5.0, 0.6, true}, 3, 1)};
-    SimulatorOptions so;
-    so.replicas = 3;
-    so.seed = 17;
-    so.backend = Backend::kCpu;
-    const SpikeRecord rec = record_epoch(model, nets, stimuli, so, 12, 140);
-    const auto names = resolve_tunable(model, stimuli, {"all"});
-    const Replay cpu(nets, rec, so.seed, 0, Backend::kCpu);
-    const Replay gpu(nets, rec, so.seed, 0, Backend::kGpu);
-    EXPECT_STREQ(gpu.backend(), "gpu");
-    const ReplayValue c = cpu.evaluate(model, stimuli, names, true);
-    const ReplayValue g = gpu.evaluate(model, stimuli, names, true);
-    EXPECT_NEAR(g.rate_hz, c.rate_hz, 1e-6 * std::fabs(c.rate_hz)) << mc.name;
-    ASSERT_EQ(g.gradient.size(), c.gradient.size());
-    double largest = 0;
-    for (double x : c.gradient) largest = std::max(largest, std::fabs(x));
-    for (std::size_t q = 0; q < names.size(); ++q)
-      EXPECT_NEAR(g.gradient[q], c.gradient[q], 1e-6 * std::fabs(c.gradient[q]) + 1e-12 * largest)
-          << mc.name << " " << names[q];
-    EXPECT_EQ(g.min_kink_distance, g.min_kink_distance);
-  }
-  // tune end to end: the GPU backend (GPU forward pass and replay) lands on
-  // the CPU's parameters (the spikes are bit-identical; the gradients agree
-  // to rounding).
   AnyModel model = make_model("bernoulli_glm");
   const std::vector<Network> nets = {generate(NormalGenerator{400, 0.0, 5.0, 0.5, true}, 5, 0)};
   TuneOptions to;
@@ -510,18 +480,17 @@ TEST(GpuTune, TangentEqualsTheCpuTangentForEveryModelAndStrategy) {
     const auto names = resolve_tunable(model, stimuli, {"all"});
     const std::int64_t K = 12, T = 140;
     so.backend = Backend::kCpu;
-    const auto cpu = replay::make_epoch_runner(model, nets, so, names, K, T);
+    const auto cpu = test::make_runner(model, nets, so, names, K, T);
     so.backend = Backend::kGpu;
-    const auto gpu = replay::make_epoch_runner(model, nets, so, names, K, T);
-    ASSERT_TRUE(cpu && gpu);
-    EXPECT_STREQ(gpu->backend(), "gpu");
+    const auto gpu = test::make_runner(model, nets, so, names, K, T);
+    EXPECT_EQ(gpu.backend, "gpu");
     const std::string label = std::string(mc.name) + "/" + gpu_strategy_name(run.strategy);
     for (int epoch = 0; epoch < 2; ++epoch) {
       if (epoch == 1)
         for (const auto& n : names) test::set_tune_value(model, stimuli, n, test::tune_value(model, stimuli, n) * 1.05);
       const std::uint64_t first = so.first_step + static_cast<std::uint64_t>(epoch * (K + T));
-      const ReplayValue c = cpu->run(model, stimuli, first);
-      const ReplayValue g = gpu->run(model, stimuli, first);
+      const ReplayValue c = cpu.run(model, stimuli, first);
+      const ReplayValue g = gpu.run(model, stimuli, first);
       EXPECT_GT(c.rate_hz, 0.5) << label;
       EXPECT_NEAR(g.rate_hz, c.rate_hz, 1e-12 * c.rate_hz) << label << " epoch " << epoch;
       ASSERT_EQ(g.gradient.size(), c.gradient.size());
@@ -557,9 +526,9 @@ TEST(GpuTune, TinyCaseForTheSanitizers) {
     so.seed = 3;
     so.gpu_strategy = st;
     so.backend = Backend::kCpu;
-    const ReplayValue c = replay::make_epoch_runner(model, nets, so, names, 5, 40)->run(model, stimuli, 0);
+    const ReplayValue c = test::make_runner(model, nets, so, names, 5, 40).run(model, stimuli, 0);
     so.backend = Backend::kGpu;
-    const ReplayValue g = replay::make_epoch_runner(model, nets, so, names, 5, 40)->run(model, stimuli, 0);
+    const ReplayValue g = test::make_runner(model, nets, so, names, 5, 40).run(model, stimuli, 0);
     EXPECT_NEAR(g.rate_hz, c.rate_hz, 1e-12 * c.rate_hz) << gpu_strategy_name(st);
     for (std::size_t q = 0; q < names.size(); ++q)
       EXPECT_NEAR(g.gradient[q], c.gradient[q], 1e-12 * std::fabs(c.gradient[q]) + 1e-300) << names[q];

@@ -1,13 +1,15 @@
 // tune: the hand-written gradient against central finite differences of the
 // replay objective (every tunable parameter of every model and stimulus
-// kind), its cost (one pass), parameter selection, determinism, and tuning
-// that reaches target rates.
+// kind), its cost (one pass), the replay against an independent direct
+// evaluation, split taps, parameter selection, determinism, and tuning that
+// reaches target rates.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "cascade/engine/cpu_engine.hpp"
 #include "cascade/tune/epoch_runner.hpp"
+#include "replay_reference.hpp"
 #include "test_util.hpp"
 #include "tune_cases.hpp"
 
@@ -78,11 +80,14 @@ TEST(TuneGradient, MatchesCentralFiniteDifferencesForEveryTunableParameter) {
 }
 
 TEST(TuneGradient, ReplayRecomputesTheSimulationsExpectedRate) {
-  // The replay recomputes g from the recorded spikes: after K simulated
-  // steps, its R for step K equals the mean of phi(g) the engine itself
-  // computes for that step (inspect()), up to double rounding of the engine's
-  // fixed-point drive. K exceeds every filter window, so the whole history
-  // matters.
+  // The replay runs the engine with its emission replaced by the recorded
+  // spikes. Its R for step K (after K simulated steps; K exceeds every filter
+  // window, so the whole history matters) must equal (a) the mean of phi(g)
+  // the engine computes for that step on the sampled run (inspect()), and
+  // (b) an independent evaluation that convolves the spike history with the
+  // model's filter taps directly (tests/replay_reference.hpp: double sums
+  // of w * x, against the engine's exact integer drive times the scale, so
+  // they agree to rounding, ~1e-15 relative; checked at 1e-9).
   for (const auto& mc : tune_model_cases()) {
     const AnyModel model = tune_model(mc);
     SimulatorOptions so;
@@ -108,17 +113,31 @@ TEST(TuneGradient, ReplayRecomputesTheSimulationsExpectedRate) {
     double sum = 0;
     for (double p : rate) sum += p;
     EXPECT_NEAR(r, sum / rate.size() * 1000.0 / sim.dt(), 1e-9 * r) << mc.name;
+    EXPECT_NEAR(r, test::reference_rate_hz(model, nets, rec, {}), 1e-9 * r) << mc.name;
+  }
+  // With stimuli over a whole window: the replay against the direct evaluation.
+  for (const auto& mc : tune_model_cases()) {
+    const AnyModel model = tune_model(mc);
+    const std::vector<Stimulus> stimuli = three_stimuli(30, 20);
+    SimulatorOptions so;
+    so.seed = 6;
+    so.replicas = 2;
+    const auto nets = small_networks();
+    const SpikeRecord rec = record_epoch(model, nets, stimuli, so, 12, 90);
+    const double r = Replay(nets, rec, so.seed, 1).evaluate(model, stimuli, {}, false).rate_hz;
+    EXPECT_GT(r, 0.5) << mc.name;
+    EXPECT_NEAR(r, test::reference_rate_hz(model, nets, rec, stimuli, so.seed), 1e-9 * r) << mc.name;
   }
 }
 
 TEST(TuneGradient, TangentOverTheEnginesTapEqualsTheReplay) {
   // tune's epochs run on one engine whose tap (g, S, drive, counts) feeds the
-  // tangent pass. On the same spikes it must give the replay's R and dR/dθ:
-  // the two differ only in how S is rounded (the engine's exact integer drive
-  // times the scale, against the replay's double sums), about 1e-15
-  // relative; 1e-10 leaves room for cancellation in the sums. Two epochs with
-  // different parameter values check that the engine takes the new values
-  // (filters included) and a fresh state each epoch.
+  // tangent pass. On the same spikes the replay (the engine with the spikes
+  // forced) gives the same R and dR/dθ: both are the engine's arithmetic on
+  // the same spikes, so they agree to the last bits (checked at 1e-12). Two
+  // epochs with different parameter values check that the engine takes the
+  // new values (filters included) and a fresh state each epoch; running an
+  // epoch again from its first step gives the same bits.
   for (const auto& mc : tune_model_cases()) {
     AnyModel model = tune_model(mc);
     std::vector<Stimulus> stimuli = three_stimuli(30, 20);
@@ -132,9 +151,9 @@ TEST(TuneGradient, TangentOverTheEnginesTapEqualsTheReplay) {
     for (const auto& n : nets) shared.push_back(std::make_shared<const Network>(n));
     const auto names = resolve_tunable(model, stimuli, {"all"});
     const std::int64_t K = 12, T = 140;
-    const auto runner = replay::make_epoch_runner(model, shared, so, names, K, T);
-    ASSERT_TRUE(runner);
-    EXPECT_STREQ(runner->backend(), "cpu");
+    const test::AnyRunner runner = test::make_runner(model, shared, so, names, K, T);
+    EXPECT_EQ(runner.backend, "cpu");
+    std::vector<ReplayValue> got(2);
     for (int epoch = 0; epoch < 2; ++epoch) {
       if (epoch == 1) {  // new values of every parameter, the filters' among them
         for (const auto& n : names) set_tune_value(model, stimuli, n, tune_value(model, stimuli, n) * 1.05);
@@ -143,19 +162,49 @@ TEST(TuneGradient, TangentOverTheEnginesTapEqualsTheReplay) {
       se.first_step = so.first_step + static_cast<std::uint64_t>(epoch * (K + T));
       const SpikeRecord rec = record_epoch(model, nets, stimuli, se, K, T);
       const ReplayValue want = Replay(nets, rec, so.seed, 1).evaluate(model, stimuli, names, true);
-      const ReplayValue got = runner->run(model, stimuli, se.first_step);
-      EXPECT_NEAR(got.rate_hz, want.rate_hz, 1e-10 * want.rate_hz) << mc.name << " epoch " << epoch;
-      ASSERT_EQ(got.gradient.size(), want.gradient.size());
+      got[epoch] = runner.run(model, stimuli, se.first_step);
+      EXPECT_NEAR(got[epoch].rate_hz, want.rate_hz, 1e-12 * want.rate_hz) << mc.name << " epoch " << epoch;
+      ASSERT_EQ(got[epoch].gradient.size(), want.gradient.size());
       double largest = 0;
       for (double x : want.gradient) largest = std::max(largest, std::fabs(x));
       for (std::size_t q = 0; q < names.size(); ++q)
-        EXPECT_NEAR(got.gradient[q], want.gradient[q], 1e-10 * std::fabs(want.gradient[q]) + 1e-13 * largest)
+        EXPECT_NEAR(got[epoch].gradient[q], want.gradient[q], 1e-12 * std::fabs(want.gradient[q]) + 1e-14 * largest)
             << mc.name << " " << names[q] << " epoch " << epoch;
-      if (std::isinf(want.min_kink_distance)) EXPECT_TRUE(std::isinf(got.min_kink_distance)) << mc.name;  // no kink
-      else EXPECT_NEAR(got.min_kink_distance, want.min_kink_distance, 1e-9 * want.min_kink_distance) << mc.name;
+      if (std::isinf(want.min_kink_distance)) EXPECT_TRUE(std::isinf(got[epoch].min_kink_distance)) << mc.name;
+      else EXPECT_EQ(got[epoch].min_kink_distance, want.min_kink_distance) << mc.name;
     }
-    EXPECT_THROW(runner->run(model, stimuli, 0), Error) << "epochs follow each other";
+    const ReplayValue again = runner.run(model, stimuli, so.first_step + static_cast<std::uint64_t>(K + T));
+    EXPECT_EQ(again.rate_hz, got[1].rate_hz) << mc.name;
+    EXPECT_EQ(again.gradient, got[1].gradient) << mc.name;
   }
+}
+
+TEST(TuneGradient, ASplitTapGivesTheSameBits) {
+  // Where an epoch's tap does not fit, the epoch runs once per group of 256
+  // slots; the spikes are the same each time and the groups' sums are added
+  // in the same order, so R and dR/dθ are the same bits as with one tap.
+  const AnyModel model = tune_model(tune_model_cases()[0]);
+  const std::vector<Stimulus> stimuli = three_stimuli(300, 220);
+  const std::vector<std::shared_ptr<const Network>> nets = {
+      std::make_shared<const Network>(generate(NormalGenerator{300, 0.0, 5.0, 0.5, true}, 3, 0)),
+      std::make_shared<const Network>(generate(NormalGenerator{220, 0.0, 5.0, 0.6, true}, 3, 1))};
+  SimulatorOptions so;
+  so.replicas = 2;  // 1040 slots: five groups, the last one partial
+  so.seed = 8;
+  const auto names = resolve_tunable(model, stimuli, {"all"});
+  const std::int64_t K = 10, T = 60;
+  const test::AnyRunner whole = test::make_runner(model, nets, so, names, K, T);
+  const test::AnyRunner split =
+      test::make_runner(model, nets, so, names, K, T, tangent::tap_bytes(2 * tangent::kGroup, K + T));
+  EXPECT_EQ(whole.runs_per_epoch, 1u);
+  EXPECT_EQ(split.runs_per_epoch, 3u);
+  const ReplayValue a = whole.run(model, stimuli, 0), b = split.run(model, stimuli, 0);
+  EXPECT_GT(a.rate_hz, 0.5);
+  EXPECT_EQ(a.rate_hz, b.rate_hz);
+  EXPECT_EQ(a.gradient, b.gradient);
+  EXPECT_EQ(a.min_kink_distance, b.min_kink_distance);
+  // A tap budget below one group is refused with what it needs.
+  EXPECT_ERROR_HAS(test::make_runner(model, nets, so, names, K, T, 1000), "needs");
 }
 
 TEST(Tune, SelectionRulesAndErrors) {

@@ -9,7 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include <functional>
+#include <memory>
+
 #include "cascade/cascade.hpp"
+#include "cascade/tune/gpu_epoch_runner.hpp"
+#include "cascade/tune/tune_model.hpp"
 
 namespace cascade::test {
 
@@ -60,6 +65,39 @@ inline double tune_value(const AnyModel& m, const std::vector<Stimulus>& s, cons
 inline void set_tune_value(AnyModel& m, std::vector<Stimulus>& s, const std::string& name, double v) {
   if (name.rfind("stimulus", 0) == 0) set_stimulus_param(s, name, v);
   else set_param(m, name, v);
+}
+
+/// tune's epoch runner for a built-in model, as tune picks it for `so`'s
+/// backend; `cpu_tap_budget` (CPU, 0: the default) splits the tap.
+struct AnyRunner {
+  std::function<ReplayValue(const AnyModel&, const std::vector<Stimulus>&, std::uint64_t)> run;
+  std::string backend;
+  std::uint64_t runs_per_epoch = 1;
+};
+inline AnyRunner make_runner(const AnyModel& model, const std::vector<std::shared_ptr<const Network>>& nets,
+                             const SimulatorOptions& so, const std::vector<std::string>& names, std::int64_t K,
+                             std::int64_t T, std::uint64_t cpu_tap_budget = 0) {
+  return std::visit(
+      [&](const auto& m) -> AnyRunner {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (!TunableModel<M>) {
+          throw Error("not tunable");
+        } else {
+          std::shared_ptr<tangent::EpochRunner<M>> r;
+          if (so.backend == Backend::kGpu) {
+            std::string why;
+            r = tangent::make_gpu_epoch_runner(m, nets, so, names, K, T, &why);
+            if (!r) throw Error("no GPU runner: " + why);
+          } else {
+            r = std::make_shared<tangent::CpuEpochRunner<M>>(m, nets, so, names, K, T, cpu_tap_budget);
+          }
+          return AnyRunner{[r](const AnyModel& a, const std::vector<Stimulus>& s, std::uint64_t first) {
+                             return r->run(std::get<M>(a), s, first);
+                           },
+                           r->backend(), r->runs_per_epoch()};
+        }
+      },
+      model);
 }
 
 /// exp(beta * g) overflows in the first epoch: tune stops with the

@@ -5,9 +5,11 @@
 // over every neuron of every network and replica and the n recorded steps of
 // an epoch; spikes are sampled, not differentiated. The gradient is written
 // by hand: φ(g) and its derivatives (tangent recursions for the filter and
-// activation time constants), one pass for all parameters. `Replay` forms
-// them over recorded spikes; tune forms them from the engine's own per-step
-// values (tune/epoch_runner.hpp, tune/tangent.hpp), one engine across epochs.
+// activation time constants), one pass for all parameters, from the model's
+// own derivatives (models/model_api.hpp TunableModel) and the engine's own
+// per-step values (tune/epoch_runner.hpp, tune/tangent.hpp), one engine
+// across epochs. `Replay` runs the same pass over spikes given from outside.
+// A user model is tuned through tune/tune_model.hpp.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -23,10 +25,17 @@ namespace cascade {
 
 /// The tunable parameters a selection names: "all", "model", "stimulus" or
 /// a list of names (model parameters by name, stimulus ones as
-/// "stimulusK.name"). Errors list the valid names; ThresholdSAM is refused
-/// (identity non-linearity: its expected "rate" is not a rate).
+/// "stimulusK.name"). Errors list the valid names; a model without the
+/// derivatives tune needs is refused, saying why (ThresholdSAM: an identity
+/// non-linearity, so its expected "rate" is not a rate).
 std::vector<std::string> resolve_tunable(const AnyModel& model, const std::vector<Stimulus>& stimuli,
                                          const std::vector<std::string>& selection);
+/// The same for the parameters `params` of a model named `model_name`.
+std::vector<std::string> resolve_tunable(const std::string& model_name, const std::vector<ParamValue>& params,
+                                         const std::vector<Stimulus>& stimuli,
+                                         const std::vector<std::string>& selection);
+/// Throws "tune: NAME cannot be tuned: REASON".
+[[noreturn]] void refuse_untunable(const char* model_name, const std::string& reason);
 
 /// Spikes of one epoch for a replay: counts [replicas][total neurons][steps]
 /// (the whole epoch: equilibration, then the objective's window), and the
@@ -49,6 +58,11 @@ SpikeRecord record_epoch(const AnyModel& model, const std::vector<Network>& netw
 SpikeRecord record_epoch(const AnyModel& model, const std::vector<std::shared_ptr<const Network>>& networks,
                          const std::vector<Stimulus>& stimuli, const SimulatorOptions& so, std::int64_t equilibration,
                          std::int64_t steps);
+class Simulator;
+/// The same on a simulator already made (any model type; `activation`: the
+/// model starts from an activation, not from spikes).
+SpikeRecord record_epoch(Simulator& sim, const std::vector<Stimulus>& stimuli, bool activation,
+                         std::int64_t equilibration, std::int64_t steps);
 
 struct ReplayValue {
   double rate_hz = 0.0;           // R
@@ -56,31 +70,29 @@ struct ReplayValue {
   double min_kink_distance = 0.0;  // smallest |g - theta| seen (relu models; +inf otherwise)
 };
 
-/// The objective as a function of the parameters with the spikes held fixed.
+/// The objective as a function of the parameters with the spikes held fixed:
+/// the CPU engine runs the record's epoch from its initial state with its
+/// emitted counts replaced by the record's, and the tangent pass gives R and
+/// dR/dθ (finite-difference checks of tune's gradient).
 class Replay {
  public:
-  /// `backend`: where evaluate() runs (kAuto: the GPU when present; the GPU
-  /// replay agrees with the CPU one to rounding, about 1e-15 relative).
-  Replay(std::vector<Network> networks, SpikeRecord record, std::uint64_t stimulus_seed, int threads = 0,
-         Backend backend = Backend::kCpu, int device = 0);
+  Replay(std::vector<Network> networks, SpikeRecord record, std::uint64_t stimulus_seed, int threads = 0);
   Replay(std::vector<std::shared_ptr<const Network>> networks, SpikeRecord record, std::uint64_t stimulus_seed,
-         int threads = 0, Backend backend = Backend::kCpu, int device = 0);
-  /// The backend evaluate() uses ("cpu" or "gpu").
-  const char* backend() const { return gpu_ ? "gpu" : "cpu"; }
+         int threads = 0);
   /// R (and dR/dθ for `names` when `gradient`) at the given parameters. One
   /// pass over the record whatever the number of parameters.
   ReplayValue evaluate(const AnyModel& model, const std::vector<Stimulus>& stimuli,
                        const std::vector<std::string>& names, bool gradient) const;
   /// Passes made so far (the gradient costs one, not 2P).
   std::uint64_t passes() const { return passes_; }
+  const SpikeRecord& record() const { return record_; }
+  const std::vector<std::shared_ptr<const Network>>& networks() const { return nets_; }
 
  private:
   std::vector<std::shared_ptr<const Network>> nets_;
   SpikeRecord record_;
   std::uint64_t stimulus_seed_;
   int threads_;
-  bool gpu_ = false;
-  int device_ = 0;
   mutable std::uint64_t passes_ = 0;
 };
 
@@ -108,9 +120,9 @@ struct TuneResult {
   std::vector<std::string> names;    // tuned parameters
   std::vector<double> initial, final;
   std::vector<TuneEpoch> history;
-  /// How the gradients were formed: "cpu tangent" / "gpu tangent" (one
-  /// engine across epochs, the gradient from its tap) or "cpu replay" /
-  /// "gpu replay" (each epoch recorded, then replayed; when the tap does not fit).
+  /// How the gradients were formed: "cpu tangent" or "gpu tangent" (one
+  /// engine across epochs, the gradient from its tap), with a note when an
+  /// epoch runs more than once (its tap split) or the GPU could not take it.
   std::string gradient_path;
 };
 

@@ -76,9 +76,28 @@ class CpuEngine final : public Engine {
 
   std::string backend_name() const override { return "cpu"; }
 
-  /// tune: copy g, S, the folded drive and the counts of the steps the tap
-  /// covers into it (host memory; null g: off).
-  void set_tap(const EpochTap& tap) { tap_ = tap; }
+  /// tune: one epoch from a fresh random state drawn at `first_step`
+  /// (`equilibration` steps with the stimuli off, then `steps`), copying g, S,
+  /// the folded drive and the counts of the slots and steps `tap` covers into
+  /// it (host memory). The engine's step may go back: an epoch split over
+  /// several taps runs again from the same step, with the same spikes.
+  void run_tapped_epoch(std::uint64_t first_step, std::int64_t equilibration, std::int64_t steps, const EpochTap& tap) {
+    step_ = first_step;
+    tap_ = tap;
+    run_quiet(equilibration, steps, true);
+  }
+
+  /// tune's replay: from the current state, `equilibration` then `steps`
+  /// steps whose emitted counts are replaced by `counts` ([replicas][total
+  /// neurons][record_steps], step 0 the current step), tapped into `tap`.
+  void run_forced(const std::uint8_t* counts, std::size_t neurons, std::size_t record_steps, std::int64_t equilibration,
+                  std::int64_t steps, const EpochTap& tap) {
+    if (neurons != layout_.total_neurons || record_steps < static_cast<std::size_t>(equilibration + steps))
+      throw Error("replay: the spike record does not cover this engine's neurons and steps");
+    forced_ = Forced{counts, neurons, record_steps, step_};
+    tap_ = tap;
+    run_quiet(equilibration, steps, false);
+  }
 
   /// tune: new values of the model's parameters. The filters' lengths (the
   /// state's shape) must stay as they are; their values may change.
@@ -388,8 +407,9 @@ class CpuEngine final : public Engine {
                                                        static_cast<std::size_t>(i), global0 + i, stim_t)
                                       : 0.0;
       const std::int64_t y_in = st.acc[slot];  // the drive this step folds (tune's tap)
-      const StepResult r = shape_.per_edge ? upd.step_per_edge(ns, ring_pos, stimulus, rng)
-                                     : upd.step(ns, ring_pos, self_pos, stimulus, rng, advance_);
+      StepResult r = shape_.per_edge ? upd.step_per_edge(ns, ring_pos, stimulus, rng)
+                               : upd.step(ns, ring_pos, self_pos, stimulus, rng, advance_);
+      if (forced_.counts) r.emission.count = forced_.at(u.replica - opt_.replica_offset, global0 + i, step);
       if constexpr (kInspect) {
         g_out[slot] = r.g;
         p_out[slot] = r.rate;
@@ -419,6 +439,35 @@ class CpuEngine final : public Engine {
     }
   }
 
+  /// An unrecorded run with the tap (and forced counts) in place; both are
+  /// cleared afterwards, also when the run throws.
+  void run_quiet(std::int64_t equilibration, std::int64_t steps, bool fresh) {
+    struct Clear {
+      CpuEngine* e;
+      ~Clear() {
+        e->tap_ = EpochTap{};
+        e->forced_ = Forced{};
+      }
+    } clear{this};
+    RunOptions ro;
+    ro.steps = steps;
+    ro.equilibration_steps = equilibration;
+    ro.record = false;
+    ro.fresh_state = fresh;
+    run(ro, nullptr);
+  }
+
+  /// Counts that replace the sampled ones (tune's replay).
+  struct Forced {
+    const std::uint8_t* counts = nullptr;
+    std::size_t neurons = 0, steps = 0;
+    std::uint64_t first_step = 0;
+    std::uint32_t at(std::size_t replica, std::size_t global, std::uint64_t step) const {
+      const std::uint64_t rel = step - first_step;
+      return rel < steps ? counts[(replica * neurons + global) * steps + rel] : 0u;
+    }
+  };
+
   /// Writes one neuron-step into the caller's recording.
   static void record(const RecordTarget& tg, std::size_t replica, std::size_t global, std::int64_t rec_step,
                      const StepResult& r) {
@@ -440,6 +489,7 @@ class CpuEngine final : public Engine {
   std::shared_ptr<const StimulusTable> stimulus_;
   StimulusView stim_view_;
   EpochTap tap_;
+  Forced forced_;
   int cur_ = 0;
   bool advance_ = true;
   std::uint64_t step_ = 0;

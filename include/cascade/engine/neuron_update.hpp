@@ -78,12 +78,13 @@ CASCADE_HD_INLINE double initial_activation(const NeuronStream& rng) {
 }
 
 /// Where an engine copies what tune's tangent pass reads (tune/tangent.hpp),
-/// for the `steps` steps from global step `first_step`: per step and slot
-/// ([step][slot]) the input g, the coupling state S after the step's fold,
-/// the folded drive y (its double value; 0 when nothing was folded) and the
-/// emitted count x; and, at the first step, each slot's previous count x0.
-/// Pointers are in the engine's memory (host for the CPU engine, device for
-/// the GPU engine); a null g means no tap.
+/// for the `steps` steps from global step `first_step` and the `slots` slots
+/// from `slot_begin`: per step and slot ([step][slot - slot_begin]) the input
+/// g, the coupling state S after the step's fold, the folded drive y (its
+/// double value; 0 when nothing was folded) and the emitted count x; and, at
+/// the first step, each slot's previous count x0. Pointers are in the
+/// engine's memory (host for the CPU engine, device for the GPU engine); a
+/// null g means no tap.
 struct EpochTap {
   double* g = nullptr;
   double* S = nullptr;
@@ -93,19 +94,20 @@ struct EpochTap {
   std::uint64_t slots = 0;
   std::uint64_t first_step = 0;
   std::uint64_t steps = 0;
+  std::uint64_t slot_begin = 0;
 
   /// Records slot `slot` at global `step` (called after the update; `y_in`:
   /// the drive folded at this step, `xprev`: the count before it).
   CASCADE_HD void put(std::uint64_t step, std::uint64_t slot, double g_, double S_, double y_in, std::uint8_t xprev,
                       std::uint32_t count) const {
-    const std::uint64_t rel = step - first_step;
-    if (step < first_step || rel >= steps) return;
-    const std::uint64_t at = rel * slots + slot;
+    const std::uint64_t rel = step - first_step, local = slot - slot_begin;
+    if (step < first_step || rel >= steps || slot < slot_begin || local >= slots) return;
+    const std::uint64_t at = rel * slots + local;
     g[at] = g_;
     S[at] = S_;
     y[at] = y_in;
     x[at] = static_cast<std::uint8_t>(count);
-    if (rel == 0) x0[slot] = xprev;
+    if (rel == 0) x0[local] = xprev;
   }
 };
 

@@ -29,6 +29,11 @@ struct BernoulliGLM {
   double beta = 0.5;
   double r = 1.0;
 
+  // Parameter indices in for_each_param's order (the derivatives name them).
+  enum Param : std::uint32_t {
+    kTheta, kDt, kCouplingWindow, kAlpha, kAbsRefScale, kAbsRefStrength, kRelRefScale, kRelRefStrength, kBeta, kR
+  };
+
   template <class Self, class Visit>
   static void for_each_param(Self& m, Visit&& v) {
     v("theta", m.theta, kParamTunable);
@@ -92,6 +97,32 @@ struct BernoulliGLM {
   }
   CASCADE_HD double rate(double g) const { return math::sigmoid(g - theta) * dt; }
   CASCADE_HD Emission emit(double p, const NeuronStream& rng) const { return emit_bernoulli(p, rng); }
+
+  // --- derivatives (tune) ---------------------------------------------------
+  CASCADE_HD double rate_derivative(double g) const {
+    const double sg = math::sigmoid(g - theta);
+    return dt * sg * (1.0 - sg);
+  }
+  CASCADE_HD double rate_partial(std::uint32_t k, const RateTerms& t) const { return k == kTheta ? -t.dphi_dg : 0.0; }
+  CASCADE_HD double input_partial(std::uint32_t k, const InputTerms& in) const {
+    return k == kR ? in.coupling + in.self : 0.0;
+  }
+  CASCADE_HD InputTerms input_gradient(const InputTerms&) const { return InputTerms{r, r, 1.0}; }
+  /// alpha moves the coupling's decay exp(-|alpha| dt); beta and
+  /// rel_ref_strength move the relative refractory part of h(k).
+  FilterDerivative filter_derivative(std::uint32_t k) const {
+    FilterDerivative d;
+    if (k == kAlpha) d.decay = -(alpha > 0 ? 1.0 : alpha < 0 ? -1.0 : 0.0) * dt * math::exp(-math::abs(alpha) * dt);
+    if (k != kBeta && k != kRelRefStrength) return d;
+    const double sb = beta > 0 ? 1.0 : beta < 0 ? -1.0 : 0.0;
+    d.self_filter.assign(T(), 0.0);
+    for (int lag = abs_ref_scale; lag <= abs_ref_scale + rel_ref_scale && lag < T(); ++lag) {
+      const double u = (lag - abs_ref_scale) * dt;
+      const double e = math::exp(-math::abs(beta) * u);
+      d.self_filter[lag] = k == kRelRefStrength ? e : rel_ref_strength * e * (-sb * u);
+    }
+    return d;
+  }
 };
 
 }  // namespace cascade

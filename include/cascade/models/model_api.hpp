@@ -13,9 +13,19 @@
 //   CASCADE_HD double input(const InputTerms&, const NeuronStream&) const;  // g
 //   CASCADE_HD double rate(double g) const;             // phi(g)
 //   CASCADE_HD Emission emit(double rate, const NeuronStream&) const;       // spikes
+// and, to be tunable (TunableModel below), the derivatives tune needs,
+// written beside the forward formulas (k: a parameter's index in
+// for_each_param's order):
+//   CASCADE_HD double rate_derivative(double g) const;                      // d phi / d g
+//   CASCADE_HD double rate_partial(std::uint32_t k, const RateTerms&) const;  // d phi / d theta_k at fixed g
+//   CASCADE_HD double input_partial(std::uint32_t k, const InputTerms&) const;  // d g / d theta_k at fixed terms
+//   CASCADE_HD InputTerms input_gradient(const InputTerms&) const;          // d g / d (coupling, self, stimulus)
+//   FilterDerivative filter_derivative(std::uint32_t k) const;              // d (filters) / d theta_k (host)
+//   CASCADE_HD double kink_distance(double g) const;   // optional: distance to a kink of phi (relu)
 // Everything marked CASCADE_HD is the single copy of the model's math, shared
 // by the CPU engine and the CUDA kernels.
 #pragma once
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -64,6 +74,23 @@ struct InputTerms {
   double stimulus;  // external input E_i(t) (0 until stimuli exist)
 };
 
+/// What tune's tangent pass knows at one neuron-step when it asks a model for
+/// the partial derivatives of its rate: g, phi(g) and d phi / d g.
+struct RateTerms {
+  double g;
+  double phi;
+  double dphi_dg;
+};
+
+/// How a model's filters move with one of its parameters (host): the
+/// derivative of the coupling filter's decay, and of the self filter h(k) for
+/// each lag (empty: the parameter does not touch it). The gain and the
+/// window are not differentiated.
+struct FilterDerivative {
+  double decay = 0.0;
+  std::vector<double> self_filter;
+};
+
 enum EmissionFlags : std::uint32_t {
   kEmitRateCapped = 1u,     // the Poisson mean exceeded kMaxPoissonMean and was capped
   kEmitSaturated = 2u,      // the count reached kMaxCount
@@ -107,8 +134,38 @@ inline void at_most(const char* model, const char* param, int v, int hi, const c
 }
 }  // namespace validate
 
+/// A model tune can differentiate (docs/custom-models.md, "Tunable models").
+/// The tangent pass forms d phi / d theta_k at every neuron-step from these:
+///   rate_partial(k) + phi'(g) * [input_partial(k) + dg/dcoupling * dS/dtheta_k + dg/dself * dself/dtheta_k]
+/// with dS and dself from the filter derivatives. The tangent pass gives
+/// input_partial and input_gradient the filtered terms with stimulus = 0 (the
+/// engine's tap holds g, not the stimulus): a model's g must be linear in the
+/// stimulus term for its stimulus gradients to hold.
+template <class M>
+concept TunableModel = requires(const M& m, double g, std::uint32_t k, const RateTerms& t, const InputTerms& in) {
+  { m.rate_derivative(g) } -> std::convertible_to<double>;
+  { m.rate_partial(k, t) } -> std::convertible_to<double>;
+  { m.input_partial(k, in) } -> std::convertible_to<double>;
+  { m.input_gradient(in) } -> std::convertible_to<InputTerms>;
+  { m.filter_derivative(k) } -> std::convertible_to<FilterDerivative>;
+};
+
+/// Why model M cannot be tuned (its kNotTunable reason, or the missing derivatives).
+template <class M>
+std::string not_tunable_reason() {
+  if constexpr (requires { M::kNotTunable; }) return M::kNotTunable;
+  else
+    return "it does not provide the derivatives tune needs (rate_derivative, rate_partial, input_partial, "
+           "input_gradient, filter_derivative; docs/custom-models.md)";
+}
+
 /// Largest history length a model may request (memory per neuron grows with it).
 inline constexpr int kMaxHistory = 100000;
+
+/// d/dg of lambda_0 relu(g - theta) dt (the rectified models), 0 at and below the kink.
+CASCADE_HD_INLINE double relu_rate_derivative(double g, double lambda_0, double theta, double dt) {
+  return g > theta ? lambda_0 * dt : 0.0;
+}
 
 /// Poisson emission shared by the Poisson-type models: cap, sample, report.
 CASCADE_HD_INLINE Emission emit_poisson(double mu, const NeuronStream& rng) {

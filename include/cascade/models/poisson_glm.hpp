@@ -22,6 +22,11 @@ inline FilterSpec truncated_exponential_filters(int T, double dt, double tau) {
   return f;
 }
 
+/// d decay / d tau of truncated_exponential_filters: decay = exp(-dt / tau).
+inline double truncated_exponential_decay_derivative(double dt, double tau) {
+  return math::exp(-dt / tau) * dt / (tau * tau);
+}
+
 struct PoissonGLM {
   static constexpr const char* kName = "poisson_glm";
   static constexpr bool kAllowsSelfCoupling = true;
@@ -33,6 +38,9 @@ struct PoissonGLM {
   double dt = 0.1;
   double r = 0.025;
   double b = 0.001;
+
+  // Parameter indices in for_each_param's order (the derivatives name them).
+  enum Param : std::uint32_t { kAlpha, kBeta, kT, kTau, kDt, kR, kB };
 
   template <class Self, class Visit>
   static void for_each_param(Self& m, Visit&& v) {
@@ -63,6 +71,21 @@ struct PoissonGLM {
   }
   CASCADE_HD double rate(double g) const { return math::exp(beta * g) / alpha * dt; }
   CASCADE_HD Emission emit(double mu, const NeuronStream& rng) const { return emit_poisson(mu, rng); }
+
+  // --- derivatives (tune) ---------------------------------------------------
+  CASCADE_HD double rate_derivative(double g) const { return beta * rate(g); }
+  CASCADE_HD double rate_partial(std::uint32_t k, const RateTerms& t) const {
+    return k == kAlpha ? -t.phi / alpha : k == kBeta ? t.g * t.phi : 0.0;
+  }
+  CASCADE_HD double input_partial(std::uint32_t k, const InputTerms& in) const {
+    return k == kR ? in.coupling : k == kB ? 1.0 : 0.0;
+  }
+  CASCADE_HD InputTerms input_gradient(const InputTerms&) const { return InputTerms{r, 0.0, 1.0}; }
+  FilterDerivative filter_derivative(std::uint32_t k) const {
+    FilterDerivative d;
+    if (k == kTau) d.decay = truncated_exponential_decay_derivative(dt, tau);
+    return d;
+  }
 };
 
 }  // namespace cascade

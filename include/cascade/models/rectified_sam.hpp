@@ -16,6 +16,9 @@ struct RectifiedSAM {
   double r = 0.025;
   double b = 0.001;
 
+  // Parameter indices in for_each_param's order (the derivatives name them).
+  enum Param : std::uint32_t { kLambda0, kTheta, kTau, kDt, kR, kB };
+
   template <class Self, class Visit>
   static void for_each_param(Self& m, Visit&& v) {
     v("lambda_0", m.lambda_0, kParamTunable);
@@ -41,6 +44,22 @@ struct RectifiedSAM {
   }
   CASCADE_HD double rate(double g) const { return lambda_0 * math::relu(g - theta) * dt; }
   CASCADE_HD Emission emit(double mu, const NeuronStream& rng) const { return emit_poisson(mu, rng); }
+
+  // --- derivatives (tune) ---------------------------------------------------
+  CASCADE_HD double rate_derivative(double g) const { return relu_rate_derivative(g, lambda_0, theta, dt); }
+  CASCADE_HD double rate_partial(std::uint32_t k, const RateTerms& t) const {
+    return k == kTheta ? -t.dphi_dg : k == kLambda0 ? math::relu(t.g - theta) * dt : 0.0;
+  }
+  CASCADE_HD double kink_distance(double g) const { return math::abs(g - theta); }
+  CASCADE_HD double input_partial(std::uint32_t k, const InputTerms& in) const {
+    return k == kR ? in.coupling : k == kB ? 1.0 : 0.0;
+  }
+  CASCADE_HD InputTerms input_gradient(const InputTerms&) const { return InputTerms{r, 0.0, 1.0}; }
+  FilterDerivative filter_derivative(std::uint32_t k) const {
+    FilterDerivative d;
+    if (k == kTau) d.decay = activation_trace_decay_derivative(dt, tau);
+    return d;
+  }
 };
 
 }  // namespace cascade

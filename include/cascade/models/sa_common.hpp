@@ -18,6 +18,9 @@ inline FilterSpec activation_trace_filters(double dt, double tau) {
   return f;
 }
 
+/// d decay / d tau of activation_trace_filters: decay = 1 - dt / tau.
+inline double activation_trace_decay_derivative(double dt, double tau) { return dt / (tau * tau); }
+
 inline void validate_activation(const char* model, double dt, double tau) {
   validate::positive(model, "tau", tau);
   validate::positive(model, "dt", dt);

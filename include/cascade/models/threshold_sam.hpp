@@ -11,6 +11,10 @@ namespace cascade {
 struct ThresholdSAM {
   static constexpr const char* kName = "threshold_sam";
   static constexpr bool kAllowsSelfCoupling = true;
+  /// tune refuses it (it provides no derivatives): this is why.
+  static constexpr const char* kNotTunable =
+      "it has no tunable model parameters and an identity non-linearity, so its expected 'rate' is g itself, not a "
+      "firing rate";
 
   double r = 0.025;
   double b = 0.001;

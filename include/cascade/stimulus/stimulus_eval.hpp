@@ -74,6 +74,34 @@ CASCADE_HD_INLINE double stimulus_time_value(const StimulusParams& p, const std:
   }
 }
 
+/// A stimulus's tunable parameters (list_stimulus_params names them
+/// "stimulusK.strength", ...): regular/poisson strength; sin amplitude,
+/// period, phase, baseline.
+enum class StimulusParam : std::uint32_t { kStrength, kAmplitude, kPeriod, kPhase, kBaseline };
+
+/// d(stimulus_time_value)/d(parameter) at step t: the time-only stimuli's
+/// derivatives, beside their values (tune's gradient).
+CASCADE_HD_INLINE double stimulus_time_derivative(const StimulusParams& p, const std::int64_t* events, std::int64_t t,
+                                                  StimulusParam which) {
+  if (p.kind == StimulusKind::kRegular || p.kind == StimulusKind::kPoisson) {
+    StimulusParams unit = p;
+    unit.amplitude = 1.0;
+    return stimulus_time_value(unit, events, t);
+  }
+  if (p.kind != StimulusKind::kSin) return 0.0;
+  const double td = static_cast<double>(t);
+  if (!(td >= p.start_real) || t >= p.stop) return 0.0;
+  const double arg = math::kTwoPi / p.period * (td - p.start_real) * p.dt + p.phase;
+  switch (which) {
+    case StimulusParam::kAmplitude: return math::sin(arg);
+    case StimulusParam::kPeriod:
+      return p.amplitude * math::cos(arg) * (-math::kTwoPi / (p.period * p.period) * (td - p.start_real) * p.dt);
+    case StimulusParam::kPhase: return p.amplitude * math::cos(arg);
+    case StimulusParam::kBaseline: return 1.0;
+    default: return 0.0;
+  }
+}
+
 /// Fills time_values[k] for every stimulus (loaded ones get 0): once per step,
 /// shared by all neurons.
 CASCADE_HD_INLINE void stimulus_time_values(const StimulusView& v, std::int64_t t, double* time_values) {
