@@ -20,6 +20,7 @@
 
 #include "cascade/cascade.hpp"
 #include "cascade/engine/gpu_engine.hpp"
+#include "gpu_floors.hpp"  // kernels/: the benchmark's own, not installed
 
 namespace fs = std::filesystem;
 using namespace cascade;

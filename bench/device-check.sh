@@ -32,11 +32,12 @@ bin=.devbuild
 if [ ! -x "$bin/test_gpu_engine" ]; then
   log "no carried build: building here for sm_90"
   cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 >"$OUT/cmake.log" 2>&1 &&
-    cmake --build build-device -j16 --target test_gpu_engine test_gpu_custom_model test_gpu_shared_math cascade_bench >>"$OUT/cmake.log" 2>&1 ||
+    cmake --build build-device -j16 --target test_gpu_engine test_gpu_tune test_gpu_custom_model test_gpu_shared_math \
+      cascade_bench cascade_cli >>"$OUT/cmake.log" 2>&1 ||
     { tail -30 "$OUT/cmake.log"; exit 1; }
   mkdir -p "$bin"
-  cp build-device/tests/test_gpu_engine build-device/tests/test_gpu_custom_model build-device/tests/test_gpu_shared_math \
-     build-device/bench/cascade-bench "$bin/"
+  cp build-device/tests/test_gpu_engine build-device/tests/test_gpu_tune build-device/tests/test_gpu_custom_model \
+     build-device/tests/test_gpu_shared_math build-device/bench/cascade-bench build-device/cascade "$bin/"
 fi
 # cuSPARSE and nvJitLink come from the device's CUDA; the carried lib/ has the rest.
 cudalib=""
@@ -48,11 +49,12 @@ export LD_LIBRARY_PATH="$PWD/$bin/lib$cudalib:${LD_LIBRARY_PATH:-}"
 status=0
 
 log "GPU tests"
-for t in test_gpu_shared_math test_gpu_custom_model test_gpu_engine; do
+for t in test_gpu_shared_math test_gpu_custom_model test_gpu_engine test_gpu_tune; do
   filter='*'
   # A rerun may name the tests to repeat (the other binaries are then skipped).
-  if [ -n "${GPU_TEST_FILTER:-}" ]; then [ "$t" = test_gpu_engine ] || continue; filter=$GPU_TEST_FILTER; fi
-  [ "$quick" = quick ] && [ "$t" = test_gpu_engine ] && filter='*Tiny*:*BackendRules*:*Continued*:*States*:*MixedBatch*:GpuReplay*'
+  if [ -n "${GPU_TEST_FILTER:-}" ]; then [ "$t" = test_gpu_engine ] || [ "$t" = test_gpu_tune ] || continue; filter=$GPU_TEST_FILTER; fi
+  [ "$quick" = quick ] && [ "$t" = test_gpu_engine ] && filter='*Tiny*:*BackendRules*:*Continued*:*States*:*MixedBatch*'
+  [ "$quick" = quick ] && [ "$t" = test_gpu_tune ] && filter='*Tiny*:*EndToEnd*'
   # "final"/"compare": everything, the model matrix for the strategies in $STRATEGIES only.
   { [ "$quick" = final ] || [ "$quick" = compare ]; } && [ "$t" = test_gpu_engine ] &&
     export CASCADE_GPU_TEST_STRATEGIES=${STRATEGIES:-}
@@ -63,14 +65,21 @@ for t in test_gpu_shared_math test_gpu_custom_model test_gpu_engine; do
   [ $rc -ne 0 ] && { status=1; grep -B2 -A12 "Failure" "$OUT/current.log" | head -80; }
   rm -f "$OUT/current.log"
 done
+# The golden outputs on the GPU: the spikes, g and phi(g) of tests/golden's
+# runs equal the hashes recorded on the CPU.
+log "golden outputs on the GPU"
+timeout 120 python3 tests/golden/golden.py "$bin/cascade" /tmp/cascade-golden --backend gpu 2>&1 | tee -a "$OUT/tests.log" | tail -3
+[ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 
 if [ -n "${SKIP_SANITIZERS:-}" ]; then
   echo "compute-sanitizer: skipped (SKIP_SANITIZERS)"
 elif command -v compute-sanitizer >/dev/null; then
   for tool in memcheck racecheck; do
     log "compute-sanitizer $tool (tiny case)"
-    timeout 150 compute-sanitizer --tool $tool --error-exitcode 9 "$bin/test_gpu_engine" \
-      --gtest_filter='GpuEngine.TinyCaseForTheSanitizers:GpuTune.TinyCaseForTheSanitizers' >"$OUT/current.log" 2>&1
+    timeout 100 compute-sanitizer --tool $tool --error-exitcode 9 "$bin/test_gpu_engine" \
+      --gtest_filter='GpuEngine.TinyCaseForTheSanitizers' >"$OUT/current.log" 2>&1 &&
+      timeout 100 compute-sanitizer --tool $tool --error-exitcode 9 "$bin/test_gpu_tune" \
+        --gtest_filter='GpuTune.TinyCaseForTheSanitizers' >>"$OUT/current.log" 2>&1
     rc=$?
     cat "$OUT/current.log" >>"$OUT/sanitizers.log"
     tail -4 "$OUT/current.log"

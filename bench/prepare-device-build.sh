@@ -7,12 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
-cmake --build "$build" -j2 --target test_gpu_engine test_gpu_custom_model test_gpu_shared_math cascade_bench
+cmake --build "$build" -j2 --target test_gpu_engine test_gpu_tune test_gpu_custom_model test_gpu_shared_math \
+  cascade_bench cascade_cli
 rm -rf .devbuild && mkdir -p .devbuild/lib
-cp "$build"/tests/test_gpu_engine "$build"/tests/test_gpu_custom_model "$build"/tests/test_gpu_shared_math \
-   "$build"/bench/cascade-bench .devbuild/
-strip .devbuild/test_gpu_* .devbuild/cascade-bench
-for lib in libgomp.so.1 libhdf5_serial.so.103 libsz.so.2 libaec.so.0 libtomlplusplus.so.3; do
+cp "$build"/tests/test_gpu_engine "$build"/tests/test_gpu_tune "$build"/tests/test_gpu_custom_model \
+   "$build"/tests/test_gpu_shared_math "$build"/bench/cascade-bench "$build"/cascade .devbuild/
+strip .devbuild/test_gpu_* .devbuild/cascade-bench .devbuild/cascade
+for lib in libgomp.so.1 libhdf5_serial.so.103 libsz.so.2 libaec.so.0; do
   cp -L "/lib/x86_64-linux-gnu/$lib" .devbuild/lib/ 2>/dev/null || true
 done
 du -sh .devbuild

@@ -1,7 +1,7 @@
 // A user-defined model, added without touching the engine: a Poisson GLM with
 // a softplus non-linearity, exponential coupling and an exponential
 // refractory self-filter. It follows include/cascade/models/model_api.hpp,
-// derivatives included, so tune_model (cascade/tune/tune_model.hpp) tunes it.
+// derivatives included, so tune_model (cascade/extend/tune_model.hpp) tunes it.
 #pragma once
 #include <cascade/cascade.hpp>
 

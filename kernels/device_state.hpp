@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "cascade/engine/engine.hpp"
-#include "cascade/engine/engine_layer.hpp"
-#include "cuda_util.hpp"
+#include "cascade/extend/engine_layer.hpp"
+#include "cascade/extend/gpu/cuda_util.hpp"
 #include "device_stimulus.hpp"
-#include "device_view.hpp"
+#include "cascade/extend/gpu/device_view.hpp"
 
 namespace cascade::gpu {
 

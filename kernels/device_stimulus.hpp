@@ -1,7 +1,7 @@
 // A StimulusTable copied to the device, with its view for the kernels.
 #pragma once
 #include "cascade/stimulus.hpp"
-#include "cuda_util.hpp"
+#include "cascade/extend/gpu/cuda_util.hpp"
 
 namespace cascade::cuda {
 

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <sstream>
 
-#include "gpu_engine.cuh"
+#include "cascade/extend/gpu/gpu_engine.cuh"
+#include "device_state.hpp"
+#include "strategy.hpp"
 
 namespace cascade::gpu {
 
@@ -52,18 +54,18 @@ GpuEngineBase::GpuEngineBase(const ModelInfo& info, std::unique_ptr<ModelKernels
     throw Error("the GPU engine indexes neuron slots with 32 bits: replicas x total neurons = " +
                 std::to_string(layout_.slots) + " exceeds 2^32; split the batch");
   const NetworkPlacement placement = place_networks(nets_);
-  facts_ = batch_facts(prop, placement);
+  const BatchFacts facts = batch_facts(prop, placement);
   // The strategy first (docs/gpu.md): it adds to the memory the engine needs.
-  ctx_.kernels = kernels_.get();
-  ctx_.stream = stream_->get();
-  ctx_.nets = &nets_;
-  ctx_.sms = facts_.sms;
-  ctx_.slots = layout_.slots;
-  ctx_.scatter_by_block = facts_.edges >= 128 * facts_.total_neurons;  // rows of a hundred edges or more
-  strategy_ = make_strategy(opt_.gpu_strategy, facts_, ctx_);
-  check_device_memory(placement);
+  StrategyContext ctx;
+  ctx.kernels = kernels_.get();
+  ctx.stream = stream_->get();
+  ctx.nets = &nets_;
+  ctx.sms = facts.sms;
+  ctx.slots = layout_.slots;
+  ctx.scatter_by_block = facts.edges >= 128 * facts.total_neurons;  // rows of a hundred edges or more
+  strategy_ = make_strategy(opt_.gpu_strategy, facts, ctx);
+  check_device_memory(placement, facts);
   dev_ = std::make_unique<DeviceState>(nets_, placement, layout_, shape_, opt_.seed);
-  ctx_.dev = dev_.get();
   strategy_->attach(dev_.get());
   strategy_->allocate();
   step_ = opt_.first_step;
@@ -99,8 +101,8 @@ BatchFacts GpuEngineBase::batch_facts(const cudaDeviceProp& prop, const NetworkP
 }
 
 /// What the engine will hold, against what the device has free.
-void GpuEngineBase::check_device_memory(const NetworkPlacement& placement) const {
-  const std::uint64_t net_bytes = placement.bytes() + strategy_->extra_network_bytes(facts_);
+void GpuEngineBase::check_device_memory(const NetworkPlacement& placement, const BatchFacts& facts) const {
+  const std::uint64_t net_bytes = placement.bytes() + strategy_->extra_network_bytes(facts);
   const std::uint64_t state_bytes = static_cast<std::uint64_t>(layout_.slots) *
                                     (8 + 8 + 1 + 4 + shape_.ring_len * 8 + shape_.self_len + 2 * (4 + 1) +
                                      strategy_->extra_bytes_per_slot());
@@ -112,6 +114,10 @@ void GpuEngineBase::check_device_memory(const NetworkPlacement& placement) const
                 " free; use fewer replicas or networks, or --backend cpu");
   if (placement.q_entries >= (std::uint64_t{1} << 62)) throw Error("too many synapses");
 }
+
+GpuStrategy GpuEngineBase::strategy() const { return strategy_->kind(); }
+const EngineView& GpuEngineBase::view() const { return dev_->view; }
+std::uint64_t GpuEngineBase::device_bytes() const { return dev_->bytes(); }
 
 int GpuEngineBase::select_device() const {
   CASCADE_CUDA_CHECK(cudaSetDevice(opt_.device));
@@ -237,20 +243,24 @@ void GpuEngineBase::enqueue_tapped_epoch(std::uint64_t first_step, std::int64_t 
   RunView r = run_view(step_ + static_cast<std::uint64_t>(equilibration), 0, true);
   r.tap = tap;
   r.tap.first_step = first_step;  // the tap's step 0 is the epoch's first step
-  if (h_tap_bad_.size() == 0) h_tap_bad_.resize(1);
-  h_tap_bad_.get()[0] = BadRecord{kNoBad, 0, 0, 0.0, 0.0};
+  // [0]: "none", written once and only read (epochs queue without a host
+  // sync between them); [1]: the epoch's record, copied back.
+  if (h_tap_bad_.size() == 0) {
+    h_tap_bad_.resize(2);
+    h_tap_bad_.get()[0] = h_tap_bad_.get()[1] = BadRecord{kNoBad, 0, 0, 0.0, 0.0};
+  }
   CASCADE_CUDA_CHECK(cudaMemcpyAsync(dev_->view.bad, h_tap_bad_.get(), sizeof(BadRecord), cudaMemcpyHostToDevice, s));
   begin_steps(r, false);
   const std::int64_t total = equilibration + steps;
   strategy_->enqueue(r, step_, total, advance_, false);
   strategy_->end(false);  // as after run(): the pending spikes live in xlast
-  CASCADE_CUDA_CHECK(cudaMemcpyAsync(h_tap_bad_.get(), dev_->view.bad, sizeof(BadRecord), cudaMemcpyDeviceToHost, s));
+  CASCADE_CUDA_CHECK(cudaMemcpyAsync(h_tap_bad_.get() + 1, dev_->view.bad, sizeof(BadRecord), cudaMemcpyDeviceToHost, s));
   step_ += static_cast<std::uint64_t>(total);
   advance_ = true;
 }
 
 void GpuEngineBase::check_tapped_epoch() const {
-  const BadRecord& b = h_tap_bad_.get()[0];
+  const BadRecord& b = h_tap_bad_.get()[1];
   if (b.key != kNoBad) throw_bad(b, tap_first_step_);
 }
 
@@ -269,7 +279,7 @@ void GpuEngineBase::inspect(std::vector<double>* input, std::vector<double>* rat
   RunView r = run_view(step_, stimulus_time == kStimulusOff ? 0 : stimulus_time, stimulus_time != kStimulusOff);
   r.inspect_g = g.get();
   r.inspect_rate = p.get();
-  enqueue_plain_step(ctx_, r, StepRef{nullptr, step_}, advance_);
+  enqueue_plain_step(strategy_->context(), r, StepRef{nullptr, step_}, advance_);
   dev_->restore(saved, s);
   CASCADE_CUDA_CHECK(cudaStreamSynchronize(s));
   if (input) *input = g.download();

@@ -4,7 +4,8 @@
 #include <vector>
 
 #include "cascade/engine/gpu_engine.hpp"
-#include "cuda_util.hpp"
+#include "gpu_floors.hpp"
+#include "cascade/extend/gpu/cuda_util.hpp"
 
 namespace cascade {
 namespace {

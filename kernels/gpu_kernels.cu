@@ -1,6 +1,6 @@
 // The model-independent kernels of the GPU engine and their launch wrappers.
-#include "cuda_util.hpp"
-#include "step_kernels.cuh"
+#include "cascade/extend/gpu/cuda_util.hpp"
+#include "cascade/extend/gpu/step_kernels.cuh"
 
 namespace cascade::gpu {
 namespace {

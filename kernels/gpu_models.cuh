@@ -2,7 +2,7 @@
 // them in parallel.
 #pragma once
 #include "cascade/models/registry.hpp"
-#include "gpu_engine.cuh"
+#include "cascade/extend/gpu/gpu_engine.cuh"
 
 namespace cascade::gpu {
 std::unique_ptr<Engine> make_builtin(const BernoulliGLM& m, std::vector<std::shared_ptr<const Network>> n, const SimulatorOptions& o);

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <chrono>
 
-#include "gpu_engine.cuh"
+#include "cascade/extend/gpu/gpu_engine.cuh"
+#include "device_state.hpp"
 #include "recorder.hpp"
+#include "strategy.hpp"
 
 namespace cascade::gpu {
 

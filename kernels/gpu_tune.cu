@@ -1,7 +1,7 @@
 // tune's GPU runner for the built-in tunable models (kernels/gpu_tune.cuh).
 #include "cascade/models/registry.hpp"
-#include "cascade/tune/gpu_epoch_runner.hpp"
-#include "gpu_tune.cuh"
+#include "tune/gpu_epoch_runner.hpp"
+#include "cascade/extend/gpu/gpu_tune.cuh"
 
 namespace cascade::tangent {
 

@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "cascade/engine/engine.hpp"
-#include "cuda_util.hpp"
-#include "device_view.hpp"
+#include "cascade/extend/gpu/cuda_util.hpp"
+#include "cascade/extend/gpu/device_view.hpp"
 
 namespace cascade::gpu {
 

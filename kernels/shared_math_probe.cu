@@ -8,7 +8,7 @@
 #include "cascade/models/model_api.hpp"
 #include "cascade/rng.hpp"
 #include "cascade/stimulus/stimulus_eval.hpp"
-#include "cuda_util.hpp"
+#include "cascade/extend/gpu/cuda_util.hpp"
 #include "shared_math_probe.hpp"
 
 namespace cascade::kernels {

@@ -12,10 +12,10 @@
 #include <string>
 
 #include "cascade/engine/engine.hpp"
-#include "cascade/engine/engine_layer.hpp"
-#include "cuda_util.hpp"
+#include "cascade/extend/engine_layer.hpp"
+#include "cascade/extend/gpu/cuda_util.hpp"
 #include "device_state.hpp"
-#include "model_kernels.cuh"
+#include "cascade/extend/gpu/model_kernels.cuh"
 
 namespace cascade::gpu {
 
@@ -53,6 +53,7 @@ class Strategy {
   /// The device state it runs on (made after the memory check, which asks
   /// the strategy what it adds).
   void attach(DeviceState* dev) { ctx_.dev = dev; }
+  const StrategyContext& context() const { return ctx_; }
   /// Device bytes it needs beyond the shared state: per slot, and for the networks.
   virtual std::uint64_t extra_bytes_per_slot() const { return 0; }
   virtual std::uint64_t extra_network_bytes(const BatchFacts&) const { return 0; }

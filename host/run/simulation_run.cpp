@@ -5,7 +5,7 @@
 #include <chrono>
 #include <filesystem>
 
-#include "cascade/engine/engine_layer.hpp"
+#include "cascade/extend/engine_layer.hpp"
 #include "cascade/error.hpp"
 #include "cascade/run/execute.hpp"
 #include "cascade/simulator.hpp"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cascade/engine/cpu_engine.hpp"
+#include "cascade/extend/cpu_engine.hpp"
 #include "cascade/engine/engine.hpp"
 #include "cascade/models/registry.hpp"
 #include "cascade/network.hpp"

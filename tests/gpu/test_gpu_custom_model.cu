@@ -6,7 +6,7 @@
 
 #include "cascade/engine/gpu_engine.hpp"
 #include "custom_model.hpp"
-#include "gpu_engine.cuh"
+#include "cascade/extend/gpu/gpu_engine.cuh"
 #include "net_util.hpp"
 
 using namespace cascade;

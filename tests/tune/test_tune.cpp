@@ -7,8 +7,8 @@
 
 #include <cmath>
 
-#include "cascade/engine/cpu_engine.hpp"
-#include "cascade/tune/epoch_runner.hpp"
+#include "cascade/extend/cpu_engine.hpp"
+#include "cascade/extend/epoch_runner.hpp"
 #include "replay_reference.hpp"
 #include "test_util.hpp"
 #include "tune_cases.hpp"

@@ -2,7 +2,7 @@
 // thread count (engine/cpu_engine.hpp).
 #include <algorithm>
 
-#include "cascade/engine/cpu_engine.hpp"
+#include "cascade/extend/cpu_engine.hpp"
 
 #if defined(_OPENMP)
 #include <omp.h>

@@ -14,7 +14,7 @@
 #include "cascade/simulator.hpp"
 #include "cascade/stimulus.hpp"
 #include "cascade/tune.hpp"
-#include "cascade/tune/epoch_runner.hpp"
+#include "cascade/extend/epoch_runner.hpp"
 
 namespace cascade {
 

@@ -17,12 +17,14 @@ std::unique_ptr<Engine> make_gpu_engine(const AnyModel&, std::vector<std::shared
 
 }  // namespace cascade
 
+#include "kernels/gpu_floors.hpp"  // the benchmark's floors (not installed)
+
 namespace cascade {
 GpuFloors measure_gpu_floors(int) { return {}; }
 }  // namespace cascade
 
 #include "cascade/models/registry.hpp"
-#include "cascade/tune/gpu_epoch_runner.hpp"
+#include "tune/gpu_epoch_runner.hpp"
 
 namespace cascade::tangent {
 template <class Model>

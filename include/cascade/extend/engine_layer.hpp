@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "cascade/engine/engine.hpp"
-#include "cascade/engine/neuron_update.hpp"
+#include "cascade/extend/neuron_update.hpp"
 #include "cascade/models/model_api.hpp"
 #include "cascade/network.hpp"
 

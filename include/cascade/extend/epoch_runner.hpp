@@ -22,12 +22,12 @@
 #include <omp.h>
 #endif
 
-#include "cascade/engine/cpu_engine.hpp"
+#include "cascade/extend/cpu_engine.hpp"
 #include "cascade/models/model_api.hpp"
 #include "cascade/network.hpp"
 #include "cascade/stimulus.hpp"
 #include "cascade/tune.hpp"
-#include "cascade/tune/tangent.hpp"
+#include "cascade/extend/tangent.hpp"
 
 namespace cascade::tangent {
 

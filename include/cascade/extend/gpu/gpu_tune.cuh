@@ -21,9 +21,9 @@
 #include <limits>
 
 #include "cascade/engine/gpu_engine.hpp"
-#include "cascade/tune/epoch_runner.hpp"
-#include "cascade/tune/tangent.hpp"
-#include "cascade/tune/tune_model.hpp"
+#include "cascade/extend/epoch_runner.hpp"
+#include "cascade/extend/tangent.hpp"
+#include "cascade/extend/tune_model.hpp"
 #include "gpu_engine.cuh"
 
 namespace cascade::tangent {

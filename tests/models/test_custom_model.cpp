@@ -2,7 +2,7 @@
 // custom_model.hpp) runs through the same engine, with the same guarantees.
 #include <gtest/gtest.h>
 
-#include "cascade/tune/tune_model.hpp"
+#include "cascade/extend/tune_model.hpp"
 #include "custom_model.hpp"
 #include "net_util.hpp"
 #include "test_util.hpp"

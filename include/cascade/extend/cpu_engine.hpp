@@ -30,8 +30,8 @@
 #endif
 
 #include "cascade/engine/engine.hpp"
-#include "cascade/engine/engine_layer.hpp"
-#include "cascade/engine/neuron_update.hpp"
+#include "cascade/extend/engine_layer.hpp"
+#include "cascade/extend/neuron_update.hpp"
 #include "cascade/error.hpp"
 #include "cascade/models/model_api.hpp"
 #include "cascade/network.hpp"

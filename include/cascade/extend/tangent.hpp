@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "cascade/config.hpp"
-#include "cascade/engine/neuron_update.hpp"
+#include "cascade/extend/neuron_update.hpp"
 #include "cascade/error.hpp"
 #include "cascade/models/model_api.hpp"
 #include "cascade/models/registry.hpp"

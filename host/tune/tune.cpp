@@ -11,8 +11,8 @@
 #include "cascade/error.hpp"
 #include "cascade/raster.hpp"
 #include "cascade/simulator.hpp"
-#include "cascade/tune/gpu_epoch_runner.hpp"
-#include "cascade/tune/tune_model.hpp"
+#include "tune/gpu_epoch_runner.hpp"
+#include "cascade/extend/tune_model.hpp"
 
 namespace cascade {
 

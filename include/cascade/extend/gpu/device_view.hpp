@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "cascade/engine/neuron_update.hpp"
+#include "cascade/extend/neuron_update.hpp"
 #include "cascade/stimulus/stimulus_eval.hpp"
 
 namespace cascade::gpu {

@@ -1,6 +1,6 @@
 // The shared engine layer (engine/engine_layer.hpp): batch layout, state
 // shape, run checks and messages, run summary.
-#include "cascade/engine/engine_layer.hpp"
+#include "cascade/extend/engine_layer.hpp"
 
 #include <algorithm>
 #include <sstream>

@@ -13,8 +13,8 @@
 #include <memory>
 
 #include "cascade/cascade.hpp"
-#include "cascade/tune/gpu_epoch_runner.hpp"
-#include "cascade/tune/tune_model.hpp"
+#include "tune/gpu_epoch_runner.hpp"
+#include "cascade/extend/tune_model.hpp"
 
 namespace cascade::test {
 

@@ -14,19 +14,22 @@
 #include <vector>
 
 #include "cascade/engine/engine.hpp"
-#include "cascade/engine/engine_layer.hpp"
+#include "cascade/extend/engine_layer.hpp"
 #include "cascade/models/model_api.hpp"
 #include "cascade/network.hpp"
 #include "cascade/stimulus.hpp"
 #include "cuda_util.hpp"
-#include "device_state.hpp"
-#include "device_stimulus.hpp"
 #include "device_view.hpp"
 #include "model_kernels.cuh"
 #include "step_kernels.cuh"
-#include "strategy.hpp"
 
 namespace cascade::gpu {
+
+// The engine's parts, private to the library (kernels/).
+class DeviceState;
+class Strategy;
+struct BatchFacts;
+struct NetworkPlacement;
 
 struct ModelInfo {
   const char* name;
@@ -53,7 +56,7 @@ class GpuEngineBase : public Engine {
   std::string backend_name() const override { return "gpu"; }
   double dt() const override { return info_.dt; }
 
-  GpuStrategy strategy() const { return strategy_->kind(); }
+  GpuStrategy strategy() const;
 
   // tune (kernels/gpu_tune.cuh). Enqueues one epoch on the engine's stream
   // and returns at once: a fresh random state drawn at `first_step`,
@@ -66,9 +69,9 @@ class GpuEngineBase : public Engine {
   /// when the epoch met a non-finite rate.
   void check_tapped_epoch() const;
   cudaStream_t stream() const { return stream_->get(); }
-  const EngineView& view() const { return dev_->view; }
+  const EngineView& view() const;
   /// Device memory the engine holds now.
-  std::uint64_t device_bytes() const { return dev_->bytes(); }
+  std::uint64_t device_bytes() const;
 
  protected:
   /// New filter values of the same lengths (GpuEngine::set_model).
@@ -77,7 +80,7 @@ class GpuEngineBase : public Engine {
 
  private:
   BatchFacts batch_facts(const cudaDeviceProp& prop, const NetworkPlacement& placement) const;
-  void check_device_memory(const NetworkPlacement& placement) const;
+  void check_device_memory(const NetworkPlacement& placement, const BatchFacts& facts) const;
   void load_activation_from(const double* device_activation);
   /// A fresh random state at step_ (enqueued; `scratch`: the activation's buffer).
   void draw_initial_state(cuda::DeviceArray<double>& scratch);
@@ -94,8 +97,6 @@ class GpuEngineBase : public Engine {
   std::vector<std::shared_ptr<const Network>> nets_;
   SimulatorOptions opt_;
   engine::BatchLayout layout_;
-  BatchFacts facts_;
-  StrategyContext ctx_;  // what the strategies run with
   std::string device_name_;
   std::optional<cuda::Stream> stream_;  // created once the device is selected
   std::unique_ptr<DeviceState> dev_;
@@ -103,7 +104,7 @@ class GpuEngineBase : public Engine {
   std::shared_ptr<const StimulusTable> stimulus_;
 
   // tune's epochs: the activation drawn for a fresh state, the epoch's first
-  // step and its non-finite-rate record (pinned).
+  // step, and the non-finite-rate records (pinned: "none", the epoch's).
   cuda::DeviceArray<double> tap_activation_;
   cuda::PinnedArray<BadRecord> h_tap_bad_;
   std::uint64_t tap_first_step_ = 0;

@@ -8,7 +8,7 @@
 
 #include "cascade/engine/engine.hpp"
 #include "cascade/network.hpp"
-#include "cascade/tune/epoch_runner.hpp"
+#include "cascade/extend/epoch_runner.hpp"
 
 namespace cascade::tangent {
 
