@@ -33,16 +33,14 @@ std::size_t BatchLayout::unit_of(std::size_t slot) const {
   return static_cast<std::size_t>(it - units.begin()) - 1;
 }
 
-namespace {
-FilterSpec normalised(FilterSpec spec) {
+FilterSpec normalised_filters(FilterSpec spec) {
   if (spec.coupling == CouplingKind::kTruncatedExp && spec.window <= 0) spec.coupling = CouplingKind::kNone;
   return spec;
 }
-}  // namespace
 
 EngineShape make_engine_shape(const FilterSpec& spec_in, const Networks& nets, const char* model_name) {
   EngineShape s;
-  s.spec = normalised(spec_in);
+  s.spec = normalised_filters(spec_in);
   if (s.spec.self_filter.size() > static_cast<std::size_t>(kMaxHistory) || s.spec.window > kMaxHistory)
     throw Error(std::string("model '") + model_name + "': filters longer than 100000 steps are not supported");
   s.per_edge = !nets.empty() && nets.front()->filter_length() > 0;
@@ -59,7 +57,7 @@ EngineShape make_engine_shape(const FilterSpec& spec_in, const Networks& nets, c
 
 EngineShape reshape(const EngineShape& current, const FilterSpec& spec_in, const char* model_name) {
   EngineShape s = current;
-  s.spec = normalised(spec_in);
+  s.spec = normalised_filters(spec_in);
   const std::size_t ring = current.per_edge ? current.ring_len
                            : s.spec.coupling == CouplingKind::kTruncatedExp ? static_cast<std::size_t>(s.spec.window)
                                                                             : 0;

@@ -59,6 +59,9 @@ struct EngineShape {
   std::uint64_t state_bytes(std::size_t slots) const;
 };
 
+/// A model's filters as the engines apply them: a truncated window of 0 lags
+/// is no coupling.
+FilterSpec normalised_filters(FilterSpec spec);
 /// The shape for a model's filters on this batch (refuses filters longer
 /// than kMaxHistory).
 EngineShape make_engine_shape(const FilterSpec& spec, const Networks& nets, const char* model_name);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cascade/config.hpp"
+#include "cascade/extend/engine_layer.hpp"
 #include "cascade/extend/neuron_update.hpp"
 #include "cascade/error.hpp"
 #include "cascade/models/model_api.hpp"
@@ -77,8 +78,7 @@ CouplingTangent coupling_tangent(const FilterSpec& spec);
 template <TunableModel Model>
 TangentSetup make_tangent_setup(const Model& m, const std::vector<std::string>& names) {
   TangentSetup t;
-  FilterSpec spec = m.filters();
-  if (spec.coupling == CouplingKind::kTruncatedExp && spec.window <= 0) spec.coupling = CouplingKind::kNone;
+  const FilterSpec spec = engine::normalised_filters(m.filters());
   t.coupling = coupling_tangent(spec);
   t.h = spec.self_filter;
   t.H = static_cast<std::uint32_t>(t.h.size());

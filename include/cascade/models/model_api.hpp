@@ -162,11 +162,6 @@ std::string not_tunable_reason() {
 /// Largest history length a model may request (memory per neuron grows with it).
 inline constexpr int kMaxHistory = 100000;
 
-/// d/dg of lambda_0 relu(g - theta) dt (the rectified models), 0 at and below the kink.
-CASCADE_HD_INLINE double relu_rate_derivative(double g, double lambda_0, double theta, double dt) {
-  return g > theta ? lambda_0 * dt : 0.0;
-}
-
 /// Poisson emission shared by the Poisson-type models: cap, sample, report.
 CASCADE_HD_INLINE Emission emit_poisson(double mu, const NeuronStream& rng) {
   Emission e{0u, 0u};

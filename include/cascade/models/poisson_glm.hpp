@@ -5,6 +5,7 @@
 // kMaxPoissonMean and counts saturate at 255, both reported.
 #pragma once
 #include "cascade/models/model_api.hpp"
+#include "cascade/models/model_parts.hpp"
 
 namespace cascade {
 
@@ -27,7 +28,7 @@ inline double truncated_exponential_decay_derivative(double dt, double tau) {
   return math::exp(-dt / tau) * dt / (tau * tau);
 }
 
-struct PoissonGLM {
+struct PoissonGLM : LinearInput<PoissonGLM> {
   static constexpr const char* kName = "poisson_glm";
   static constexpr bool kAllowsSelfCoupling = true;
 
@@ -66,9 +67,6 @@ struct PoissonGLM {
 
   FilterSpec filters() const { return truncated_exponential_filters(T, dt, tau); }
 
-  CASCADE_HD double input(const InputTerms& in, const NeuronStream&) const {
-    return r * in.coupling + in.stimulus + b;
-  }
   CASCADE_HD double rate(double g) const { return math::exp(beta * g) / alpha * dt; }
   CASCADE_HD Emission emit(double mu, const NeuronStream& rng) const { return emit_poisson(mu, rng); }
 
@@ -77,10 +75,6 @@ struct PoissonGLM {
   CASCADE_HD double rate_partial(std::uint32_t k, const RateTerms& t) const {
     return k == kAlpha ? -t.phi / alpha : k == kBeta ? t.g * t.phi : 0.0;
   }
-  CASCADE_HD double input_partial(std::uint32_t k, const InputTerms& in) const {
-    return k == kR ? in.coupling : k == kB ? 1.0 : 0.0;
-  }
-  CASCADE_HD InputTerms input_gradient(const InputTerms&) const { return InputTerms{r, 0.0, 1.0}; }
   FilterDerivative filter_derivative(std::uint32_t k) const {
     FilterDerivative d;
     if (k == kTau) d.decay = truncated_exponential_decay_derivative(dt, tau);

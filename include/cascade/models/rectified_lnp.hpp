@@ -2,11 +2,12 @@
 // c(k) = exp(-k dt / tau), k < T; g = r * sum + b + E; mu = lambda_0 relu(g - theta) dt.
 #pragma once
 #include "cascade/models/model_api.hpp"
+#include "cascade/models/model_parts.hpp"
 #include "cascade/models/poisson_glm.hpp"
 
 namespace cascade {
 
-struct RectifiedLNP {
+struct RectifiedLNP : LinearInput<RectifiedLNP>, RectifiedRate<RectifiedLNP> {
   static constexpr const char* kName = "rectified_lnp";
   static constexpr bool kAllowsSelfCoupling = true;
 
@@ -45,22 +46,7 @@ struct RectifiedLNP {
 
   FilterSpec filters() const { return truncated_exponential_filters(T, dt, tau); }
 
-  CASCADE_HD double input(const InputTerms& in, const NeuronStream&) const {
-    return r * in.coupling + in.stimulus + b;
-  }
-  CASCADE_HD double rate(double g) const { return lambda_0 * math::relu(g - theta) * dt; }
-  CASCADE_HD Emission emit(double mu, const NeuronStream& rng) const { return emit_poisson(mu, rng); }
-
-  // --- derivatives (tune) ---------------------------------------------------
-  CASCADE_HD double rate_derivative(double g) const { return relu_rate_derivative(g, lambda_0, theta, dt); }
-  CASCADE_HD double rate_partial(std::uint32_t k, const RateTerms& t) const {
-    return k == kTheta ? -t.dphi_dg : k == kLambda0 ? math::relu(t.g - theta) * dt : 0.0;
-  }
-  CASCADE_HD double kink_distance(double g) const { return math::abs(g - theta); }
-  CASCADE_HD double input_partial(std::uint32_t k, const InputTerms& in) const {
-    return k == kR ? in.coupling : k == kB ? 1.0 : 0.0;
-  }
-  CASCADE_HD InputTerms input_gradient(const InputTerms&) const { return InputTerms{r, 0.0, 1.0}; }
+  // input and rate with their derivatives: LinearInput, RectifiedRate (model_parts.hpp).
   FilterDerivative filter_derivative(std::uint32_t k) const {
     FilterDerivative d;
     if (k == kTau) d.decay = truncated_exponential_decay_derivative(dt, tau);

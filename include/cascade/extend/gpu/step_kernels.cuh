@@ -330,6 +330,52 @@ struct BlockSmem {
   }
 };
 
+/// A unit's state (or a cluster block's share of it) in shared memory, as
+/// BlockSmem lays it out: `capacity` neurons for the spike lists, `stride`
+/// between a neuron's successive ring and history entries.
+struct SmemUnit {
+  std::int64_t* acc;
+  double* S;
+  std::int64_t* ring;
+  std::uint8_t* xhist;
+  std::uint8_t* xlast;
+  std::uint32_t* lidx[2];
+  std::uint8_t* lcnt[2];
+  std::uint32_t stride;
+
+  __device__ __forceinline__ static SmemUnit carve(unsigned char* smem, const BlockSmem& L, std::uint32_t capacity,
+                                                   std::uint32_t stride) {
+    SmemUnit u;
+    u.acc = reinterpret_cast<std::int64_t*>(smem + L.acc);
+    u.S = reinterpret_cast<double*>(smem + L.S);
+    u.ring = reinterpret_cast<std::int64_t*>(smem + L.ring);
+    u.xhist = smem + L.xhist;
+    u.xlast = smem + L.xlast;
+    u.lidx[0] = reinterpret_cast<std::uint32_t*>(smem + L.list_idx);
+    u.lidx[1] = u.lidx[0] + capacity;
+    u.lcnt[0] = smem + L.list_cnt;
+    u.lcnt[1] = u.lcnt[0] + capacity;
+    u.stride = stride;
+    return u;
+  }
+  /// Copies slot `slot`'s state (filtered drive, last count, histories) in as local neuron i.
+  __device__ __forceinline__ void load(const EngineView& v, std::uint64_t slot, std::uint32_t i, std::uint32_t R,
+                                       std::uint32_t H) const {
+    S[i] = v.S[slot];
+    xlast[i] = v.xlast[slot];
+    for (std::uint32_t k = 0; k < R; ++k) ring[static_cast<std::size_t>(k) * stride + i] = v.ring[k * v.slots + slot];
+    for (std::uint32_t k = 0; k < H; ++k) xhist[static_cast<std::size_t>(k) * stride + i] = v.xhist[k * v.slots + slot];
+  }
+  /// Writes local neuron i's state back to slot `slot`.
+  __device__ __forceinline__ void store(const EngineView& v, std::uint64_t slot, std::uint32_t i, std::uint32_t R,
+                                        std::uint32_t H) const {
+    v.S[slot] = S[i];
+    v.xlast[slot] = xlast[i];
+    for (std::uint32_t t = 0; t < R; ++t) v.ring[t * v.slots + slot] = ring[static_cast<std::size_t>(t) * stride + i];
+    for (std::uint32_t t = 0; t < H; ++t) v.xhist[t * v.slots + slot] = xhist[static_cast<std::size_t>(t) * stride + i];
+  }
+};
+
 /// One block owns one unit and runs `nsteps` steps in one launch: warps
 /// scatter the previous step's spikes into a shared-memory accumulator (or the
 /// ring for per-edge filters), barrier, fused update of the unit's neurons,
@@ -348,28 +394,21 @@ __global__ void __launch_bounds__(kBlockMaxThreads) block_kernel(Model model, En
   const DevNet net = v.nets[u.net];
   const std::uint32_t n = net.n;
   const std::uint64_t base = static_cast<std::uint64_t>(u.slot_base);
-  const BlockSmem L = BlockSmem::layout(max_n, v.ring_len, v.self_len, kState);
-  std::int64_t* sacc = reinterpret_cast<std::int64_t*>(smem + L.acc);
-  double* sS = reinterpret_cast<double*>(smem + L.S);
-  std::int64_t* sring = reinterpret_cast<std::int64_t*>(smem + L.ring);
-  std::uint8_t* sxh = smem + L.xhist;
-  std::uint8_t* sxl = smem + L.xlast;
-  std::uint32_t* lidx[2] = {reinterpret_cast<std::uint32_t*>(smem + L.list_idx),
-                            reinterpret_cast<std::uint32_t*>(smem + L.list_idx) + max_n};
-  std::uint8_t* lcnt[2] = {smem + L.list_cnt, smem + L.list_cnt + max_n};
+  const SmemUnit su = SmemUnit::carve(smem, BlockSmem::layout(max_n, v.ring_len, v.self_len, kState), max_n, n);
+  std::int64_t* sacc = su.acc;
+  double* sS = su.S;
+  std::int64_t* sring = su.ring;
+  std::uint8_t* sxh = su.xhist;
+  std::uint8_t* sxl = su.xlast;
+  std::uint32_t* const* lidx = su.lidx;
+  std::uint8_t* const* lcnt = su.lcnt;
   const std::uint32_t R = v.ring_len, H = v.self_len;
   // Per-edge rings live in shared memory with the state, else in global memory.
   const bool ring_shared = kState;
   const int cur0 = static_cast<int>(s0 & 1u);
   for (std::uint32_t i = threadIdx.x; i < n; i += blockDim.x) {
     sacc[i] = 0;
-    if constexpr (kState) {
-      const std::uint64_t slot = base + i;
-      sS[i] = v.S[slot];
-      sxl[i] = v.xlast[slot];
-      for (std::uint32_t k = 0; k < R; ++k) sring[static_cast<std::size_t>(k) * n + i] = v.ring[k * v.slots + slot];
-      for (std::uint32_t k = 0; k < H; ++k) sxh[static_cast<std::size_t>(k) * n + i] = v.xhist[k * v.slots + slot];
-    }
+    if constexpr (kState) su.load(v, base + i, i, R, H);
   }
   if (threadIdx.x == 0) {
     slen[cur0] = v.unit_len[2 * uix + cur0];
@@ -452,15 +491,8 @@ __global__ void __launch_bounds__(kBlockMaxThreads) block_kernel(Model model, En
   }
   // Write back: the state, and the spike list of the next step to run.
   const int fin = static_cast<int>((s0 + static_cast<std::uint64_t>(k)) & 1u);
-  for (std::uint32_t i = threadIdx.x; i < n; i += blockDim.x) {
-    if constexpr (kState) {
-      const std::uint64_t slot = base + i;
-      v.S[slot] = sS[i];
-      v.xlast[slot] = sxl[i];
-      for (std::uint32_t t = 0; t < R; ++t) v.ring[t * v.slots + slot] = sring[static_cast<std::size_t>(t) * n + i];
-      for (std::uint32_t t = 0; t < H; ++t) v.xhist[t * v.slots + slot] = sxh[static_cast<std::size_t>(t) * n + i];
-    }
-  }
+  if constexpr (kState)
+    for (std::uint32_t i = threadIdx.x; i < n; i += blockDim.x) su.store(v, base + i, i, R, H);
   for (std::uint32_t p = threadIdx.x; p < slen[fin]; p += blockDim.x) {
     v.list_slot[fin][base + p] = static_cast<std::uint32_t>(base + lidx[fin][p]);
     v.list_count[fin][base + p] = lcnt[fin][p];
@@ -501,15 +533,14 @@ __global__ void __launch_bounds__(kClusterThreads) cluster_kernel(Model model, E
   const std::uint32_t n = net.n;
   const std::uint32_t lo = min(n, rank * slice), hi = min(n, lo + slice), mine = hi - lo;
   const std::uint64_t base = static_cast<std::uint64_t>(u.slot_base) + lo;  // slot of my first neuron
-  const BlockSmem L = BlockSmem::layout(slice, v.ring_len, v.self_len, true);
-  std::int64_t* sacc = reinterpret_cast<std::int64_t*>(smem + L.acc);
-  double* sS = reinterpret_cast<double*>(smem + L.S);
-  std::int64_t* sring = reinterpret_cast<std::int64_t*>(smem + L.ring);
-  std::uint8_t* sxh = smem + L.xhist;
-  std::uint8_t* sxl = smem + L.xlast;
-  std::uint32_t* lidx[2] = {reinterpret_cast<std::uint32_t*>(smem + L.list_idx),
-                            reinterpret_cast<std::uint32_t*>(smem + L.list_idx) + slice};
-  std::uint8_t* lcnt[2] = {smem + L.list_cnt, smem + L.list_cnt + slice};
+  const SmemUnit su = SmemUnit::carve(smem, BlockSmem::layout(slice, v.ring_len, v.self_len, true), slice, slice);
+  std::int64_t* sacc = su.acc;
+  double* sS = su.S;
+  std::int64_t* sring = su.ring;
+  std::uint8_t* sxh = su.xhist;
+  std::uint8_t* sxl = su.xlast;
+  std::uint32_t* const* lidx = su.lidx;
+  std::uint8_t* const* lcnt = su.lcnt;
   const std::uint32_t R = v.ring_len, H = v.self_len;
   const int cur0 = static_cast<int>(s0 & 1u);
   if (threadIdx.x == 0) {
@@ -518,13 +549,9 @@ __global__ void __launch_bounds__(kClusterThreads) cluster_kernel(Model model, E
   }
   __syncthreads();
   for (std::uint32_t i = threadIdx.x; i < mine; i += blockDim.x) {
-    const std::uint64_t slot = base + i;
     sacc[i] = 0;
-    sS[i] = v.S[slot];
-    const std::uint8_t x = v.xlast[slot];
-    sxl[i] = x;
-    for (std::uint32_t k = 0; k < R; ++k) sring[static_cast<std::size_t>(k) * slice + i] = v.ring[k * v.slots + slot];
-    for (std::uint32_t k = 0; k < H; ++k) sxh[static_cast<std::size_t>(k) * slice + i] = v.xhist[k * v.slots + slot];
+    su.load(v, base + i, i, R, H);
+    const std::uint8_t x = sxl[i];
     if (x && advance_first) {  // the pending spikes: the previous step's counts
       const std::uint32_t p = atomicAdd(&slen[cur0], 1u);
       lidx[cur0][p] = i;
@@ -580,13 +607,7 @@ __global__ void __launch_bounds__(kClusterThreads) cluster_kernel(Model model, E
     if (*reinterpret_cast<volatile int*>(cluster_stop)) break;
   }
   // Write back my neurons' state; the next launch rebuilds the pending spikes from xlast.
-  for (std::uint32_t i = threadIdx.x; i < mine; i += blockDim.x) {
-    const std::uint64_t slot = base + i;
-    v.S[slot] = sS[i];
-    v.xlast[slot] = sxl[i];
-    for (std::uint32_t t = 0; t < R; ++t) v.ring[t * v.slots + slot] = sring[static_cast<std::size_t>(t) * slice + i];
-    for (std::uint32_t t = 0; t < H; ++t) v.xhist[t * v.slots + slot] = sxh[static_cast<std::size_t>(t) * slice + i];
-  }
+  for (std::uint32_t i = threadIdx.x; i < mine; i += blockDim.x) su.store(v, base + i, i, R, H);
   flush_counters(v.counters, c);
   cluster.sync();  // no block leaves while another may still read its shared memory (the stop flag)
 #endif
