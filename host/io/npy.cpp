@@ -330,15 +330,19 @@ NpyFileWriter::NpyFileWriter(const std::string& path, NpyDtype dtype, const std:
 NpyFileWriter::~NpyFileWriter() {
   if (file_) {
     std::fclose(file_);
-    std::remove(tmp_.c_str());
+    discard();
   }
+}
+
+void NpyFileWriter::discard() {
+  if (!keep_on_failure_) std::remove(tmp_.c_str());
 }
 
 void NpyFileWriter::fail() {
   const int err = errno;
   std::fclose(file_);
   file_ = nullptr;
-  std::remove(tmp_.c_str());
+  discard();
   throw Error("cannot write '" + path_ + "': " + std::strerror(err));
 }
 
@@ -377,13 +381,13 @@ void NpyFileWriter::commit() {
   if (std::fflush(file_) != 0) fail();
   if (std::fclose(file_) != 0) {
     file_ = nullptr;
-    std::remove(tmp_.c_str());
+    discard();
     throw Error("cannot write '" + path_ + "': " + std::strerror(errno));
   }
   file_ = nullptr;
   if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
     const int err = errno;
-    std::remove(tmp_.c_str());
+    discard();
     throw Error("cannot write '" + path_ + "': " + std::strerror(err));
   }
 }

@@ -3,6 +3,8 @@
 // fsync and rename.
 #include "checkpoint.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <vector>
 
 #include "cascade/error.hpp"
 
@@ -122,6 +125,14 @@ void write_checkpoint(const std::string& path, const CheckpointData& c) {
   w.i64(t.threads);
   w.f64(t.dt);
   w.str(t.backend);
+  for (const auto* files : {&c.inputs, &c.outputs}) {
+    w.u64(files->size());
+    for (const FileIdentity& f : *files) {
+      w.str(f.path);
+      w.u64(f.size);
+      w.u64(f.checksum);
+    }
+  }
   w.u64(c.has_state);
   w.u64(c.state.step);
   w.u64(c.state.advance);
@@ -179,6 +190,17 @@ CheckpointData read_checkpoint(const std::string& path) {
   t.threads = static_cast<int>(r.i64());
   t.dt = r.f64();
   t.backend = r.str();
+  for (auto* files : {&c.inputs, &c.outputs}) {
+    const std::uint64_t n_files = r.u64();
+    if (n_files > bytes.size()) throw Error("checkpoint '" + path + "' is truncated or corrupt");
+    for (std::uint64_t k = 0; k < n_files; ++k) {
+      FileIdentity f;
+      f.path = r.str();
+      f.size = r.u64();
+      f.checksum = r.u64();
+      files->push_back(std::move(f));
+    }
+  }
   c.has_state = r.u64() != 0;
   c.state.step = r.u64();
   c.state.advance = r.u64() != 0;
@@ -186,6 +208,48 @@ CheckpointData read_checkpoint(const std::string& path) {
     a = r.vec<typename std::decay_t<decltype(a)>::value_type>();
   });
   return c;
+}
+
+FileIdentity identify_file(const std::string& path, const std::atomic<bool>* stop) {
+  FileIdentity id;
+  id.path = path;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
+  std::uint64_t h = 1469598103934665603ull;
+  std::vector<unsigned char> buf(std::size_t{1} << 20);
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), f)) {
+    id.size += n;
+    for (std::size_t k = 0; k < n; ++k) {
+      h ^= buf[k];
+      h *= 1099511628211ull;
+    }
+    if (stop && stop->load(std::memory_order_relaxed)) break;
+  }
+  std::fclose(f);
+  id.checksum = h;
+  return id;
+}
+
+CheckpointLock::CheckpointLock(const std::string& checkpoint) : path_(checkpoint + ".lock") {
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error("--checkpoint '" + checkpoint + "': cannot create its lock '" + path_ + "': " + std::strerror(errno));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    throw Error("checkpoint '" + checkpoint + "' is in use by another cascade run (its lock '" + path_ +
+                "' is held); wait for that run to end, or stop it, before resuming");
+  }
+}
+
+CheckpointLock::~CheckpointLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void CheckpointLock::remove() {
+  if (fd_ < 0) return;
+  std::remove(path_.c_str());
+  ::close(fd_);
+  fd_ = -1;
 }
 
 }  // namespace cascade::run

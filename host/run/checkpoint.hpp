@@ -2,6 +2,7 @@
 // resume"): everything a resumed run needs, written atomically and verified
 // when read.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -9,6 +10,18 @@
 #include "cascade/engine/engine.hpp"
 
 namespace cascade::run {
+
+/// A file as a checkpoint remembers it: its path, length and content checksum
+/// (outputs: the length only, checksum 0).
+struct FileIdentity {
+  std::string path;
+  std::uint64_t size = 0;
+  std::uint64_t checksum = 0;
+};
+
+/// The identity of a file now (FNV-1a over its bytes, read in blocks; `stop`
+/// set ends the read early and the result is then incomplete).
+FileIdentity identify_file(const std::string& path, const std::atomic<bool>* stop = nullptr);
 
 /// The run's description (its settings as JSON, its working directory),
 /// where it stood, the counters so far and the engine state at that point.
@@ -24,6 +37,8 @@ struct CheckpointData {
                                   // counts_saturated, wall_seconds, threads, dt, backend
   bool has_state = false;         // false: the batch starts fresh
   EngineState state;
+  std::vector<FileIdentity> inputs;   // every file the run reads, as it was when the run started
+  std::vector<FileIdentity> outputs;  // every partial output (*.tmp) and its length when this was written
 };
 
 /// Writes atomically (FILE.tmp, fsync, rename): a reader sees the previous
@@ -31,5 +46,22 @@ struct CheckpointData {
 void write_checkpoint(const std::string& path, const CheckpointData& c);
 /// Reads and verifies (magic, version, length, checksum); errors name the file.
 CheckpointData read_checkpoint(const std::string& path);
+
+/// The exclusive lock of a checkpoint (an flock on CHECKPOINT.lock, held for
+/// the whole run and released by the kernel when the process ends however it
+/// ends): two runs of one checkpoint never write its outputs at once.
+class CheckpointLock {
+ public:
+  explicit CheckpointLock(const std::string& checkpoint);
+  ~CheckpointLock();
+  CheckpointLock(const CheckpointLock&) = delete;
+  CheckpointLock& operator=(const CheckpointLock&) = delete;
+  /// The run is over: the lock file goes (while still held).
+  void remove();
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
 
 }  // namespace cascade::run

@@ -134,6 +134,12 @@ void OutputSet::keep() {
   if (rate_) rate_->keep();
 }
 
+void OutputSet::keep_on_failure() {
+  for (auto& w : npy_) w->keep_on_failure();
+  if (input_) input_->keep_on_failure();
+  if (rate_) rate_->keep_on_failure();
+}
+
 void OutputSet::commit(const std::string& provenance) {
   for (auto& w : npy_) w->commit();
   if (input_) input_->commit();
@@ -153,4 +159,14 @@ std::vector<std::string> OutputSet::written() const {
   return out;
 }
 
+}  // namespace cascade::run
+
+namespace cascade::run {
+std::vector<std::string> OutputSet::partial_files() const {
+  std::vector<std::string> out;
+  for (const auto& o : plan_.npy_outputs) out.push_back(o + ".tmp");
+  if (!plan_.input_output.empty()) out.push_back(plan_.input_output + ".tmp");
+  if (!plan_.rate_output.empty()) out.push_back(plan_.rate_output + ".tmp");
+  return out;
+}
 }  // namespace cascade::run

@@ -49,10 +49,14 @@ class OutputSet {
   void flush();
   /// An interrupted checkpointed run: the partial outputs stay as *.tmp.
   void keep();
+  /// A checkpoint names the partial files: failures keep them from now on.
+  void keep_on_failure();
   /// A finished run: every output under its final name, with its provenance.
   void commit(const std::string& provenance);
   /// The outputs committed (an .npy stands for its .json sidecar too).
   std::vector<std::string> written() const;
+  /// The partial files of the dense outputs (what a checkpoint names).
+  std::vector<std::string> partial_files() const;
 
  private:
   const SimulationPlan& plan_;

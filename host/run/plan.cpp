@@ -17,6 +17,7 @@
 #include "cascade/error.hpp"
 #include "cascade/generators.hpp"
 #include "cascade/npy.hpp"
+#include "paths.hpp"
 
 namespace fs = std::filesystem;
 
@@ -284,19 +285,50 @@ void parse_window(const std::string& w, std::int64_t steps, std::int64_t* w0, st
                 std::to_string(steps) + ")");
 }
 
-/// Outputs: dense .npy and/or SONATA .h5 (--output, repeatable), g and phi(g).
+/// What a run reads: the files and directories outputs must keep clear of.
+std::vector<NamedPath> run_inputs(const Settings& s, const ModelSetup& setup) {
+  std::vector<NamedPath> in;
+  auto add = [&](const std::string& path, const std::string& what) {
+    if (!path.empty()) in.push_back({path, what + " '" + path + "'"});
+  };
+  add(s.text_if("weights").value_or(""), "--weights");
+  add(s.text_if("params-file").value_or(""), "--params-file");
+  add(s.run_file_path, "the run file");
+  for (const Stimulus& st : setup.stimuli) {
+    add(st.mask_source, "--stimulus-mask");
+    if (const auto* l = std::get_if<LoadedStimulus>(&st.spec)) add(l->source, "the loaded stimulus");
+  }
+  if (s.command() == Command::kSimulate)
+    if (const auto sel = s.text_if("record-neurons"); sel && fs::path(*sel).extension() == ".npy")
+      add(*sel, "--record-neurons");
+  return in;
+}
+
+/// Outputs: dense .npy and/or SONATA .h5 (--output, repeatable), g and phi(g);
+/// checked against the inputs and each other before their own checks.
 void plan_outputs(const Settings& s, SimulationPlan& p) {
   const std::vector<std::string> outputs = s.texts("output");
+  std::vector<NamedPath> files;
   for (const auto& o : outputs) {
     const std::string ext = fs::path(o).extension().string();
     if (ext == ".npy") p.npy_outputs.push_back(o);
     else if (ext == ".h5") p.h5_outputs.push_back(o);
     else throw Error("--output '" + o + "': expected a .npy (dense) or .h5 (SONATA spikes) file name");
-    check_output_path(o, ext, p.force, "--output");
     if (std::count(outputs.begin(), outputs.end(), o) > 1) throw Error("--output '" + o + "' is given twice");
+    for (auto& f : output_files(o, "--output", ext == ".npy")) files.push_back(std::move(f));
   }
   p.input_output = s.text_if("record-input").value_or("");
   p.rate_output = s.text_if("record-rate").value_or("");
+  if (!p.input_output.empty())
+    for (auto& f : output_files(p.input_output, "--record-input", false)) files.push_back(std::move(f));
+  if (!p.rate_output.empty())
+    for (auto& f : output_files(p.rate_output, "--record-rate", false)) files.push_back(std::move(f));
+  if (const auto c = s.text_if("checkpoint")) {
+    for (auto& f : output_files(*c, "--checkpoint", false)) files.push_back(std::move(f));
+    files.push_back({*c + ".lock", "the lock of --checkpoint '" + *c + "'"});
+  }
+  check_outputs_against_inputs(run_inputs(s, p.setup), files);
+  for (const auto& o : outputs) check_output_path(o, fs::path(o).extension().string(), p.force, "--output");
   if (!p.input_output.empty()) check_output_path(p.input_output, ".npy", p.force, "--record-input");
   if (!p.rate_output.empty()) check_output_path(p.rate_output, ".npy", p.force, "--record-rate");
 }
@@ -389,7 +421,10 @@ TunePlan plan_tune(const Settings& s) {
   p.networks = network_plan(s);
   p.setup = model_setup(s, p.networks.source.size(), p.networks.label);
   p.names = resolve_tunable(p.setup.model, p.setup.stimuli, p.tune.selection);  // errors before any run
-  if (!p.output.empty()) check_output_path(p.output, ".json", s.flag("force"), "--output-params");
+  if (!p.output.empty()) {
+    check_outputs_against_inputs(run_inputs(s, p.setup), output_files(p.output, "--output-params", false));
+    check_output_path(p.output, ".json", s.flag("force"), "--output-params");
+  }
   return p;
 }
 

@@ -64,7 +64,7 @@ Json params_of(const AnyModel& model) {
 }  // namespace
 
 std::string simulation_provenance(const SimulationPlan& plan, const RunSummary& s, double dt_ms,
-                                  std::chrono::system_clock::time_point started) {
+                                  std::chrono::system_clock::time_point started, bool resumed) {
   const ModelSetup& setup = plan.setup;
   Json j = header(plan.settings);
   j["model"] = model_name(setup.model);
@@ -108,6 +108,7 @@ std::string simulation_provenance(const SimulationPlan& plan, const RunSummary& 
   j["synaptic_events"] = s.synaptic_events;
   j["rate_capped"] = s.rate_capped;
   j["counts_saturated"] = s.counts_saturated;
+  if (resumed) j["resumed"] = true;  // continued from a checkpoint (`started`: the last resumption)
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

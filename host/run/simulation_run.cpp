@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include "cascade/extend/engine_layer.hpp"
 #include "cascade/error.hpp"
@@ -16,6 +17,70 @@
 namespace cascade::run {
 
 namespace {
+
+namespace fs = std::filesystem;
+
+/// A path's files: itself, or a directory's regular files in name order.
+void add_files(const std::string& path, std::vector<std::string>& out) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) {
+    out.push_back(path);
+    return;
+  }
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(path, ec))
+    if (e.is_regular_file()) files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  out.insert(out.end(), files.begin(), files.end());
+}
+
+/// Every file a simulation reads (a checkpoint remembers them).
+std::vector<std::string> input_files(const SimulationPlan& p) {
+  std::vector<std::string> files;
+  const Settings& s = p.settings;
+  if (s.has("weights"))
+    for (const auto& e : p.networks.source.entries()) add_files(e, files);
+  for (const Stimulus& st : p.setup.stimuli) {
+    if (!st.mask_source.empty()) add_files(st.mask_source, files);
+    if (const auto* l = std::get_if<LoadedStimulus>(&st.spec); l && !l->source.empty()) add_files(l->source, files);
+  }
+  if (const auto f = s.text_if("params-file")) files.push_back(*f);
+  if (const auto sel = s.text_if("record-neurons"); sel && fs::path(*sel).extension() == ".npy") files.push_back(*sel);
+  return files;
+}
+
+/// The inputs as they are now must be the inputs the checkpoint's run started from.
+void verify_inputs(const std::string& checkpoint, const std::vector<FileIdentity>& then,
+                   const std::vector<FileIdentity>& now) {
+  const std::string where = "checkpoint '" + checkpoint + "': ";
+  const std::string advice = "; resuming would mix two different inputs: start the run again";
+  for (std::size_t k = 0; k < std::max(then.size(), now.size()); ++k) {
+    if (k >= now.size()) throw Error(where + "the input '" + then[k].path + "' is gone" + advice);
+    if (k >= then.size() || then[k].path != now[k].path)
+      throw Error(where + "the input '" + now[k].path + "' is new since the run started" + advice);
+    if (then[k].size != now[k].size)
+      throw Error(where + "the input '" + now[k].path + "' changed since the run started (" +
+                  std::to_string(now[k].size) + " bytes, were " + std::to_string(then[k].size) + ")" + advice);
+    if (then[k].checksum != now[k].checksum)
+      throw Error(where + "the input '" + now[k].path + "' changed since the run started (its contents differ)" +
+                  advice);
+  }
+}
+
+/// The partial outputs must hold at least what the checkpoint names.
+void verify_partial_outputs(const std::string& checkpoint, const std::vector<FileIdentity>& outputs) {
+  for (const FileIdentity& o : outputs) {
+    std::error_code ec;
+    const auto size = fs::file_size(o.path, ec);
+    if (ec)
+      throw Error("checkpoint '" + checkpoint + "': its partial output '" + o.path + "' is missing (" + ec.message() +
+                  "); start the run again");
+    if (size < o.size)
+      throw Error("checkpoint '" + checkpoint + "': its partial output '" + o.path + "' holds " + std::to_string(size) +
+                  " bytes, fewer than the " + std::to_string(o.size) +
+                  " it held at the checkpoint (it was cut short); start the run again");
+  }
+}
 
 /// Where a run stands, and what a checkpoint saves of it.
 struct Position {
@@ -48,26 +113,68 @@ class SimulationRun {
     outputs_.check_disk();
     const auto started = std::chrono::system_clock::now();
     SimulationOutcome out;
-    for (std::size_t b = pos_.batch; b < plan_.batches(); ++b) {
-      if (!run_batch(b, out)) return out;
-      pos_.eq_done = pos_.rec_done = 0;
-      if (!plan_.checkpoint.empty() && b + 1 < plan_.batches()) save_checkpoint(b + 1, nullptr);
+    if (!plan_.checkpoint.empty() && !take_checkpoint()) {
+      out.stopped = true;  // stopped while the inputs were read: nothing written
+      return out;
     }
-    RunSummary& s = pos_.totals;
-    s.mean_rate_hz = engine::mean_rate_hz(s.recorded_spike_count, s.recorded_neuron_steps, s.dt);
-    if (plan_.records()) {
-      outputs_.commit(simulation_provenance(plan_, s, dt_ms_, started));
-      out.written = outputs_.written();
+    try {
+      for (std::size_t b = pos_.batch; b < plan_.batches(); ++b) {
+        if (!run_batch(b, out)) return out;
+        pos_.eq_done = pos_.rec_done = 0;
+        if (!plan_.checkpoint.empty() && b + 1 < plan_.batches()) save_checkpoint(b + 1, nullptr);
+      }
+      RunSummary& s = pos_.totals;
+      s.mean_rate_hz = engine::mean_rate_hz(s.recorded_spike_count, s.recorded_neuron_steps, s.dt);
+      if (plan_.records()) {
+        outputs_.commit(simulation_provenance(plan_, s, dt_ms_, started, resume_ != nullptr));
+        out.written = outputs_.written();
+      }
+    } catch (const std::exception& e) {
+      if (!checkpointed_) throw;
+      // A checkpoint names these outputs: they were kept, so that it stays valid.
+      outputs_.keep();
+      throw Error(std::string(e.what()) + "; the outputs so far and checkpoint '" + plan_.checkpoint +
+                  "' are kept: resume with `cascade resume " + plan_.checkpoint + "` once the cause is fixed");
     }
     if (!plan_.checkpoint.empty()) {
       std::remove(plan_.checkpoint.c_str());  // the run is complete: nothing to resume
+      lock_->remove();
       out.checkpoint_removed = true;
     }
-    out.summary = s;
+    out.summary = pos_.totals;
     return out;
   }
 
  private:
+  /// From now on a checkpoint names the partial outputs.
+  void mark_checkpointed() {
+    checkpointed_ = true;
+    if (outputs_.is_open()) outputs_.keep_on_failure();
+  }
+
+  /// A checkpointed run: its lock, its inputs' identities, and (resuming)
+  /// the check that inputs and partial outputs are as the checkpoint left
+  /// them. False when a stop request came while the inputs were read.
+  bool take_checkpoint() {
+    lock_.emplace(plan_.checkpoint);
+    std::error_code ec;
+    if (resume_ && !fs::exists(plan_.checkpoint, ec))
+      throw Error("checkpoint '" + plan_.checkpoint +
+                  "' was completed or removed by another cascade run while this one started; nothing to resume");
+    // A stale checkpoint (--force) would name the outputs this run replaces.
+    if (!resume_) std::remove(plan_.checkpoint.c_str());
+    for (const auto& f : input_files(plan_)) {
+      inputs_.push_back(identify_file(f, stop_));
+      if (stop_ && stop_->load()) return false;
+    }
+    if (resume_) {
+      verify_inputs(plan_.checkpoint, resume_->inputs, inputs_);
+      verify_partial_outputs(plan_.checkpoint, resume_->outputs);
+      mark_checkpointed();
+    }
+    return true;
+  }
+
   std::int64_t total_steps() const {
     return static_cast<std::int64_t>(plan_.batches()) * (plan_.equilibration + plan_.steps);
   }
@@ -113,7 +220,10 @@ class SimulationRun {
     dt_ms_ = sim.dt();
     const std::int64_t chunk = chunk_of(sim);
     if (plan_.records()) sim.check_recording(chunk, plan_.dtype);  // refuse before running
-    if (plan_.records() && !outputs_.is_open()) outputs_.open(resume_ != nullptr);
+    if (plan_.records() && !outputs_.is_open()) {
+      outputs_.open(resume_ != nullptr);
+      if (checkpointed_) outputs_.keep_on_failure();
+    }
     if (b == 0) report_start(sim);
     const BatchRows rows = outputs_.rows_of(first, count);
     obs_.debug("batch " + std::to_string(b + 1) + "/" + std::to_string(plan_.batches()) + ": networks " +
@@ -189,8 +299,15 @@ class SimulationRun {
     c.totals = pos_.totals;
     c.has_state = sim != nullptr;
     if (sim) c.state = sim->save_state();
+    c.inputs = inputs_;
     outputs_.flush();  // the outputs first: the checkpoint then names data already on disk
+    for (const auto& tmp : outputs_.partial_files()) {
+      std::error_code ec;
+      const auto size = fs::file_size(tmp, ec);
+      c.outputs.push_back(FileIdentity{tmp, ec ? 0 : static_cast<std::uint64_t>(size), 0});
+    }
     write_checkpoint(plan_.checkpoint, c);
+    mark_checkpointed();
     obs_.debug("checkpoint: batch " + std::to_string(b) + ", " + std::to_string(pos_.eq_done) + " equilibration + " +
                std::to_string(pos_.rec_done) + " recorded steps done");
   }
@@ -203,6 +320,9 @@ class SimulationRun {
   Position pos_;
   double dt_ms_ = 1.0;
   bool last_stopped_ = false;
+  std::optional<CheckpointLock> lock_;
+  std::vector<FileIdentity> inputs_;
+  bool checkpointed_ = false;  // a checkpoint of this run is on disk and names its partial outputs
 };
 
 }  // namespace

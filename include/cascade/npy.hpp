@@ -67,12 +67,17 @@ class NpyFileWriter {
   /// Closes without committing and keeps PATH.tmp (an interrupted run that a
   /// checkpoint will resume).
   void keep();
+  /// A checkpoint names PATH.tmp from now on: a failed write or commit, or
+  /// the destructor, keeps it instead of removing it.
+  void keep_on_failure() { keep_on_failure_ = true; }
   void commit();
 
  private:
   [[noreturn]] void fail();
+  void discard();
   std::string path_, tmp_;
   std::FILE* file_ = nullptr;
+  bool keep_on_failure_ = false;
   std::size_t data_offset_ = 0, data_bytes_ = 0;
 };
 

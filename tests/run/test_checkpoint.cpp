@@ -4,6 +4,7 @@
 // library's save_state / load_state continue a run exactly, on every model.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,11 +28,18 @@ std::string slurp(const fs::path& p) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-/// Starts `cascade ARGS` in `dir` with stderr to `dir/stderr.txt`; returns its pid.
-pid_t spawn(const fs::path& dir, const std::vector<std::string>& args) {
+/// Starts `cascade ARGS` in `dir` with stderr to `dir/stderr.txt`; returns its
+/// pid. `file_size_limit` > 0: no file it writes may grow past that many bytes
+/// (a write beyond fails with EFBIG, as on a full disk).
+pid_t spawn(const fs::path& dir, const std::vector<std::string>& args, rlim_t file_size_limit = 0) {
   const pid_t pid = fork();
   if (pid == 0) {
     if (chdir(dir.c_str()) != 0) _exit(99);
+    if (file_size_limit > 0) {
+      signal(SIGXFSZ, SIG_IGN);
+      const rlimit lim{file_size_limit, file_size_limit};
+      if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(96);
+    }
     const std::string err = (dir / "stderr.txt").string();
     if (!freopen(err.c_str(), "w", stderr)) _exit(98);
     std::vector<char*> argv;
@@ -196,4 +204,99 @@ TEST(Checkpoint, StopFlagEndsARunAtAStepBoundary) {
   EXPECT_LT(res.summary.steps_run, 1010);
   EXPECT_EQ(sim.current_step(), static_cast<std::uint64_t>(res.summary.steps_run));
   EXPECT_EQ(res.summary.recorded_steps, res.summary.steps_run - 10);
+}
+
+namespace {
+
+/// A stopped checkpointed run of a network read from w.npy (made here), and
+/// the reference output of the same run uninterrupted.
+struct StoppedRun {
+  Scratch s;
+  std::vector<std::string> args;
+  explicit StoppedRun(const std::string& name) : s(name) {
+    EXPECT_EQ(run_cli(s.dir, {"generate", "sparse", "--n", "3000", "--param", "in_degree=200", "--seed", "4", "--format",
+                              "dense", "--out", "net", "--quiet"}),
+              0);
+    args = {"simulate", "--weights", "net/0.npy", "--steps", "2500", "--seed", "3", "--quiet"};
+    EXPECT_EQ(run_cli(s.dir, with(args, {"--output", "ref.npy"})), 0);
+    const pid_t pid = spawn(s.dir, with(args, {"--output", "out.npy", "--checkpoint", "run.ckpt", "--checkpoint-every", "100"}));
+    EXPECT_TRUE(wait_until_exists(s.dir / "run.ckpt", pid));
+    kill(pid, SIGTERM);
+    const int status = wait_for(pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 143) << slurp(s.dir / "stderr.txt");
+  }
+  std::string err() const { return slurp(s.dir / "stderr.txt"); }
+  /// A refused resume keeps everything it was given.
+  void expect_kept() const {
+    EXPECT_TRUE(fs::exists(s.dir / "run.ckpt"));
+    EXPECT_TRUE(fs::exists(s.dir / "out.npy.tmp"));
+    EXPECT_FALSE(fs::exists(s.dir / "out.npy"));
+  }
+};
+
+}  // namespace
+
+TEST(Checkpoint, ResumeRefusesANetworkChangedSinceTheCheckpoint) {
+  StoppedRun r("changed");
+  std::string w = slurp(r.s.dir / "net/0.npy");
+  w[w.size() - 3] ^= 0x40;  // one weight, same size
+  std::ofstream(r.s.dir / "net/0.npy", std::ios::binary) << w;
+  EXPECT_EQ(run_cli(r.s.dir, {"resume", "run.ckpt", "--quiet"}), 1);
+  EXPECT_NE(r.err().find("the input 'net/0.npy' changed since the run started (its contents differ)"), std::string::npos)
+      << r.err();
+  r.expect_kept();
+}
+
+TEST(Checkpoint, ResumeRefusesAPartialOutputCutShort) {
+  StoppedRun r("cut");
+  const auto size = fs::file_size(r.s.dir / "out.npy.tmp");
+  ASSERT_GT(size, 200u);
+  fs::resize_file(r.s.dir / "out.npy.tmp", 200);
+  EXPECT_EQ(run_cli(r.s.dir, {"resume", "run.ckpt", "--quiet"}), 1);
+  EXPECT_NE(r.err().find("holds 200 bytes, fewer than the"), std::string::npos) << r.err();
+  EXPECT_NE(r.err().find("(it was cut short)"), std::string::npos) << r.err();
+  r.expect_kept();
+}
+
+// Two resumes of one checkpoint at once: one runs to the end (its output is
+// the uninterrupted run's), the other is refused without touching anything.
+TEST(Checkpoint, TwoResumesAtOnceOneWinsTheOtherSaysInUse) {
+  StoppedRun r("twice");
+  const fs::path other = r.s.dir / "second";
+  fs::create_directories(other);
+  const pid_t a = spawn(r.s.dir, {"resume", "run.ckpt", "--quiet"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a holds the lock (its run takes seconds)
+  const pid_t b = spawn(other, {"resume", (r.s.dir / "run.ckpt").string(), "--quiet"});
+  const int sb = wait_for(b), sa = wait_for(a);
+  ASSERT_TRUE(WIFEXITED(sa) && WIFEXITED(sb));
+  EXPECT_EQ(WEXITSTATUS(sa), 0) << r.err();
+  EXPECT_EQ(WEXITSTATUS(sb), 1);
+  const std::string eb = slurp(other / "stderr.txt");
+  EXPECT_NE(eb.find("is in use by another cascade run"), std::string::npos) << eb;
+  EXPECT_EQ(slurp(r.s.dir / "out.npy"), slurp(r.s.dir / "ref.npy"));
+  EXPECT_FALSE(fs::exists(r.s.dir / "run.ckpt"));
+  EXPECT_FALSE(fs::exists(r.s.dir / "run.ckpt.lock"));
+}
+
+// A run that fails after its first checkpoint (here a write past a file-size
+// limit, as on a full disk, in its second batch) keeps the outputs that
+// checkpoint names and says so; resumed once the cause is gone, it ends as
+// the uninterrupted run.
+TEST(Checkpoint, AFailureAfterACheckpointKeepsWhatItNamesAndResumes) {
+  Scratch s("fail");
+  ASSERT_EQ(run_cli(s.dir, with(kRun, {"--output", "ref.npy"})), 0);
+  const auto ref_size = fs::file_size(s.dir / "ref.npy");  // [2 replicas x 6000 neurons, 2500 steps]: batch 0 ends at 3/4
+  const pid_t pid = spawn(s.dir, with(kRun, {"--output", "out.npy", "--checkpoint", "run.ckpt"}), ref_size * 4 / 5);
+  const int status = wait_for(pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string err = slurp(s.dir / "stderr.txt");
+  EXPECT_NE(err.find("File too large; the outputs so far and checkpoint 'run.ckpt' are kept: resume with `cascade resume run.ckpt`"),
+            std::string::npos)
+      << err;
+  EXPECT_TRUE(fs::exists(s.dir / "run.ckpt"));
+  EXPECT_TRUE(fs::exists(s.dir / "out.npy.tmp"));
+  EXPECT_FALSE(fs::exists(s.dir / "out.npy"));
+  ASSERT_EQ(run_cli(s.dir, {"resume", "run.ckpt", "--quiet"}), 0) << slurp(s.dir / "stderr.txt");
+  EXPECT_EQ(slurp(s.dir / "out.npy"), slurp(s.dir / "ref.npy"));
 }

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -40,6 +42,11 @@ std::vector<Row> read_table() {
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
   return s;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 void write_bytes(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
@@ -126,6 +133,9 @@ void make_inputs(const fs::path& d) {
   write_text(d / "nonetworks.toml", "[run]\nsteps = 10\n");
   write_text(d / "section.toml", nets + "[outputs]\nfiles = []\n");
   write_text(d / "stimkind.toml", nets + "[[stimulus]]\nstrength = 1\n");
+  fs::create_symlink(d / "w.npy", d / "link.npy");
+  write_text(d / "params.json", "{\"model\": \"bernoulli_glm\", \"params\": {}}");
+  write_text(d / "run10.toml", nets + "[run]\nsteps = 10\n");
 }
 
 }  // namespace
@@ -137,6 +147,9 @@ TEST(Robustness, EveryBadInputInTheTableGetsItsMessage) {
   fs::remove_all(d);
   fs::create_directories(d);
   make_inputs(d);
+  // Inputs the rows try to overwrite: byte for byte the same afterwards.
+  std::map<std::string, std::string> kept;
+  for (const char* f : {"w.npy", "params.json", "mask3.npy", "run10.toml", "ds3/0.npy"}) kept[f] = slurp(d / f);
   for (const auto& r : rows) {
     const std::string cmd = std::string(CASCADE_CLI_PATH) + " " + replace_all(r.command, "{d}", d.string()) + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
@@ -154,6 +167,9 @@ TEST(Robustness, EveryBadInputInTheTableGetsItsMessage) {
   }
   // Nothing half-written was left behind.
   for (const auto& e : fs::recursive_directory_iterator(d)) EXPECT_NE(e.path().extension(), ".tmp") << e.path();
+  for (const auto& [f, bytes] : kept) EXPECT_EQ(slurp(d / f), bytes) << f << " was changed";
+  EXPECT_FALSE(fs::exists(d / "ds3" / "3.npy"));
+  EXPECT_FALSE(fs::exists(d / "a.npy"));
   EXPECT_FALSE(fs::exists(d / "big.npy"));
   EXPECT_FALSE(fs::exists(d / "gen"));
   fs::remove_all(d);
