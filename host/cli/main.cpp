@@ -4,8 +4,11 @@
 #include <string>
 #include <vector>
 
+#include <csignal>
+
 #include "cascade/cascade.hpp"
 #include "commands.hpp"
+#include "signals.hpp"
 
 namespace {
 const char* kUsage =
@@ -38,6 +41,10 @@ int main(int argc, char** argv) {
       std::printf("cascade %s (rng stream %s)\n", cascade::kVersion, cascade::kRngStreamVersion);
       return 0;
     }
+    // A stop request (SIGINT, SIGTERM) from here on: runs stop at a step
+    // boundary, long preparations (loading, generating, planning) at once.
+    cascade::cli::install_stop_signals();
+    const cascade::StopScope stop_scope(&cascade::cli::stop_requested());
     if (cmd == "simulate") return cascade::cli::simulate_command(args);
     if (cmd == "tune") return cascade::cli::tune_command(args);
     if (cmd == "resume") return cascade::cli::resume_command(args);
@@ -45,6 +52,11 @@ int main(int argc, char** argv) {
     if (cmd == "info") return cascade::cli::info_command(args);
     std::fprintf(stderr, "cascade: error: unknown command '%s'; expected simulate, resume, tune, generate or info (see --help)\n", cmd.c_str());
     return 2;
+  } catch (const cascade::Stopped& e) {
+    const int sig = cascade::cli::stop_signal() ? cascade::cli::stop_signal() : SIGINT;
+    std::fprintf(stderr, "cascade: interrupted by %s (%s); nothing was written\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                 e.what());
+    return 128 + sig;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cascade: error: %s\n", e.what());
     return 1;

@@ -5,8 +5,8 @@
 
 namespace cascade::cli {
 
-/// SIGINT and SIGTERM set the stop request (a second one ends the process at
-/// once, as by default).
+/// SIGINT and SIGTERM set the stop request; repeated ones keep the orderly
+/// stop (and say that SIGKILL forces one).
 void install_stop_signals();
 const std::atomic<bool>& stop_requested();
 /// The signal that asked to stop (0: none).

@@ -48,6 +48,11 @@ int report(const run::SimulationPlan& plan, const run::SimulationOutcome& out) {
                    "are incomplete (*.tmp). Resume with: cascade resume %s\n",
                    name, static_cast<long long>(out.recorded_done), static_cast<long long>(plan.steps), out.batch + 1,
                    plan.batches(), plan.checkpoint.c_str());
+    else if (!plan.checkpoint.empty())
+      std::fprintf(stderr,
+                   "cascade: interrupted by %s after %lld of %lld recorded steps, before the first checkpoint; "
+                   "nothing was written.\n",
+                   name, static_cast<long long>(out.recorded_done), static_cast<long long>(plan.steps));
     else
       std::fprintf(stderr,
                    "cascade: interrupted by %s after %lld of %lld recorded steps; nothing was written (the partial "
@@ -84,7 +89,6 @@ int simulate_command(const std::vector<std::string>& argv) {
   set_log_level_from_flags(settings.flag("quiet"), settings.flag("verbose"));
   const run::SimulationPlan plan = run::plan_simulation(settings);
   SimulationReport observer(settings.flag("quiet"));
-  install_stop_signals();
   const run::SimulationOutcome out = run::run_simulation(plan, observer, &stop_requested());
   observer.finish();
   return report(plan, out);
@@ -101,7 +105,6 @@ int resume_command(const std::vector<std::string>& argv) {
   if (args.positional.size() != 1) throw Error("resume: expected one checkpoint file (cascade resume FILE)");
   set_log_level_from_flags(args.has("quiet"), args.has("verbose"));
   SimulationReport observer(args.has("quiet"));
-  install_stop_signals();
   run::SimulationPlan plan;
   const run::SimulationOutcome out =
       run::resume_simulation(args.positional.front(), observer, &stop_requested(), &plan);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cascade/error.hpp"
+#include "core/limits.hpp"
 #include "cascade/raster.hpp"
 
 namespace cascade::engine {
@@ -131,20 +132,7 @@ void check_batch(const Networks& nets, const EngineShape& shape, bool allows_sel
                     std::to_string(nets[a]->instance_id()) + "; each network of a batch needs its own");
 }
 
-namespace {
-std::string gib(std::uint64_t b) {
-  std::ostringstream os;
-  os.precision(3);
-  os << static_cast<double>(b) / (1024.0 * 1024.0 * 1024.0) << " GiB";
-  return os.str();
-}
-}  // namespace
-
-void check_memory(std::uint64_t bytes, const char* what) {
-  const std::uint64_t avail = available_memory_bytes();
-  if (avail > 0 && bytes > avail / 10 * 9)
-    throw Error(std::string(what) + " needs " + gib(bytes) + " of memory but only " + gib(avail) + " are available");
-}
+void check_memory(std::uint64_t bytes, const char* what) { require_memory(bytes, what); }
 
 void check_state(const EngineState& e, std::size_t slots, const EngineShape& shape) {
   EngineState::for_each_array(e, [&](const auto& a, const char* what, StateExtent extent) {

@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "cascade/extend/engine_layer.hpp"
+
 namespace cascade {
 
 Backend parse_backend(std::string_view name) {
@@ -127,6 +129,15 @@ void Simulator::check_recording(std::int64_t steps, RecordDtype dtype) const {
 
 SimulationResult Simulator::run(const RunOptions& options) {
   SimulationResult out;
+  if (options.stimulus && options.steps > 0 && options.stimulus_start >= 0 &&
+      !plan_stimuli(options.stimulus_start > kPlanAll - options.steps ? kPlanAll : options.stimulus_start + options.steps,
+                    options.stop)) {
+    // Stopped while planning: no step was run (none may run on a partial plan).
+    out.summary = engine::start_summary(engine_->backend_name().c_str(), engine_->current_step(), engine_->dt(), options);
+    out.summary.recorded_steps = 0;
+    out.summary.stopped = true;
+    return out;
+  }
   if (!options.record) {
     out.summary = engine_->run(options, nullptr);
     return out;
@@ -205,10 +216,30 @@ RunSummary Simulator::equilibrate(std::int64_t steps, ProgressCallback progress)
   return engine_->run(o, nullptr);
 }
 
+// The table is checked now and its Poisson events planned as runs need
+// them (a horizon that at least doubles: amortised linear in the steps run).
 void Simulator::set_stimuli(std::vector<Stimulus> stimuli) {
-  auto table = std::make_shared<const StimulusTable>(stimuli, networks_, options_.seed);
+  auto table = std::make_shared<const StimulusTable>(stimuli, networks_, options_.seed, 0);
   engine_->set_stimulus(std::move(table));
   stimuli_ = std::move(stimuli);
+  planned_until_ = 0;
+}
+
+bool Simulator::plan_stimuli(std::int64_t until, const std::atomic<bool>* stop) {
+  if (stimuli_.empty() || until <= planned_until_) return true;
+  const std::int64_t horizon = planned_until_ > kPlanAll / 2 ? kPlanAll : std::max(until, 2 * planned_until_);
+  try {
+    engine_->set_stimulus(std::make_shared<const StimulusTable>(stimuli_, networks_, options_.seed, horizon, stop));
+  } catch (const Stopped&) {
+    return false;
+  }
+  planned_until_ = horizon;
+  return true;
+}
+
+void Simulator::inspect(std::vector<double>* input, std::vector<double>* rate, std::int64_t stimulus_time) {
+  if (stimulus_time != kStimulusOff && stimulus_time >= 0 && stimulus_time < kPlanAll) plan_stimuli(stimulus_time + 1, nullptr);
+  engine_->inspect(input, rate, stimulus_time);
 }
 
 void Simulator::set_stimulus_param(std::string_view name, double value) {

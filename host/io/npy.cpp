@@ -10,8 +10,11 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <memory>
 
 #include "cascade/error.hpp"
+#include "cascade/stop.hpp"
+#include "core/limits.hpp"
 
 namespace cascade {
 
@@ -198,81 +201,129 @@ NpyHeader parse_npy_header(const std::uint8_t* bytes, std::size_t size, const st
   return a;
 }
 
-NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
-  const NpyHeader h = parse_npy_header(bytes, size, name);
-  NpyArray a;
-  a.dtype = h.dtype;
-  const auto& shape = h.shape;
-  const bool fortran = h.fortran;
-  a.shape = shape;
-  const std::size_t item = npy_itemsize(a.dtype);
+namespace {
+
+/// Bytes of data the header promises (refusing a product that wraps).
+std::size_t promised_bytes(const NpyHeader& h, const std::string& name) {
+  const std::size_t item = npy_itemsize(h.dtype);
   std::size_t count = 1;
-  for (auto s : shape) {
+  for (auto s : h.shape) {
     if (s != 0 && count > (std::numeric_limits<std::size_t>::max() / item) / s)
-      throw Error(name + ": shape is too large");
+      throw Error(name + ": shape " + npy_shape_text(h.shape) + " is too large");
     count *= s;
   }
-  const std::size_t data_start = h.data_offset;
-  const std::size_t need = count * item;
-  if (size - data_start < need)
+  return count * item;
+}
+
+/// The data part must be exactly what the header promises.
+void check_data_size(std::size_t need, std::uint64_t have, const std::string& name) {
+  if (have < need)
     throw Error(name + ": data is truncated: the header promises " + std::to_string(need) + " bytes, the file has " +
-                std::to_string(size - data_start));
-  if (size - data_start > need)
-    throw Error(name + ": " + std::to_string(size - data_start - need) +
-                " unexpected bytes after the data (corrupt file?)");
-  a.data.assign(bytes + data_start, bytes + data_start + need);
+                std::to_string(have));
+  if (have > need)
+    throw Error(name + ": " + std::to_string(have - need) + " unexpected bytes after the data (corrupt file?)");
+}
+
+/// Bool bytes checked; Fortran order transposed to C order.
+void finish_array(NpyArray& a, bool fortran, const std::string& name) {
   if (a.dtype == NpyDtype::kBool)
     for (auto& b : a.data)
       if (b > 1) throw Error(name + ": bool array holds a byte other than 0 or 1");
-  if (fortran && shape.size() > 1) {
-    // Transpose to C order: F offset = i0 + s0 (i1 + s1 (i2 + ...)).
-    std::vector<std::uint8_t> c(need);
-    const std::size_t nd = shape.size();
-    std::vector<std::size_t> idx(nd, 0), fstride(nd, 1);
-    for (std::size_t d = 1; d < nd; ++d) fstride[d] = fstride[d - 1] * shape[d - 1];
-    for (std::size_t lin = 0; lin < count; ++lin) {
-      std::size_t foff = 0;
-      for (std::size_t d = 0; d < nd; ++d) foff += idx[d] * fstride[d];
-      std::memcpy(c.data() + lin * item, a.data.data() + foff * item, item);
-      for (std::size_t d = nd; d-- > 0;) {
-        if (++idx[d] < shape[d]) break;
-        idx[d] = 0;
-      }
+  const auto& shape = a.shape;
+  if (!fortran || shape.size() < 2) return;
+  // F offset = i0 + s0 (i1 + s1 (i2 + ...)).
+  const std::size_t item = npy_itemsize(a.dtype), count = a.size();
+  std::vector<std::uint8_t> c(a.data.size());
+  const std::size_t nd = shape.size();
+  std::vector<std::size_t> idx(nd, 0), fstride(nd, 1);
+  for (std::size_t d = 1; d < nd; ++d) fstride[d] = fstride[d - 1] * shape[d - 1];
+  for (std::size_t lin = 0; lin < count; ++lin) {
+    std::size_t foff = 0;
+    for (std::size_t d = 0; d < nd; ++d) foff += idx[d] * fstride[d];
+    std::memcpy(c.data() + lin * item, a.data.data() + foff * item, item);
+    for (std::size_t d = nd; d-- > 0;) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
     }
-    a.data.swap(c);
   }
+  a.data.swap(c);
+}
+
+/// The header's bytes: the fixed prefix, then as many as it declares (at
+/// most 64 MiB, far beyond any real header) or the file holds.
+std::vector<std::uint8_t> header_bytes(std::FILE* f) {
+  std::vector<std::uint8_t> bytes(12, 0);
+  const std::size_t got = std::fread(bytes.data(), 1, 12, f);
+  bytes.resize(got);
+  if (got < 10) return bytes;
+  std::size_t len = bytes[6] == 1 ? 10 + (bytes[8] | (static_cast<std::size_t>(bytes[9]) << 8))
+                    : got >= 12   ? 12 + (bytes[8] | (static_cast<std::size_t>(bytes[9]) << 8) |
+                                        (static_cast<std::size_t>(bytes[10]) << 16) |
+                                        (static_cast<std::size_t>(bytes[11]) << 24))
+                                  : got;
+  len = std::min<std::size_t>(len, std::size_t{1} << 26);
+  if (len > got) {
+    bytes.resize(len);
+    bytes.resize(got + std::fread(bytes.data() + got, 1, len - got, f));
+  }
+  return bytes;
+}
+
+using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+File open_npy(const std::string& path) {
+  File f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
+  return f;
+}
+
+}  // namespace
+
+NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
+  const NpyHeader h = parse_npy_header(bytes, size, name);
+  const std::size_t need = promised_bytes(h, name);
+  check_data_size(need, size - h.data_offset, name);
+  NpyArray a;
+  a.dtype = h.dtype;
+  a.shape = h.shape;
+  a.data.assign(bytes + h.data_offset, bytes + h.data_offset + need);
+  finish_array(a, h.fortran, name);
   return a;
 }
 
+// The header first, then the sizes against the file and the memory, and only
+// then the data: a wrong or hostile file is refused before anything large is
+// allocated or read.
 NpyArray read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(path + ": read error");
-  return parse_npy(bytes.data(), bytes.size(), path);
+  const std::uint64_t file_size = regular_file_size(path, "the .npy file");
+  const File f = open_npy(path);
+  const std::vector<std::uint8_t> head = header_bytes(f.get());
+  const NpyHeader h = parse_npy_header(head.data(), head.size(), path);
+  const std::size_t need = promised_bytes(h, path);
+  check_data_size(need, file_size - h.data_offset, path);
+  require_memory(need, path + ": the array " + npy_shape_text(h.shape));
+  NpyArray a;
+  a.dtype = h.dtype;
+  a.shape = h.shape;
+  a.data.resize(need);
+  if (std::fseek(f.get(), static_cast<long>(h.data_offset), SEEK_SET) != 0)
+    throw Error(path + ": read error (" + std::strerror(errno) + ")");
+  constexpr std::size_t kChunk = std::size_t{64} << 20;  // a stop request is seen between chunks
+  for (std::size_t at = 0; at < need; at += kChunk) {
+    check_stop("reading a .npy file");
+    const std::size_t n = std::min(kChunk, need - at);
+    if (std::fread(a.data.data() + at, 1, n, f.get()) != n)
+      throw Error(path + ": read error (" + std::strerror(errno) + "; did the file change while it was read?)");
+  }
+  finish_array(a, h.fortran, path);
+  return a;
 }
 
 NpyHeader read_npy_header(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
-  std::vector<std::uint8_t> bytes(12, 0);
-  in.read(reinterpret_cast<char*>(bytes.data()), 12);
-  const std::size_t got = static_cast<std::size_t>(in.gcount());
-  bytes.resize(got);
-  std::size_t len = 0;
-  if (got >= 10) {
-    len = bytes[6] == 1 ? 10 + (bytes[8] | (static_cast<std::size_t>(bytes[9]) << 8))
-          : got >= 12 ? 12 + (bytes[8] | (static_cast<std::size_t>(bytes[9]) << 8) |
-                              (static_cast<std::size_t>(bytes[10]) << 16) | (static_cast<std::size_t>(bytes[11]) << 24))
-                      : got;
-    len = std::min<std::size_t>(len, std::size_t{1} << 26);
-    if (len > got) {
-      bytes.resize(len);
-      in.read(reinterpret_cast<char*>(bytes.data()) + got, static_cast<std::streamsize>(len - got));
-      bytes.resize(got + static_cast<std::size_t>(in.gcount()));
-    }
-  }
-  return parse_npy_header(bytes.data(), bytes.size(), path);
+  regular_file_size(path, "the .npy file");
+  const File f = open_npy(path);
+  const std::vector<std::uint8_t> head = header_bytes(f.get());
+  return parse_npy_header(head.data(), head.size(), path);
 }
 
 namespace {

@@ -15,6 +15,8 @@
 
 #include "cascade/error.hpp"
 #include "cascade/npy.hpp"
+#include "cascade/stop.hpp"
+#include "core/limits.hpp"
 
 namespace fs = std::filesystem;
 
@@ -35,14 +37,43 @@ std::string lower(std::string s) {
 
 }  // namespace
 
+namespace {
+
+/// A dataset entry that would be read as a network must be one that can be
+/// read: a dangling link or a special file with a network's name would
+/// otherwise drop out and renumber every network after it.
+void check_readable_entry(const fs::directory_entry& entry, const std::string& dir) {
+  std::error_code ec;
+  const std::string path = (fs::path(dir) / entry.path().filename()).string();
+  if (entry.is_symlink(ec) && !fs::exists(entry.path(), ec))
+    throw Error(path + ": a dangling symbolic link (skipping it would renumber the entries after it); remove it or "
+                       "restore its target");
+  if (!entry.is_regular_file(ec) && !entry.is_directory(ec))
+    throw Error(path + ": not a regular file (a device, pipe or socket), so it cannot be read; remove it");
+}
+
+bool network_name(const std::string& ext) { return ext == ".npy" || ext == ".mtx" || ext == ".pt"; }
+
+/// An edge-list network's other files without its edge_index.npy.
+void refuse_headless_edge_list(const std::string& dir) {
+  std::error_code ec;
+  for (const char* part : {"weights.npy", "num_nodes.npy"})
+    if (fs::exists(fs::path(dir) / part, ec) && !fs::exists(fs::path(dir) / "edge_index.npy", ec))
+      throw Error(dir + ": holds " + part + " but no edge_index.npy: an edge-list directory needs edge_index.npy " +
+                  "(int [2, E], rows pre and post) beside weights.npy");
+}
+
+}  // namespace
+
 std::vector<std::string> npy_files_in(const std::string& dir, const std::string& what) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw Error(dir + ": not a directory");
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (!entry.is_regular_file()) continue;
     const std::string name = entry.path().filename().string();
     const std::string ext = entry.path().extension().string();
+    if (network_name(ext)) check_readable_entry(entry, dir);
+    if (!entry.is_regular_file()) continue;
     if (ext == ".pt") refuse_pt(dir + "/" + name);
     if (ext == ".npy") names.push_back(name);
   }
@@ -61,15 +92,26 @@ bool is_edge_list_dir(const std::string& dir) {
 std::vector<std::string> dataset_files(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw Error(dir + ": not a directory");
+  refuse_headless_edge_list(dir);
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
     const std::string ext = entry.path().extension().string();
+    if (network_name(ext)) check_readable_entry(entry, dir);
     if (entry.is_regular_file()) {
       if (ext == ".pt") refuse_pt(dir + "/" + name);
       if (ext == ".npy" || ext == ".mtx") names.push_back(name);
-    } else if (entry.is_directory() && is_edge_list_dir(entry.path().string())) {
-      names.push_back(name);
+    } else if (entry.is_directory()) {
+      if (is_edge_list_dir(entry.path().string())) {
+        names.push_back(name);
+      } else if (name[0] != '.') {
+        refuse_headless_edge_list(entry.path().string());
+        throw Error((fs::path(dir) / name).string() +
+                    ": a directory in the dataset that is no network (an edge-list directory holds edge_index.npy); "
+                    "move it out, so that the networks' numbering is not in doubt");
+      }
+    } else if (entry.is_symlink(ec) && !fs::exists(entry.path(), ec)) {
+      check_readable_entry(entry, dir);  // a dangling link of any name could be a network
     }
   }
   if (ec) throw Error(dir + ": cannot list the directory (" + ec.message() + ")");
@@ -94,6 +136,18 @@ Network load_dense_network(const std::string& path, std::uint32_t instance_id) {
   const std::vector<double> w = a.to_doubles();
   return Network::from_dense(std::span<const double>(w), a.shape[0], instance_id, path);
 }
+
+namespace {
+
+/// A network size from a file, checked before anything of that size exists.
+void check_network_size(std::int64_t n, std::size_t edges, const std::string& origin) {
+  if (static_cast<std::uint64_t>(n) > kMaxNeurons)
+    throw Error(origin + ": " + std::to_string(n) + " neurons exceed the limit 2^31 - 1 (a corrupt value?)");
+  require_memory(Network::build_bytes(static_cast<std::uint64_t>(n), edges),
+                 origin + ": a network of " + std::to_string(n) + " neurons");
+}
+
+}  // namespace
 
 Network load_edge_list(const std::string& dir, std::uint32_t instance_id) {
   const std::string ei_path = (fs::path(dir) / "edge_index.npy").string();
@@ -128,9 +182,15 @@ Network load_edge_list(const std::string& dir, std::uint32_t instance_id) {
                   std::string(npy_descr(nn.dtype)) + " with shape " + npy_shape_text(nn.shape));
     n = nn.to_int64()[0];
     if (n < 1) throw Error(n_path + ": num_nodes = " + std::to_string(n) + "; expected >= 1");
+    check_network_size(n, E, n_path + ": num_nodes = " + std::to_string(n));
   } else {
-    for (std::int64_t v : idx) n = std::max(n, v + 1);
+    std::size_t at = 0;
+    for (std::size_t e = 0; e < 2 * E; ++e)
+      if (idx[e] + 1 > n) n = idx[e] + 1, at = e;
     if (n == 0) throw Error(dir + ": no edges and no num_nodes.npy: the network size is unknown");
+    check_network_size(n, E,
+                       ei_path + ": the largest index, " + std::to_string(n - 1) + " (edge " + std::to_string(at % E) +
+                           ", " + (at < E ? "pre" : "post") + "), sets the size (no num_nodes.npy)");
   }
   const std::vector<double> weights = w.to_doubles();
   return Network::from_edges(static_cast<std::size_t>(n), std::span<const std::int64_t>(idx.data(), E),
@@ -142,7 +202,8 @@ namespace {
 /// Reads a text file line by line with the line number for messages.
 class LineReader {
  public:
-  explicit LineReader(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "rb")) {
+  explicit LineReader(const std::string& path)
+      : path_(path), size_(regular_file_size(path, "the Matrix Market file")), f_(std::fopen(path.c_str(), "rb")) {
     if (!f_) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
   }
   ~LineReader() {
@@ -151,12 +212,17 @@ class LineReader {
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
   bool next(std::string& line) {
+    if ((number_ & 0xffff) == 0) check_stop("reading a Matrix Market file");
     line.clear();
     int c;
     bool any = false;
     while ((c = getc_unlocked(f_)) != EOF) {
       any = true;
       if (c == '\n') break;
+      if (line.size() == kMaxLine) {
+        ++number_;
+        fail("a line longer than " + std::to_string(kMaxLine) + " characters (not a Matrix Market file?)");
+      }
       line.push_back(static_cast<char>(c));
     }
     if (!any) return false;
@@ -165,12 +231,15 @@ class LineReader {
     return true;
   }
   std::size_t number() const { return number_; }
+  std::uint64_t file_size() const { return size_; }
   [[noreturn]] void fail(const std::string& what) const {
     throw Error(path_ + ":" + std::to_string(number_) + ": " + what);
   }
 
  private:
+  static constexpr std::size_t kMaxLine = 1 << 16;  // the format's lines are short (its spec: 1024)
   std::string path_;
+  std::uint64_t size_;
   std::FILE* f_;
   std::size_t number_ = 0;
 };
@@ -203,6 +272,27 @@ bool parse_real(std::string_view s, double& v) {
   char* end = nullptr;
   v = std::strtod(t.c_str(), &end);
   return end != t.c_str() && *end == '\0' && errno != ERANGE;
+}
+
+/// An entry given twice is an error in the file: say where, 1-based as the file is.
+/// (A mirrored copy repeats only when its entry does: the entries themselves are checked.)
+void refuse_repeated_entries(const std::string& path, const std::vector<std::int64_t>& pre,
+                             const std::vector<std::int64_t>& post, const std::vector<std::size_t>& line_of,
+                             bool mirror) {
+  std::vector<std::size_t> order;
+  order.reserve(pre.size());
+  for (std::size_t e = 0; e < pre.size(); ++e)
+    if (!mirror || pre[e] >= post[e]) order.push_back(e);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return pre[a] != pre[b] ? pre[a] < pre[b] : post[a] != post[b] ? post[a] < post[b] : line_of[a] < line_of[b];
+  });
+  for (std::size_t k = 1; k < order.size(); ++k) {
+    const std::size_t a = order[k - 1], b = order[k];
+    if (pre[a] == pre[b] && post[a] == post[b])
+      throw Error(path + ":" + std::to_string(line_of[b]) + ": the entry (" + std::to_string(pre[b] + 1) + ", " +
+                  std::to_string(post[b] + 1) + ") repeats the one on line " + std::to_string(line_of[a]) +
+                  " (a synapse appears once)");
+  }
 }
 
 }  // namespace
@@ -241,22 +331,34 @@ Network load_matrix_market(const std::string& path, std::uint32_t instance_id) {
   if (rows != cols)
     in.fail("W0 must be square; the size line says " + std::to_string(rows) + " x " + std::to_string(cols));
   if (rows < 1) in.fail("the matrix must have at least 1 row; the size line says " + std::to_string(rows));
+  if (static_cast<std::uint64_t>(rows) > kMaxNeurons)
+    in.fail(std::to_string(rows) + " rows exceed the limit of 2^31 - 1 neurons");
   if (nnz < 0) in.fail("the number of entries must be >= 0; the size line says " + std::to_string(nnz));
   if (nnz > rows * rows / (mirror ? 2 : 1) + rows)
     in.fail("the size line promises " + std::to_string(nnz) + " entries, more than a " + std::to_string(rows) +
             " x " + std::to_string(rows) + " matrix holds");
 
+  // Each entry takes a line of at least "i j\n" (pattern) or "i j v\n".
+  const std::uint64_t min_line = pattern ? 4 : 6;
+  if (static_cast<std::uint64_t>(nnz) > in.file_size() / min_line)
+    in.fail("the size line promises " + std::to_string(nnz) + " entries, more than the file's " +
+            std::to_string(in.file_size()) + " bytes can hold (at least " + std::to_string(min_line) + " bytes each)");
+  const std::uint64_t edges = static_cast<std::uint64_t>(nnz) * (mirror ? 2 : 1);
+  require_memory(40 * edges + Network::build_bytes(static_cast<std::uint64_t>(rows), edges),
+                 path + ": a network of " + std::to_string(rows) + " neurons and " + std::to_string(edges) + " synapses");
   std::vector<std::int64_t> pre, post;
   std::vector<double> w;
+  std::vector<std::size_t> line_of;
   pre.reserve(static_cast<std::size_t>(nnz) * (mirror ? 2 : 1));
   post.reserve(pre.capacity());
   w.reserve(pre.capacity());
+  line_of.reserve(pre.capacity());
   std::int64_t seen = 0;
   while (seen < nnz) {
     if (!in.next(line))
       throw Error(path + ": truncated: the size line promises " + std::to_string(nnz) + " entries, the file has " +
                   std::to_string(seen));
-    if (blank(line)) continue;
+    if (blank(line) || line[line.find_first_not_of(" \t")] == '%') continue;  // comments, as above the size line
     const auto f = fields(line);
     std::int64_t i = 0, j = 0;
     double v = 1.0;
@@ -273,16 +375,19 @@ Network load_matrix_market(const std::string& path, std::uint32_t instance_id) {
     pre.push_back(i - 1);
     post.push_back(j - 1);
     w.push_back(v);
+    line_of.push_back(in.number());
     if (mirror && i != j) {
       pre.push_back(j - 1);
       post.push_back(i - 1);
       w.push_back(mirror_sign * v);
+      line_of.push_back(in.number());
     }
     ++seen;
   }
   while (in.next(line))
     if (!blank(line) && line[line.find_first_not_of(" \t")] != '%')
       in.fail("more entries than the " + std::to_string(nnz) + " the size line promises");
+  refuse_repeated_entries(path, pre, post, line_of, mirror);
   return Network::from_edges(static_cast<std::size_t>(rows), pre, post, w, instance_id, path);
 }
 

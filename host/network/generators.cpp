@@ -14,6 +14,8 @@
 #include "cascade/error.hpp"
 #include "cascade/math.hpp"
 #include "cascade/rng.hpp"
+#include "cascade/stop.hpp"
+#include "core/limits.hpp"
 
 namespace cascade {
 
@@ -93,11 +95,22 @@ void validate_generator(const SparseGenerator& g) {
 
 namespace {
 
+/// A generated network's memory at its peak (edge lists grown by push_back,
+/// then built), checked before the first draw.
+void require_generated(std::uint64_t n, double expected_edges, const std::string& label) {
+  const double e = expected_edges * 1.01 + 1024;  // far beyond the count's spread
+  if (!(e < 1e18)) throw Error(label + ": about " + format_value(expected_edges) + " synapses are far too many");
+  const auto edges = static_cast<std::uint64_t>(e);
+  require_memory(48 * edges + Network::build_bytes(n, edges),
+                 label + ": " + std::to_string(n) + " neurons with about " + std::to_string(edges) + " synapses");
+}
+
 /// The reference's Dale split of an (n/2) x n draw: value(r, c) and kept(r, c)
 /// for the half matrix; positive parts to row r, negative parts to row r + n/2.
 template <class Draw>
-Network dale_split(std::size_t n, std::uint32_t index, const std::string& label, Draw draw) {
+Network dale_split(std::size_t n, double keep, std::uint32_t index, const std::string& label, Draw draw) {
   const std::size_t half = n / 2;
+  require_generated(n, static_cast<double>(half) * static_cast<double>(n) * keep, label);
   std::vector<std::int64_t> pre, post;
   std::vector<double> w;
   // Rows r (positive parts) first, then rows r + n/2 (negative parts): CSR order.
@@ -105,6 +118,7 @@ Network dale_split(std::size_t n, std::uint32_t index, const std::string& label,
   std::vector<std::int64_t> neg_pre, neg_post;
   std::vector<double> neg_w;
   for (std::size_t r = 0; r < half; ++r) {
+    check_stop("generating a network");
     for (std::size_t c = 0; c < n; ++c) {
       const double v = draw(r, c);
       if (v > 0 && c != r) {
@@ -134,7 +148,7 @@ Network generate(const NormalGenerator& g, std::uint64_t seed, std::uint32_t ind
   validate_generator(g);
   const double keep = 2.0 * (1.0 - g.sparsity);
   const double root_n = std::sqrt(static_cast<double>(g.n));
-  return dale_split(g.n, index, label_of("normal", seed, index), [&](std::size_t r, std::size_t c) {
+  return dale_split(g.n, keep, index, label_of("normal", seed, index), [&](std::size_t r, std::size_t c) {
     const Block4 b = entry_block(seed, index, kDenseStream, r, static_cast<std::uint32_t>(c));
     double v = g.mean + g.std * normal_from(b);
     if (g.glorot) v = v / root_n;
@@ -153,11 +167,13 @@ Network generate(const UniformGenerator& g, std::uint64_t seed, std::uint32_t in
   };
   if ((g.high - g.low) / 2 == g.high) {
     const double keep = 2.0 * (1.0 - g.sparsity);
-    return dale_split(g.n, index, label, [&](std::size_t r, std::size_t c) { return value(r, c, keep); });
+    return dale_split(g.n, keep, index, label, [&](std::size_t r, std::size_t c) { return value(r, c, keep); });
   }
+  require_generated(g.n, static_cast<double>(g.n) * static_cast<double>(g.n - 1) * (1.0 - g.sparsity), label);
   std::vector<std::int64_t> pre, post;
   std::vector<double> w;
-  for (std::size_t r = 0; r < g.n; ++r)
+  for (std::size_t r = 0; r < g.n; ++r) {
+    check_stop("generating a network");
     for (std::size_t c = 0; c < g.n; ++c) {
       if (r == c) continue;
       const double v = value(r, c, 1.0 - g.sparsity);
@@ -167,15 +183,19 @@ Network generate(const UniformGenerator& g, std::uint64_t seed, std::uint32_t in
         w.push_back(v);
       }
     }
+  }
   return Network::from_edges(g.n, pre, post, w, index, label);
 }
 
 Network generate(const MexicanHatGenerator& g, std::uint32_t index) {
   validate_generator(g);
+  const std::string label = "mexican_hat generator (network " + std::to_string(index) + ")";
+  require_generated(g.n, static_cast<double>(g.n) * static_cast<double>(g.n - 1), label);
   std::vector<std::int64_t> pre, post;
   std::vector<double> w;
   const std::int64_t n = static_cast<std::int64_t>(g.n);
-  for (std::int64_t i = 0; i < n; ++i)
+  for (std::int64_t i = 0; i < n; ++i) {
+    check_stop("generating a network");
     for (std::int64_t j = 0; j < n; ++j) {
       if (i == j) continue;
       const std::int64_t a = i > j ? i - j : j - i;
@@ -188,7 +208,8 @@ Network generate(const MexicanHatGenerator& g, std::uint32_t index) {
         w.push_back(v);
       }
     }
-  return Network::from_edges(g.n, pre, post, w, index, "mexican_hat generator (network " + std::to_string(index) + ")");
+  }
+  return Network::from_edges(g.n, pre, post, w, index, label);
 }
 
 Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t index, int threads) {
@@ -215,7 +236,29 @@ Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t ind
   (void)team;
 #endif
   // The structure as CSR by presynaptic neuron (targets ascending), built
-  // without an edge-list copy: about 20 bytes per synapse at the peak.
+  // without an edge-list copy: about 16 bytes per synapse at the peak.
+  {
+    const double edges = g.rule == SparseGenerator::Rule::kFixedInDegree
+                             ? static_cast<double>(n) * static_cast<double>(g.in_degree)
+                             : static_cast<double>(n) * static_cast<double>(M) * g.p;
+    const std::string label = label_of("sparse", seed, index);
+    if (n > kMaxNeurons) throw Error(label + ": n = " + std::to_string(n) + " exceeds the limit 2^31 - 1");
+    if (!(edges < 1e18)) throw Error(label + ": about " + format_value(edges) + " synapses are far too many");
+    require_memory(static_cast<std::uint64_t>(edges * 1.01 + 1024) * 16 + 56 * static_cast<std::uint64_t>(n) +
+                       static_cast<std::uint64_t>(team) * M,
+                   label + ": " + std::to_string(n) + " neurons with about " +
+                       std::to_string(static_cast<std::uint64_t>(edges)) + " synapses");
+  }
+  // A stop request is seen by every thread; the loops then skip their rest.
+  const std::atomic<bool>* stop = current_stop();
+  std::atomic<bool> stopped{false};
+  auto stopping = [&](std::int64_t i) {
+    if (stop && (i & 63) == 0 && stop->load(std::memory_order_relaxed)) stopped.store(true, std::memory_order_relaxed);
+    return stopped.load(std::memory_order_relaxed);
+  };
+  auto throw_if_stopped = [&] {
+    if (stopped.load()) throw Stopped("stopped while generating a network");
+  };
   std::vector<std::int64_t> row_ptr(n + 1, 0);
   std::vector<std::int32_t> post;
   if (g.rule == SparseGenerator::Rule::kFixedInDegree) {
@@ -231,6 +274,7 @@ Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t ind
       std::vector<std::int64_t> sel;
 #pragma omp for schedule(dynamic, 64)
       for (std::int64_t ii = 0; ii < static_cast<std::int64_t>(n); ++ii) {
+        if (stopping(ii)) continue;
         const std::size_t i = static_cast<std::size_t>(ii);
         sel.clear();
         for (std::uint64_t m = 0; sel.size() < picks; ++m) {
@@ -257,6 +301,7 @@ Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t ind
         for (std::int64_t c : sel) mark[static_cast<std::size_t>(c)] = 0;
       }
     }
+    throw_if_stopped();
     // Transpose: rows by pre; posts come out ascending because i ascends.
     for (const auto& l : pres)
       for (std::int32_t j : l) ++row_ptr[static_cast<std::size_t>(j) + 1];
@@ -273,6 +318,7 @@ Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t ind
       const double log_q = std::log1p(-g.p);  // -inf when p = 1: every gap is 0
 #pragma omp parallel for schedule(dynamic, 64) num_threads(team)
       for (std::int64_t jj = 0; jj < static_cast<std::int64_t>(n); ++jj) {
+        if (stopping(jj)) continue;
         const std::size_t j = static_cast<std::size_t>(jj);
         auto& out = rows[j];
         std::uint64_t pos = 0, m = 0;
@@ -287,6 +333,7 @@ Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t ind
         }
       }
     }
+    throw_if_stopped();
     for (std::size_t j = 0; j < n; ++j) row_ptr[j + 1] = row_ptr[j] + static_cast<std::int64_t>(rows[j].size());
     post.resize(static_cast<std::size_t>(row_ptr[n]));
     for (std::size_t j = 0; j < n; ++j) {

@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "cascade/error.hpp"
+#include "cascade/stop.hpp"
+#include "core/limits.hpp"
 #include "cascade/rng.hpp"
 
 namespace cascade {
@@ -19,7 +21,6 @@ std::string num(double v) {
   os << v;
   return os.str();
 }
-constexpr std::size_t kMaxNeurons = 2147483647u;
 
 template <class T>
 Network dense_impl(std::span<const T> w0, std::size_t n, std::uint32_t id, std::string label,
@@ -113,6 +114,8 @@ void Network::finish(std::vector<std::int64_t> pre, std::vector<std::int64_t> po
     throw Error(label_ + ": instance id " + std::to_string(instance_id_) + " exceeds the limit " +
                 std::to_string(kMaxInstance));
   const std::size_t E = pre.size();
+  require_memory(build_bytes(n_, E, per_edge), label_ + ": a network of " + std::to_string(n_) + " neurons and " +
+                                                   std::to_string(E) + " synapses");
   const auto N = static_cast<std::int64_t>(n_);
   std::vector<std::int64_t> in_degree(n_, 0);
   row_ptr_.assign(n_ + 1, 0);
@@ -139,9 +142,11 @@ void Network::finish(std::vector<std::int64_t> pre, std::vector<std::int64_t> po
     std::vector<std::int64_t> fill(row_ptr_.begin(), row_ptr_.end() - 1);
     for (std::size_t e = 0; e < E; ++e) order[fill[pre[e]]++] = static_cast<std::int64_t>(e);
   }
-  for (std::size_t j = 0; j < n_; ++j)
+  for (std::size_t j = 0; j < n_; ++j) {
+    if ((j & 0xffff) == 0) check_stop("building a network");
     std::sort(order.begin() + row_ptr_[j], order.begin() + row_ptr_[j + 1],
               [&](std::int64_t a, std::int64_t b) { return post[a] < post[b]; });
+  }
   post_.resize(E);
   std::vector<double> sorted(E * per_edge);
   double max_abs = 0.0;
@@ -189,6 +194,7 @@ Network Network::from_csr(std::size_t n, std::vector<std::int64_t> row_ptr, std:
     throw Error(net.label_ + ": row_ptr must have n + 1 entries from 0 to the number of synapses");
   if (weight.size() != E)
     throw Error(net.label_ + ": " + std::to_string(weight.size()) + " weights for " + std::to_string(E) + " synapses");
+  require_memory(build_bytes(n, 0), net.label_ + ": a network of " + std::to_string(n) + " neurons");
   std::vector<std::int64_t> in_degree(n, 0);
   double max_abs = 0.0;
   for (std::size_t j = 0; j < n; ++j) {

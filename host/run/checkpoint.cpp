@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cascade/error.hpp"
+#include "core/limits.hpp"
 
 namespace cascade::run {
 namespace {
@@ -155,9 +156,9 @@ void write_checkpoint(const std::string& path, const CheckpointData& c) {
 }
 
 CheckpointData read_checkpoint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("checkpoint '" + path + "': cannot open it: " + std::strerror(errno));
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::uint64_t size = regular_file_size(path, "the checkpoint");
+  require_memory(size, "checkpoint '" + path + "'");
+  const std::string bytes = read_small_file(path, "the checkpoint", size);
   if (bytes.size() < sizeof kMagic + 16 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     throw Error("checkpoint '" + path + "': not a Cascade checkpoint (written by cascade simulate --checkpoint)");
   std::uint64_t stored = 0;

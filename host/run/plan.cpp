@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "cascade/error.hpp"
+#include "core/limits.hpp"
 #include "cascade/generators.hpp"
 #include "cascade/npy.hpp"
 #include "paths.hpp"
@@ -120,11 +121,8 @@ void backend_options(const Settings& s, SimulatorOptions& opt) {
 }  // namespace
 
 ParamsFile read_params_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  // A parameters file holds a few numbers and a tune history: 256 MiB is room for any.
+  const std::string text = read_small_file(path, "the parameters file (--params-file)", std::uint64_t{256} << 20);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);

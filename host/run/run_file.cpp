@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cascade/error.hpp"
+#include "core/limits.hpp"
 #include "cascade/run/settings.hpp"
 
 namespace cascade::run {
@@ -226,7 +227,10 @@ class Reader {
   void select(const toml::node& v, bool used, const OptionSpec& o) {
     std::string sel;
     if (const auto* arr = v.as_array()) {
-      for (const auto& e : *arr) sel += (sel.empty() ? "" : ",") + string_value(e, "[tune].select");
+      for (const auto& e : *arr) {
+        if (!sel.empty()) sel += ',';
+        sel += string_value(e, "[tune].select");
+      }
     } else {
       sel = string_value(v, "[tune].select");
     }
@@ -326,11 +330,8 @@ Settings parse_run_file(const std::string& text, const std::string& path, Comman
 }
 
 Settings read_run_file(const std::string& path, Command command) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open the run file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_run_file(ss.str(), path, command);
+  // Run files are a few kilobytes: 16 MiB is room for any, and no more.
+  return parse_run_file(read_small_file(path, "the run file", std::uint64_t{16} << 20), path, command);
 }
 
 }  // namespace cascade::run

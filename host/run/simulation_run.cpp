@@ -115,11 +115,12 @@ class SimulationRun {
     SimulationOutcome out;
     if (!plan_.checkpoint.empty() && !take_checkpoint()) {
       out.stopped = true;  // stopped while the inputs were read: nothing written
-      return out;
+      return stopped(out);
     }
     try {
       for (std::size_t b = pos_.batch; b < plan_.batches(); ++b) {
-        if (!run_batch(b, out)) return out;
+        pos_.batch = b;
+        if (!run_batch(b, out)) return stopped(out);
         pos_.eq_done = pos_.rec_done = 0;
         if (!plan_.checkpoint.empty() && b + 1 < plan_.batches()) save_checkpoint(b + 1, nullptr);
       }
@@ -129,6 +130,18 @@ class SimulationRun {
         outputs_.commit(simulation_provenance(plan_, s, dt_ms_, started, resume_ != nullptr));
         out.written = outputs_.written();
       }
+    } catch (const Stopped&) {
+      // A stop request while a batch's networks were read or built: the
+      // last checkpoint (at the batch boundary) still describes the outputs.
+      out.stopped = true;
+      out.batch = pos_.batch;
+      out.recorded_done = pos_.rec_done;
+      out.summary = pos_.totals;
+      if (checkpointed_) {
+        outputs_.keep();
+        out.checkpoint_saved = true;
+      }
+      return stopped(out);
     } catch (const std::exception& e) {
       if (!checkpointed_) throw;
       // A checkpoint names these outputs: they were kept, so that it stays valid.
@@ -146,6 +159,13 @@ class SimulationRun {
   }
 
  private:
+  /// A stopped run without a checkpoint on disk leaves no lock behind either.
+  SimulationOutcome& stopped(SimulationOutcome& out) {
+    std::error_code ec;
+    if (lock_ && !out.checkpoint_saved && !fs::exists(plan_.checkpoint, ec)) lock_->remove();
+    return out;
+  }
+
   /// From now on a checkpoint names the partial outputs.
   void mark_checkpointed() {
     checkpointed_ = true;
@@ -232,8 +252,9 @@ class SimulationRun {
                " synapses; chunks of " + std::to_string(chunk) + " steps");
     bool fresh = !state_loaded;
     while (pos_.rec_done < plan_.steps) {
+      const std::int64_t steps_before = pos_.steps_before;
       run_chunk(sim, rows, chunk, fresh);
-      fresh = false;
+      if (pos_.steps_before > steps_before) fresh = false;  // a run stopped before its first step drew nothing
       const bool stopping = last_stopped_ || (stop_ && stop_->load());
       if (stopping) {
         out.stopped = true;
@@ -241,7 +262,7 @@ class SimulationRun {
         out.recorded_done = pos_.rec_done;
         out.summary = pos_.totals;
         if (!plan_.checkpoint.empty()) {
-          save_checkpoint(b, &sim);
+          save_checkpoint(b, fresh ? nullptr : &sim);  // no state yet: the batch starts fresh on resume
           outputs_.keep();
           out.checkpoint_saved = true;
         }
@@ -271,6 +292,10 @@ class SimulationRun {
     const std::int64_t before = pos_.steps_before;
     ro.progress = [&](std::int64_t done, std::int64_t) { obs_.progress(before + done, total_steps()); };
     const SimulationResult res = sim.run(ro);
+    if (res.summary.stopped && res.summary.steps_run == 0) {  // stopped before its first step
+      last_stopped_ = true;
+      return;
+    }
     // A stop request ends the run early: only the steps it simulated count.
     const std::int64_t eq_part = std::min(res.summary.steps_run, ro.equilibration_steps);
     const std::int64_t rec_part = res.summary.steps_run - eq_part;

@@ -9,6 +9,7 @@
 
 #include "cascade/dataset.hpp"
 #include "cascade/error.hpp"
+#include "core/limits.hpp"
 #include "cascade/npy.hpp"
 #include "cascade/rng.hpp"
 
@@ -326,41 +327,76 @@ void set_stimulus_param(std::vector<Stimulus>& stimuli, std::string_view name, d
 }
 
 namespace {
-/// Poisson(mean) for any mean: a sum of Poisson(mean / m) pieces of mean
-/// <= 32 each (exact in distribution; each piece far from the sampler's
-/// 255 cap), one counter-based uniform per piece.
-std::int64_t poisson_interval(double mean, std::uint64_t seed, std::uint32_t index, std::uint64_t k) {
-  if (!(mean > 0.0)) return 0;
-  const std::uint64_t pieces = static_cast<std::uint64_t>(mean / 32.0) + 1;
-  const double piece_mean = mean / static_cast<double>(pieces);
-  std::int64_t total = 0;
-  for (std::uint64_t m = 0; m < pieces; ++m) {
-    const NeuronStream rng{seed, k, index, 0, static_cast<std::uint32_t>(m)};
-    const Block4 b = rng.block(Purpose::kStimulus, 0);
-    total += sample_poisson(piece_mean, uniform52(b.w[0], b.w[1]));
+
+/// The Poisson plan drawn up to a limit: interval k is the sum of
+/// Poisson(mean / m) pieces of mean <= 32 each (exact in distribution; each
+/// piece far from the sampler's 255 cap), one counter-based uniform per piece.
+/// The pieces are non-negative, so a partial sum already at the limit ends
+/// the plan exactly where the whole interval would: the cost is the planned
+/// span / 32 draws, never the interval's mean.
+class PoissonPlanner {
+ public:
+  PoissonPlanner(const PoissonStimulus& p, std::uint64_t seed, std::uint32_t index, const std::atomic<bool>* stop)
+      : p_(p), seed_(seed), index_(index), stop_(stop) {
+    const double mean = static_cast<double>(p.mean_interval);
+    pieces_ = static_cast<std::uint64_t>(mean / 32.0) + 1;
+    piece_mean_ = mean / static_cast<double>(pieces_);
   }
-  return total;
-}
+
+  /// Event times t + start with t = cumsum([0, k1, ...]) < limit (<= duration).
+  std::vector<std::int64_t> plan(std::int64_t limit) {
+    std::vector<std::int64_t> times;
+    if (limit <= 0) return times;
+    if (p_.mean_interval == 0) return {p_.start};  // every interval 0: one event (repeated) at start
+    std::uint64_t expect = static_cast<std::uint64_t>(limit) / static_cast<std::uint64_t>(p_.mean_interval) + 1;
+    expect += expect / 8 + 64;  // a margin far beyond the count's spread
+    require_memory(8 * expect, "the Poisson stimulus's event plan (about " + std::to_string(expect) + " events)");
+    std::int64_t t = 0;
+    times.push_back(p_.start);
+    for (std::uint64_t k = 0; k < static_cast<std::uint64_t>(p_.duration); ++k) {
+      if (!add_interval(k, limit - t, t)) break;
+      if (times.back() != t + p_.start) times.push_back(t + p_.start);  // repeated times add nothing
+    }
+    return times;
+  }
+
+ private:
+  /// Adds interval k to t unless it reaches `room` (the event is past the limit).
+  bool add_interval(std::uint64_t k, std::int64_t room, std::int64_t& t) {
+    std::int64_t total = 0;
+    for (std::uint64_t m = 0; m < pieces_; ++m) {
+      const NeuronStream rng{seed_, k, index_, 0, static_cast<std::uint32_t>(m)};
+      const Block4 b = rng.block(Purpose::kStimulus, 0);
+      total += sample_poisson(piece_mean_, uniform52(b.w[0], b.w[1]));
+      if (total >= room) return false;
+      if ((++draws_ & 0xffff) == 0 && stop_ && stop_->load(std::memory_order_relaxed))
+        throw Stopped("stopped while planning a Poisson stimulus");
+    }
+    t += total;
+    return true;
+  }
+
+  PoissonStimulus p_;
+  std::uint64_t seed_;
+  std::uint32_t index_;
+  const std::atomic<bool>* stop_;
+  std::uint64_t pieces_ = 1, draws_ = 0;
+  double piece_mean_ = 0.0;
+};
+
 }  // namespace
 
-std::vector<std::int64_t> poisson_event_times(const PoissonStimulus& p, std::uint64_t seed, std::uint32_t index) {
-  std::vector<std::int64_t> times;
-  if (p.duration <= 0) return times;
-  if (p.mean_interval == 0) return {p.start};  // every interval 0: one event (repeated) at start
-  // cumsum([0, k1, ..., k_duration]) kept while < duration; the sum only grows,
-  // so stop at the first time past the end.
-  std::int64_t t = 0;
-  times.push_back(p.start);
-  for (std::uint64_t k = 0; k < static_cast<std::uint64_t>(p.duration); ++k) {
-    t += poisson_interval(static_cast<double>(p.mean_interval), seed, index, k);
-    if (t >= p.duration) break;
-    if (times.back() != t + p.start) times.push_back(t + p.start);  // repeated times add nothing
-  }
-  return times;
+std::vector<std::int64_t> poisson_event_times(const PoissonStimulus& p, std::uint64_t seed, std::uint32_t index,
+                                              std::int64_t horizon, const std::atomic<bool>* stop) {
+  if (p.duration <= 0 || horizon <= p.start) return {};
+  const std::int64_t limit = std::min<std::int64_t>(p.duration, horizon - p.start);
+  return PoissonPlanner(p, seed, index, stop).plan(limit);
 }
 
 StimulusTable::StimulusTable(const std::vector<Stimulus>& stimuli,
-                             const std::vector<std::shared_ptr<const Network>>& nets, std::uint64_t seed) {
+                             const std::vector<std::shared_ptr<const Network>>& nets, std::uint64_t seed,
+                             std::int64_t horizon, const std::atomic<bool>* stop)
+    : horizon_(horizon) {
   if (stimuli.size() > kMaxStimuli)
     throw Error(std::to_string(stimuli.size()) + " stimuli given; at most " + std::to_string(kMaxStimuli) +
                 " are supported (add values into one loaded stimulus instead)");
@@ -389,7 +425,7 @@ StimulusTable::StimulusTable(const std::vector<Stimulus>& stimuli,
             p.amplitude = q.strength;
             p.event_tau = q.tau;
             p.events_begin = static_cast<std::int64_t>(events_.size());
-            const auto times = poisson_event_times(q, seed, static_cast<std::uint32_t>(k));
+            const auto times = poisson_event_times(q, seed, static_cast<std::uint32_t>(k), horizon, stop);
             events_.insert(events_.end(), times.begin(), times.end());
             p.events_end = static_cast<std::int64_t>(events_.size());
           } else if constexpr (std::is_same_v<S, SinStimulus>) {

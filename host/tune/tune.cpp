@@ -175,7 +175,9 @@ std::uint64_t epoch_first_step(const TuneOptions& o, std::uint64_t first_step, s
   const std::uint64_t e = static_cast<std::uint64_t>(epoch);
   // Division, not multiplication: epochs x steps may exceed 64 bits.
   if (first_step > kMaxStep || per_epoch == 0 || e + 1 > (kMaxStep - first_step) / per_epoch)
-    throw Error("tune: epochs x (equilibration + steps) exceeds the 2^40 steps of the random-stream counter");
+    throw Error("tune: " + std::to_string(o.epochs) + " epochs x (" + std::to_string(o.equilibration) + " + " +
+                std::to_string(o.steps) +
+                ") steps exceed the 2^40 steps of the random-stream counter; use fewer epochs or steps");
   return first_step + per_epoch * e;
 }
 
@@ -308,6 +310,10 @@ void validate_tune_options(const TuneOptions& o) {
     throw Error("tune: equilibration = " + std::to_string(o.equilibration) + " is invalid; expected >= 0");
   if (!(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1 && o.epsilon > 0))
     throw Error("tune: Adam needs 0 <= beta1, beta2 < 1 and epsilon > 0");
+  if (o.steps > kMaxStep || o.equilibration > kMaxStep)
+    throw Error("tune: " + std::to_string(o.equilibration) + " + " + std::to_string(o.steps) +
+                " steps per epoch exceed the 2^40 steps of the random-stream counter; use fewer steps");
+  tangent::epoch_first_step(o, 0, o.epochs - 1);  // every epoch fits the counter (checked before any run)
 }
 
 // --- tune for the built-in models ----------------------------------------------

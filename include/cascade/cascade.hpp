@@ -16,4 +16,5 @@
 #include "cascade/simulator.hpp"
 #include "cascade/sonata.hpp"
 #include "cascade/stimulus.hpp"
+#include "cascade/stop.hpp"
 #include "cascade/tune.hpp"

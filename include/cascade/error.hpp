@@ -11,6 +11,13 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A cooperative stop request (a stop flag the caller set, e.g. from a
+/// signal handler) ended a long preparation: loading, generating, planning.
+class Stopped : public Error {
+ public:
+  using Error::Error;
+};
+
 /// A value as messages print it: enough digits (17) to read back exactly.
 std::string format_value(double v);
 

@@ -16,6 +16,8 @@ namespace cascade {
 /// Largest number of incoming synapses of one neuron: keeps every int64
 /// fixed-point sum exact (in-degree * 255 * 2^30 < 2^63).
 inline constexpr std::int64_t kMaxInDegree = std::int64_t{1} << 24;
+/// Largest network: neuron indices are int32 on the CPU and GPU.
+inline constexpr std::size_t kMaxNeurons = 2147483647u;
 
 class Network {
  public:
@@ -48,6 +50,12 @@ class Network {
                                    std::span<const std::int64_t> post, std::span<const double> filters,
                                    std::size_t T, bool time_reversed = false, std::uint32_t instance_id = 0,
                                    std::string label = "edge filters");
+
+  /// Memory building a network of n neurons and E synapses (per_edge values
+  /// each) takes at its peak; checked against the available memory first.
+  static std::uint64_t build_bytes(std::uint64_t n, std::uint64_t edges, std::uint64_t per_edge = 1) {
+    return 24 * n + (36 + 12 * per_edge) * edges;
+  }
 
   std::size_t n_neurons() const { return n_; }
   std::size_t n_synapses() const { return post_.size(); }

@@ -71,10 +71,7 @@ class Simulator {
   void set_initial_activation(std::span<const double> s) { engine_->set_initial_activation(s); }
   /// g and phi(g) at the next step, [replicas * total neurons], without
   /// advancing; stimuli evaluated at `stimulus_time` (kStimulusOff: none).
-  void inspect(std::vector<double>* input, std::vector<double>* rate,
-               std::int64_t stimulus_time = kStimulusOff) const {
-    engine_->inspect(input, rate, stimulus_time);
-  }
+  void inspect(std::vector<double>* input, std::vector<double>* rate, std::int64_t stimulus_time = kStimulusOff);
 
   /// Stimuli (they add up), off during equilibration; t = 0 is the first
   /// recorded step. Masks and loaded values are matched to the networks by
@@ -107,8 +104,11 @@ class Simulator {
   std::unique_ptr<Engine> make_engine(const AnyModel& model) const;
   std::vector<std::shared_ptr<const Network>> networks_;
   SimulatorOptions options_;
+  /// Poisson events planned for stimulus times before `until` (false: `stop` came first).
+  bool plan_stimuli(std::int64_t until, const std::atomic<bool>* stop);
   std::unique_ptr<Engine> engine_;
   std::vector<Stimulus> stimuli_;
+  std::int64_t planned_until_ = 0;  // the engine's stimulus table holds times before this
 };
 
 }  // namespace cascade

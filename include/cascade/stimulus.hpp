@@ -7,6 +7,7 @@
 // the dataset, so one description serves every batch of a dataset; a single
 // entry applies to every network of matching size.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -107,17 +108,28 @@ std::vector<ParamValue> list_stimulus_params(const std::vector<Stimulus>& stimul
 /// Sets "stimulusK.name"; unknown names list the valid ones.
 void set_stimulus_param(std::vector<Stimulus>& stimuli, std::string_view name, double value);
 
+/// Plan every event (no horizon).
+inline constexpr std::int64_t kPlanAll = std::numeric_limits<std::int64_t>::max();
+
 /// The Poisson plan: event times (absolute steps, ascending) for stimulus
-/// `index` of a simulation seeded with `seed` (counter-based: Purpose::kStimulus).
-std::vector<std::int64_t> poisson_event_times(const PoissonStimulus& p, std::uint64_t seed, std::uint32_t index);
+/// `index` of a simulation seeded with `seed` (counter-based: Purpose::kStimulus),
+/// those before `horizon` only: the same times as the whole plan's, as far
+/// as it goes. `stop` set: throws Stopped (checked every 65536 draws).
+std::vector<std::int64_t> poisson_event_times(const PoissonStimulus& p, std::uint64_t seed, std::uint32_t index,
+                                              std::int64_t horizon = kPlanAll,
+                                              const std::atomic<bool>* stop = nullptr);
 
 /// A batch's stimuli resolved against its networks: owns the arrays a
 /// StimulusView points to.
 class StimulusTable {
  public:
   StimulusTable() = default;
+  /// Poisson events are planned for stimulus times before `horizon` (the
+  /// engines evaluate no later time: an event after t does not change t).
   StimulusTable(const std::vector<Stimulus>& stimuli, const std::vector<std::shared_ptr<const Network>>& nets,
-                std::uint64_t seed);
+                std::uint64_t seed, std::int64_t horizon = kPlanAll, const std::atomic<bool>* stop = nullptr);
+  /// Stimulus times this table holds exactly: t < horizon().
+  std::int64_t horizon() const { return horizon_; }
   StimulusView view() const;
   bool empty() const { return params_.empty(); }
   std::uint32_t count() const { return static_cast<std::uint32_t>(params_.size()); }
@@ -133,6 +145,7 @@ class StimulusTable {
   std::uint32_t n_nets() const { return n_nets_; }
 
  private:
+  std::int64_t horizon_ = kPlanAll;
   std::uint32_t n_nets_ = 0;
   std::vector<StimulusParams> params_;
   std::vector<std::int64_t> events_;

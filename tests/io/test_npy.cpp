@@ -9,6 +9,7 @@
 
 #include "cascade/error.hpp"
 #include "cascade/npy.hpp"
+#include "test_util.hpp"
 
 using namespace cascade;
 
@@ -130,6 +131,26 @@ TEST(Npy, MalformedFilesAreRefusedWithTheReason) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/w.npy: cannot open"), std::string::npos);
   }
+}
+
+// The sizes are checked against the file before any data is read: 16 GiB of
+// junk after a 9-value array (a sparse file: no disk is used) is refused
+// from the header and the file size alone, as are a device and a header
+// promising more than the file holds.
+TEST(Npy, SizesAreCheckedBeforeTheDataIsRead) {
+  const std::string dir = ::testing::TempDir();
+  const std::string junk = dir + "/cascade_junk.npy";
+  const float w[9] = {};
+  write_npy(junk, NpyDtype::kFloat32, {3, 3}, w);
+  const auto size = std::filesystem::file_size(junk);
+  std::filesystem::resize_file(junk, std::uintmax_t{16} << 30);
+  EXPECT_ERROR_HAS(read_npy(junk), std::to_string((std::uintmax_t{16} << 30) - size) + " unexpected bytes after the data");
+  std::filesystem::resize_file(junk, size - 4);
+  EXPECT_ERROR_HAS(read_npy(junk), "data is truncated: the header promises 36 bytes, the file has 32");
+  std::filesystem::remove(junk);
+  EXPECT_ERROR_HAS(read_npy("/dev/zero"), "/dev/zero: the .npy file is not a regular file");
+  EXPECT_ERROR_HAS(read_npy_header("/dev/zero"), "/dev/zero: the .npy file is not a regular file");
+  EXPECT_ERROR_HAS(read_npy(dir), "the .npy file is a directory");
 }
 
 TEST(Npy, UnwritablePathIsReportedAndLeavesNothing) {

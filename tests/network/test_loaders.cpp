@@ -132,14 +132,26 @@ TEST_F(Loaders, MatrixMarketErrorsNameTheLine) {
       {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 2\n", ":3: expected an entry 'row col value'"},
       {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1.5 2 1\n", ":3: row and column must be integers"},
       {"%%MatrixMarket matrix coordinate real symmetric\n2 2 1\n1 2 1\n", ":3: a symmetric file stores the lower triangle only"},
-      {"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 2 1\n1 2 3\n", "the synapse 0 -> 1 appears more than once"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 2 1\n1 2 3\n", ":4: the entry (1, 2) repeats the one on line 3"},
+      {"%%MatrixMarket matrix coordinate real symmetric\n3 3 3\n2 1 1\n% a comment\n3 3 1\n\n2 1 5\n",
+       ":7: the entry (2, 1) repeats the one on line 3"},
       {"%%MatrixMarket matrix coordinate real general\n2 2 9\n", ":2: the size line promises 9 entries, more than a 2 x 2 matrix holds"},
+      {"%%MatrixMarket matrix coordinate real general\n100000 100000 10000000000\n1 2 1\n",
+       ":2: the size line promises 10000000000 entries, more than the file's 78 bytes can hold"},
+      {"%%MatrixMarket matrix coordinate real general\n3000000000 3000000000 1\n1 2 1\n",
+       ":2: 3000000000 rows exceed the limit of 2^31 - 1 neurons"},
   };
   int i = 0;
   for (const auto& c : cases) {
     const std::string f = mtx("bad" + std::to_string(i++) + ".mtx", c.text);
     EXPECT_ERROR_HAS(load_network(f), c.message) << c.text;
   }
+  // Readers refuse early what no Matrix Market file holds.
+  const std::string long_line = mtx("long.mtx", "%%MatrixMarket matrix coordinate pattern general\n2 2 1\n1 " +
+                                                    std::string(70000, '2') + "\n");
+  EXPECT_ERROR_HAS(load_network(long_line), ":3: a line longer than 65536 characters");
+  std::filesystem::create_symlink("/dev/zero", path("zero.mtx"));
+  EXPECT_ERROR_HAS(load_network(path("zero.mtx")), "zero.mtx: the Matrix Market file is not a regular file");
 }
 
 TEST_F(Loaders, DatasetsAreListedLexicographicallyAcrossFormats) {

@@ -2,6 +2,8 @@
 // runs, and the exit status and one-line message must be as the table says.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -136,6 +138,22 @@ void make_inputs(const fs::path& d) {
   fs::create_symlink(d / "w.npy", d / "link.npy");
   write_text(d / "params.json", "{\"model\": \"bernoulli_glm\", \"params\": {}}");
   write_text(d / "run10.toml", nets + "[run]\nsteps = 10\n");
+  for (const char* ds : {"ds_dangling", "ds_subdir", "ds_fifo"}) {
+    fs::create_directories(d / ds);
+    for (const char* n : {"0.npy", "2.npy"}) write_npy((d / ds / n).string(), NpyDtype::kFloat32, {3, 3}, w3);
+  }
+  fs::create_symlink(d / "gone.npy", d / "ds_dangling" / "1.npy");
+  fs::create_directories(d / "ds_subdir" / "figures");
+  ASSERT_EQ(mkfifo((d / "ds_fifo" / "1.npy").c_str(), 0644), 0);
+  edge_list(d / "el_noindex", {0, 1}, 2, {1.0});
+  fs::remove(d / "el_noindex" / "edge_index.npy");
+  for (const char* z : {"zero.npy", "zero.toml", "zero.json"}) fs::create_symlink("/dev/zero", d / z);
+  write_text(d / "bomb.mtx", "%%MatrixMarket matrix coordinate real general\n100000 100000 10000000000\n1 2 1\n");
+  write_text(d / "dup.mtx", "%%MatrixMarket matrix coordinate real general\n3 3 3\n1 2 1\n2 1 1\n1 2 3\n");
+  edge_list(d / "el_huge_n", {0, 1, 1, 0}, 2, {1.0, 1.0}, 3000000000);
+  edge_list(d / "el_huge_index", {0, 1, 1, 2147483647}, 2, {1.0, 1.0});
+  write_text(d / "huge.toml", "");
+  fs::resize_file(d / "huge.toml", std::uintmax_t{17} << 20);
 }
 
 }  // namespace

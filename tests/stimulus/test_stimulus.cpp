@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "net_util.hpp"
 #include "test_util.hpp"
 
 namespace fs = std::filesystem;
@@ -80,6 +81,55 @@ TEST(Stimulus, PoissonPlanFollowsTheReferenceRule) {
   // Edge cases: zero duration has no events; zero mean interval one event at start.
   EXPECT_TRUE(poisson_event_times(PoissonStimulus{1, 5, 0, 1, 0}, 1, 0).empty());
   EXPECT_EQ(poisson_event_times(PoissonStimulus{1, 0, 50, 1, 9}, 1, 0), std::vector<std::int64_t>{9});
+}
+
+// A plan up to a horizon is the whole plan's prefix (events before the
+// horizon), and costs the span planned, not the intervals' means: a mean
+// interval of 10^15 steps over a duration of 9 * 10^18 plans at once.
+TEST(Stimulus, PoissonPlanToAHorizonIsThePrefixOfTheWholePlan) {
+  const PoissonStimulus p{3.0, 20, 5000, 4, 7};
+  const auto all = poisson_event_times(p, 42, 0);
+  for (std::int64_t h : {0, 7, 8, 100, 1234, 5006, 5007, 9000}) {
+    std::vector<std::int64_t> prefix;
+    for (auto t : all)
+      if (t < h) prefix.push_back(t);
+    EXPECT_EQ(poisson_event_times(p, 42, 0, h), prefix) << "horizon " << h;
+  }
+  const PoissonStimulus huge{1.0, 1000000000000000, 9000000000000000000, 1, 0};
+  EXPECT_EQ(poisson_event_times(huge, 1, 0, 100000), std::vector<std::int64_t>{0});
+  // Planned to the end, the same stimulus needs memory no machine has.
+  const PoissonStimulus dense{1.0, 1, 9000000000000000000, 1, 0};
+  EXPECT_ERROR_HAS(poisson_event_times(dense, 1, 0), "the Poisson stimulus's event plan (about");
+  // A stop request ends a long plan.
+  std::atomic<bool> stop{true};
+  EXPECT_THROW(poisson_event_times(PoissonStimulus{1.0, 1, 10000000, 1, 0}, 1, 0, kPlanAll, &stop), Stopped);
+}
+
+// A simulator plans its Poisson events as its runs reach them: runs in
+// pieces give the spikes of one long run.
+TEST(Stimulus, IncrementalPlanningGivesTheSpikesOfOneRun) {
+  const Network net = test::random_network(50, 0.2, 2.0, 3);
+  SimulatorOptions o;
+  o.seed = 9;
+  o.backend = Backend::kCpu;
+  const std::vector<Stimulus> stim{{PoissonStimulus{4.0, 15, 1000000000000, 5, 3}, {}, {}}};
+  Simulator whole(make_model("bernoulli_glm"), {net}, o);
+  whole.set_stimuli(stim);
+  const auto full = whole.simulate(700, 0);
+  Simulator parts(make_model("bernoulli_glm"), {net}, o);
+  parts.set_stimuli(stim);
+  RunOptions ro;
+  ro.equilibration_steps = 0;
+  std::int64_t done = 0;
+  for (std::int64_t n : {1, 2, 97, 300, 300}) {
+    ro.steps = n;
+    ro.fresh_state = done == 0;
+    ro.stimulus_start = done;
+    const auto r = parts.run(ro);
+    EXPECT_TRUE(test::same_window(full.raster, done, r.raster)) << "piece at " << done;
+    done += n;
+  }
+  EXPECT_GT(full.summary.recorded_spike_count, 0u);
 }
 
 TEST(Stimulus, PoissonIntervalsHavePoissonMoments) {

@@ -129,7 +129,7 @@ class CpuEpochRunner final : public EpochRunner<Model> {
   ReplayValue run(const Model& m, const std::vector<Stimulus>& stimuli, std::uint64_t first_step) override {
     engine_.set_model(m);
     std::shared_ptr<const StimulusTable> table;
-    if (!stimuli.empty()) table = std::make_shared<const StimulusTable>(stimuli, nets_, so_.seed);
+    if (!stimuli.empty()) table = std::make_shared<const StimulusTable>(stimuli, nets_, so_.seed, steps_);
     engine_.set_stimulus(table);
     const TangentSetup setup = make_tangent_setup(m, names_);
     const TangentView tv = setup.view();
@@ -166,7 +166,8 @@ ReplayValue replay_value(const Model& m, const std::vector<std::shared_ptr<const
   so.threads = threads;
   CpuEngine<Model> engine(m, nets, so);
   std::shared_ptr<const StimulusTable> table;
-  if (!stimuli.empty()) table = std::make_shared<const StimulusTable>(stimuli, nets, seed);
+  const std::int64_t recorded = static_cast<std::int64_t>(rec.steps) - static_cast<std::int64_t>(rec.window_start);
+  if (!stimuli.empty()) table = std::make_shared<const StimulusTable>(stimuli, nets, seed, recorded);
   engine.set_stimulus(table);
   if (m.filters().initial == InitialState::kRandomActivation) engine.set_initial_activation(rec.initial_activation);
   else engine.set_initial_spikes(rec.initial_spikes);

@@ -15,6 +15,7 @@
 #include "cascade/stimulus.hpp"
 #include "cascade/tune.hpp"
 #include "cascade/extend/epoch_runner.hpp"
+#include "cascade/stop.hpp"
 
 namespace cascade {
 
@@ -113,6 +114,8 @@ TuneResultOf<Model> tune_model(const Model& model, const std::vector<Network>& n
   std::vector<double> value = res.initial;
   tangent::AdamState adam;
   for (std::int64_t e = 0; e < o.epochs; ++e) {
+    if (const std::atomic<bool>* stop = current_stop(); stop && stop->load())
+      throw Stopped("stopped while tuning, after " + std::to_string(e) + " of " + std::to_string(o.epochs) + " epochs");
     const ReplayValue rv = runner->run(res.model, res.stimuli, tangent::epoch_first_step(o, options.first_step, e));
     TuneEpoch ep = tangent::adam_step(o, e, rv, value, adam);
     try {

@@ -146,7 +146,7 @@ class GpuEpochRunner final : public EpochRunner<Model> {
     engine_.set_model(m);
     if (!stimuli.empty() || had_stimuli_) {  // tuned stimulus parameters change with the epoch
       engine_.set_stimulus(stimuli.empty() ? nullptr
-                                           : std::make_shared<const StimulusTable>(stimuli, nets_, so_.seed));
+                                           : std::make_shared<const StimulusTable>(stimuli, nets_, so_.seed, steps_));
       had_stimuli_ = !stimuli.empty();
     }
     cudaStream_t s = engine_.stream();
