@@ -53,11 +53,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cascade: error: unknown command '%s'; expected simulate, resume, tune, generate or info (see --help)\n", cmd.c_str());
     return 2;
   } catch (const cascade::Stopped& e) {
+    std::fflush(stdout);
     const int sig = cascade::cli::stop_signal() ? cascade::cli::stop_signal() : SIGINT;
     std::fprintf(stderr, "cascade: interrupted by %s (%s); nothing was written\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                  e.what());
     return 128 + sig;
   } catch (const std::exception& e) {
+    std::fflush(stdout);  // what was reported comes before the error
     std::fprintf(stderr, "cascade: error: %s\n", e.what());
     return 1;
   }

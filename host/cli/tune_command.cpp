@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "args.hpp"
@@ -65,7 +66,25 @@ int tune_command(const std::vector<std::string>& argv) {
     log_info("%s: %.10g -> %.10g", r.names[q].c_str(), r.initial[q], r.final[q]);
   log_info("last epoch rate %.5g Hz (target %g Hz) in %.3f s (gradients: %s)", r.history.back().rate_hz,
            plan.tune.target_hz, out.wall_seconds, r.gradient_path.c_str());
+  if (r.silent_epoch >= 0) log_warning("%s", r.advice.c_str());
+  const TuneCheck& c = out.check;
+  log_info("check: %lld steps (+%lld equilibration) with the tuned parameters: %.5g Hz (standard error %.2g), target "
+           "%g Hz +- %.3g",
+           static_cast<long long>(c.steps), static_cast<long long>(c.equilibration), c.rate_hz, c.standard_error_hz,
+           c.target_hz, c.allowed_hz);
   if (!plan.output.empty()) log_info("wrote %s", plan.output.c_str());
+  if (!c.within) {
+    std::fflush(stdout);  // the report first, then the verdict
+    // One line: how far, what to try; the parameters were still written (marked) for inspection.
+    std::fprintf(stderr,
+                 "cascade: error: tune missed the target: the check run gives %.5g Hz, %.5g Hz from the target %g Hz "
+                 "(allowed %.3g Hz: --tolerance %g, --tolerance-hz %g)%s; %s\n",
+                 c.rate_hz, std::fabs(c.rate_hz - c.target_hz), c.target_hz, c.allowed_hz, plan.check.tolerance,
+                 plan.check.tolerance_hz,
+                 plan.output.empty() ? "" : ("; the parameters in " + plan.output + " say so").c_str(),
+                 c.advice.c_str());
+    return 3;
+  }
   return 0;
 }
 

@@ -64,7 +64,17 @@ const OptionSpec kTable[] = {
     {"equilibration", kS, K::kInteger, false, "K", "100", 0, k2to40, "run.equilibration", "unrecorded steps first"},
     {"equilibration", kT, K::kInteger, false, "K", "10", 0, k2to40, "tune.equilibration",
      "unrecorded steps per epoch first"},
-    {"lr", kT, K::kNumber, false, "LR", "0.1", 0, 0, "tune.lr", "Adam learning rate"},
+    {"lr", kT, K::kNumber, false, "LR", "0.1", 0, 0, "tune.lr",
+     "Adam learning rate: an absolute step per epoch (the reference's meaning),\n"
+     "whatever the parameter's scale"},
+    {"check-steps", kT, K::kInteger, false, "N", "0", 0, k2to40, "tune.check_steps",
+     "steps of the final check run with the tuned parameters (0: enough for\n"
+     "about 10^4 spikes at the target, 10 epochs' worth at least, 10^5 at most)"},
+    {"tolerance", kT, K::kNumber, false, "F", "0.1", 0, 0, "tune.tolerance",
+     "the check passes within max(F x target, --tolerance-hz) (+ 3 standard\n"
+     "errors) of the target; otherwise tune exits with status 3"},
+    {"tolerance-hz", kT, K::kNumber, false, "HZ", "0.5", 0, 0, "tune.tolerance_hz",
+     "the check's absolute tolerance floor in Hz (a 0 Hz target is checked too)"},
     {"replicas", kS | kT, K::kInteger, false, "R", "1", 1, 65536, "run.replicas", "independent replicas per network"},
     {"replica-offset", kS, K::kInteger, false, "K", "0", 0, 65535, "run.replica_offset", "index of the first replica"},
     {"seed", kS | kT, K::kUnsigned, false, "S", "0", 0, 0, "run.seed", "random seed"},

@@ -413,6 +413,13 @@ TunePlan plan_tune(const Settings& s) {
     }
   }
   validate_tune_options(p.tune);
+  p.check.steps = s.integer("check-steps");
+  p.check.tolerance = s.number("tolerance");
+  p.check.tolerance_hz = s.number("tolerance-hz");
+  if (!(std::isfinite(p.check.tolerance) && p.check.tolerance >= 0))
+    throw Error("--tolerance " + format_value(p.check.tolerance) + " is invalid; expected a relative tolerance >= 0");
+  if (!(std::isfinite(p.check.tolerance_hz) && p.check.tolerance_hz >= 0))
+    throw Error("--tolerance-hz " + format_value(p.check.tolerance_hz) + " is invalid; expected a rate >= 0 Hz");
   backend_options(s, p.options);
   p.output = s.text_if("output-params").value_or("");
 

@@ -112,7 +112,7 @@ std::string simulation_provenance(const SimulationPlan& plan, const RunSummary& 
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
-std::string tune_provenance(const TunePlan& plan, const TuneResult& r, double wall_seconds,
+std::string tune_provenance(const TunePlan& plan, const TuneResult& r, const TuneCheck& check, double wall_seconds,
                             std::chrono::system_clock::time_point started) {
   Json j = header(plan.settings);
   j["model"] = model_name(r.model);
@@ -145,6 +145,13 @@ std::string tune_provenance(const TunePlan& plan, const TuneResult& r, double wa
   for (const auto& h : r.history)
     history.push_back(Json{{"epoch", h.epoch}, {"loss", h.loss}, {"rate_hz", h.rate_hz}, {"values", h.values}});
   j["history"] = history;
+  Json c{{"steps", check.steps},         {"equilibration", check.equilibration},
+         {"rate_hz", check.rate_hz},     {"standard_error_hz", check.standard_error_hz},
+         {"target_hz", check.target_hz}, {"allowed_hz", check.allowed_hz},
+         {"within_tolerance", check.within}};
+  if (!check.advice.empty()) c["advice"] = check.advice;
+  if (r.silent_epoch >= 0) c["silent_epoch"] = r.silent_epoch;
+  j["check"] = c;
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

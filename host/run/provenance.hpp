@@ -19,7 +19,7 @@ std::string host_cpu_name();
 std::string simulation_provenance(const SimulationPlan& plan, const RunSummary& summary, double dt_ms,
                                   std::chrono::system_clock::time_point started, bool resumed = false);
 /// The tuned-parameters file (--output-params), which simulate reads back.
-std::string tune_provenance(const TunePlan& plan, const TuneResult& result, double wall_seconds,
+std::string tune_provenance(const TunePlan& plan, const TuneResult& result, const TuneCheck& check, double wall_seconds,
                             std::chrono::system_clock::time_point started);
 
 }  // namespace cascade::run

@@ -23,8 +23,10 @@ TuneOutcome run_tune(const TunePlan& plan, RunObserver& observer) {
   TuneOutcome out;
   out.result = tune(plan.setup.model, networks, plan.setup.stimuli, plan.options, plan.tune,
                     [&](const TuneEpoch& e, std::int64_t total) { observer.epoch(e, total); });
+  out.check = check_tuned_rate(out.result, networks, plan.options, plan.tune, plan.check);
   out.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!plan.output.empty()) write_text_file(plan.output, tune_provenance(plan, out.result, out.wall_seconds, started));
+  if (!plan.output.empty())
+    write_text_file(plan.output, tune_provenance(plan, out.result, out.check, out.wall_seconds, started));
   return out;
 }
 

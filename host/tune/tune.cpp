@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include "cascade/engine/gpu_engine.hpp"
 #include "cascade/error.hpp"
@@ -181,6 +182,60 @@ std::uint64_t epoch_first_step(const TuneOptions& o, std::uint64_t first_step, s
   return first_step + per_epoch * e;
 }
 
+bool is_silent(const TuneOptions& o, const TuneEpoch& e) {
+  if (!(o.target_hz > 0) || e.rate_hz != 0.0) return false;
+  for (double g : e.gradient)
+    if (g != 0.0) return false;
+  return true;
+}
+
+std::string silent_advice(const TuneOptions& o, const std::vector<std::string>& names,
+                          const std::vector<TuneEpoch>& history) {
+  const TuneEpoch& now = history.back();
+  std::ostringstream os;
+  os.precision(4);
+  os << "tune: epoch " << now.epoch + 1 << " of " << o.epochs << ": the network went silent (rate 0 Hz, and a zero "
+     << "gradient for every tuned parameter: nothing can bring it back), so tune stopped; ";
+  if (history.size() < 2) {
+    os << "the starting parameters already give no activity: start from values that give some (e.g. a stronger "
+          "drive or stimulus)";
+    return os.str();
+  }
+  // --lr is an absolute Adam step (about lr per epoch whatever a parameter's
+  // size): name the parameters it dwarfs, else the step into silence.
+  const std::vector<double>& start = history.front().values;
+  std::string dwarfed;
+  double smallest = std::numeric_limits<double>::infinity();
+  for (std::size_t q = 0; q < names.size(); ++q) {
+    const double scale = std::fabs(start[q]);
+    if (scale < o.lr) {
+      std::ostringstream n;
+      n.precision(4);
+      n << (dwarfed.empty() ? "" : ", ") << "|" << names[q] << "| = " << scale;
+      dwarfed += n.str();
+      if (scale > 0) smallest = std::min(smallest, scale);
+    }
+  }
+  if (!dwarfed.empty()) {
+    const double suggest = std::isfinite(smallest) ? smallest / 10 : o.lr / 10;
+    os << "--lr " << o.lr << " is an absolute step per epoch, larger than the starting " << dwarfed << ": try --lr "
+       << suggest << " or smaller (a tenth of the parameters' scale), or tune fewer parameters (--tune)";
+    return os.str();
+  }
+  const TuneEpoch& before = history[history.size() - 2];
+  std::size_t worst = 0;
+  double worst_ratio = -1.0;
+  for (std::size_t q = 0; q < names.size(); ++q) {
+    const double ratio =
+        std::fabs(now.values[q] - before.values[q]) / std::max(std::fabs(before.values[q]), 1e-12);
+    if (ratio > worst_ratio) worst_ratio = ratio, worst = q;
+  }
+  os << "epoch " << before.epoch + 1 << " had " << before.rate_hz << " Hz, then the step moved " << names[worst]
+     << " from " << before.values[worst] << " to " << now.values[worst] << "; try a smaller --lr (now " << o.lr
+     << ", an absolute step per epoch), or start closer to the target";
+  return os.str();
+}
+
 void invalid_step(std::int64_t epoch, const Error& err) {
   throw Error("tune: epoch " + std::to_string(epoch) + ": the Adam step left an invalid parameter (" + err.what() +
               "); use a smaller learning rate or start closer to the target");
@@ -353,7 +408,8 @@ TuneResult tune(const AnyModel& model, const std::vector<Network>& networks, con
           std::string note;
           TuneResultOf<M> r = tune_model(m, networks, stimuli, options, o, progress, builtin_runner<M>(&note));
           return TuneResult{AnyModel(std::move(r.model)), std::move(r.stimuli), std::move(r.names),
-                            std::move(r.initial), std::move(r.final), std::move(r.history), r.gradient_path + note};
+                            std::move(r.initial),           std::move(r.final),   std::move(r.history),
+                            r.gradient_path + note,         r.silent_epoch,       std::move(r.advice)};
         }
       },
       model);

@@ -124,7 +124,36 @@ struct TuneResult {
   /// engine across epochs, the gradient from its tap), with a note when an
   /// epoch runs more than once (its tap split) or the GPU could not take it.
   std::string gradient_path;
+  /// The epoch at which the network went silent (rate 0 Hz and every
+  /// gradient 0 while the target is above 0: nothing can bring it back), at
+  /// which tune stopped; -1: it did not. `advice` then says what to try.
+  std::int64_t silent_epoch = -1;
+  std::string advice;
 };
+
+/// How the end of a tune is checked: a run of `steps` recorded steps (0:
+/// enough for about 10^4 spikes at the target, at least 10 epochs' worth,
+/// at most 10^5) with the tuned parameters must reach the target within
+/// max(tolerance x target, tolerance_hz), plus 3 standard errors of its rate.
+struct TuneCheckOptions {
+  std::int64_t steps = 0;
+  double tolerance = 0.1;     // relative
+  double tolerance_hz = 0.5;  // absolute floor (a 0 Hz target is checked too)
+};
+
+struct TuneCheck {
+  std::int64_t steps = 0, equilibration = 0;
+  double rate_hz = 0.0, standard_error_hz = 0.0;  // the standard error treats spikes as Poisson counts
+  double target_hz = 0.0, allowed_hz = 0.0;
+  bool within = false;
+  std::string advice;  // what to try when not within
+};
+
+/// The rate of a longer run with the tuned model and stimuli, from fresh
+/// noise (the random streams after the tune's epochs), against the target.
+TuneCheck check_tuned_rate(const TuneResult& result, const std::vector<Network>& networks,
+                           const SimulatorOptions& options, const TuneOptions& tune_options,
+                           const TuneCheckOptions& check = {});
 
 /// Checks target, lr, epochs, steps, equilibration and Adam's constants.
 void validate_tune_options(const TuneOptions& o);

@@ -37,6 +37,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 HASHES = os.path.join(HERE, "hashes.txt")
 VOLATILE = {"git_hash", "started", "wall_seconds", "device"}
+# Sections added after the hashes were recorded (tune's final check, issue
+# 15): new information beside the recorded one, which must stay identical.
+VOLATILE |= {"check"}
 SKIP = 77
 
 
@@ -283,7 +286,9 @@ def is_data(name):
 
 def run(cli, d, argv):
     p = subprocess.run([cli] + argv, cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if p.returncode != 0:
+    # tune's status 3: it ran and wrote its parameters, but its check missed
+    # the target (these tunes are a few epochs long on purpose).
+    if p.returncode != 0 and not (argv[0] == "tune" and p.returncode == 3):
         sys.exit("golden: `cascade %s` failed (%d): %s" % (" ".join(argv), p.returncode, p.stderr.strip()))
 
 

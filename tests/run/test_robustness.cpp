@@ -152,6 +152,7 @@ void make_inputs(const fs::path& d) {
   write_text(d / "dup.mtx", "%%MatrixMarket matrix coordinate real general\n3 3 3\n1 2 1\n2 1 1\n1 2 3\n");
   edge_list(d / "el_huge_n", {0, 1, 1, 0}, 2, {1.0, 1.0}, 3000000000);
   edge_list(d / "el_huge_index", {0, 1, 1, 2147483647}, 2, {1.0, 1.0});
+  save_dense_network(generate(NormalGenerator{50, 0.0, 5.0, 0.5, false}, 0, 0), (d / "n50.npy").string(), true);
   write_text(d / "huge.toml", "");
   fs::resize_file(d / "huge.toml", std::uintmax_t{17} << 20);
 }

@@ -336,3 +336,75 @@ TEST(Tune, EngineTakesNewParameterValuesButNotANewStateShape) {
     EXPECT_NE(std::string(e.what()).find("filters' kind or length"), std::string::npos) << e.what();
   }
 }
+
+// A network that goes silent (rate 0 and every gradient 0, the target above
+// 0) cannot come back: tune stops there and says why (the example:
+// rectified_lnp with its defaults, whose lr 0.1 dwarfs theta, r and b).
+TEST(Tune, ASilentNetworkStopsTheTuneWithAdvice) {
+  const Network net = generate(NormalGenerator{50, 0.0, 5.0, 0.5, false}, 0, 0);
+  SimulatorOptions so;
+  so.backend = Backend::kCpu;
+  TuneOptions o;
+  o.target_hz = 20;
+  const TuneResult r = tune(make_model("rectified_lnp"), {net}, {}, so, o);
+  ASSERT_GE(r.silent_epoch, 0) << "the defaults were expected to silence this network";
+  EXPECT_LT(r.silent_epoch, o.epochs);
+  EXPECT_EQ(r.history.size(), static_cast<std::size_t>(r.silent_epoch + 1));
+  EXPECT_EQ(r.history.back().rate_hz, 0.0);
+  EXPECT_NE(r.advice.find("the network went silent"), std::string::npos) << r.advice;
+  EXPECT_NE(r.advice.find("--lr 0.1 is an absolute step per epoch, larger than the starting"), std::string::npos)
+      << r.advice;
+  EXPECT_EQ(r.final, r.history.back().values);  // the values that went silent, not a step beyond
+  // A 0 Hz target is no silence to report.
+  o.target_hz = 0;
+  o.epochs = 5;
+  EXPECT_EQ(tune(make_model("rectified_lnp"), {net}, {}, so, o).silent_epoch, -1);
+}
+
+// The final check against a closed form: an edgeless poisson_glm network
+// fires Poisson(exp(beta b) / alpha) per step, 262.8 Hz here. Its measured
+// rate lies within 5 of its standard errors of that (false failure < 1e-6),
+// the standard error is sqrt(count) / seconds, and the verdict and advice
+// follow the tolerance.
+TEST(Tune, TheCheckMeasuresTheTunedRate) {
+  AnyModel m = make_model("poisson_glm");
+  for (const auto& [k, v] : std::vector<std::pair<const char*, double>>{{"alpha", 4.0}, {"beta", 0.5}, {"b", 0.1}, {"dt", 1.0}})
+    set_param(m, k, v);
+  const std::vector<std::int64_t> none;
+  const std::vector<double> w;
+  const Network edgeless = Network::from_edges(200, none, none, w, 0, "edgeless");
+  const double mu = std::exp(0.05) / 4.0, hz = mu * 1000.0;
+  TuneResult r{m, {}, {"b"}, {0.1}, {0.1}, {TuneEpoch{0, 0.0, hz, {0.1}, {0.0}}}, "test", -1, ""};
+  SimulatorOptions so;
+  so.backend = Backend::kCpu;
+  so.replicas = 2;
+  TuneOptions o;
+  o.target_hz = hz;
+  TuneCheckOptions k;
+  k.steps = 2000;
+  const TuneCheck c = check_tuned_rate(r, {edgeless}, so, o, k);
+  EXPECT_EQ(c.steps, 2000);
+  EXPECT_EQ(c.equilibration, 100);
+  const double n = 400.0 * 2000.0;  // neuron-steps
+  EXPECT_NEAR(c.rate_hz, hz, 5 * std::sqrt(mu / n) * 1000.0);
+  EXPECT_NEAR(c.standard_error_hz, std::sqrt(c.rate_hz / 1000.0 * n) / (n / 1000.0), 1e-9);
+  EXPECT_TRUE(c.within);
+  EXPECT_DOUBLE_EQ(c.allowed_hz, 0.1 * hz);
+  // Epochs that reached the target but a long run that misses it: the epochs were too short.
+  o.target_hz = 200;
+  r.history.back().rate_hz = 205;
+  const TuneCheck short_epochs = check_tuned_rate(r, {edgeless}, so, o, k);
+  EXPECT_FALSE(short_epochs.within);
+  EXPECT_NE(short_epochs.advice.find("do not show the network's steady state"), std::string::npos) << short_epochs.advice;
+  // Epochs far from the target: not converged.
+  r.history.back().rate_hz = 150;
+  EXPECT_NE(check_tuned_rate(r, {edgeless}, so, o, k).advice.find("did not converge in 100 epochs"), std::string::npos);
+  // A 0 Hz target is met within the absolute floor only.
+  o.target_hz = 0;
+  k.tolerance_hz = 0.5;
+  EXPECT_FALSE(check_tuned_rate(r, {edgeless}, so, o, k).within);
+  // The automatic length: enough steps for about 10^4 spikes at the target, 10 epochs at least.
+  o.target_hz = 1.0;
+  k.steps = 0;
+  EXPECT_EQ(check_tuned_rate(r, {edgeless}, so, o, k).steps, 25000);  // 10^4 / (400 neurons x 1 Hz x 1 ms)
+}

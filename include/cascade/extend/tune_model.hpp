@@ -28,6 +28,8 @@ struct TuneResultOf {
   std::vector<double> initial, final;
   std::vector<TuneEpoch> history;
   std::string gradient_path;         // as TuneResult::gradient_path
+  std::int64_t silent_epoch = -1;    // as TuneResult::silent_epoch
+  std::string advice;                // as TuneResult::advice
 };
 
 /// The tunable parameters `selection` names for a model type (resolve_tunable).
@@ -86,6 +88,11 @@ TuneEpoch adam_step(const TuneOptions& o, std::int64_t epoch, const ReplayValue&
 std::uint64_t epoch_first_step(const TuneOptions& o, std::uint64_t first_step, std::int64_t epoch);
 /// "tune: epoch E: the Adam step left an invalid parameter (...)".
 [[noreturn]] void invalid_step(std::int64_t epoch, const Error& e);
+/// A silent network: rate 0 and every gradient 0 while the target is above 0.
+bool is_silent(const TuneOptions& o, const TuneEpoch& epoch);
+/// What went silent and what to try (the last step against each parameter's scale).
+std::string silent_advice(const TuneOptions& o, const std::vector<std::string>& names,
+                          const std::vector<TuneEpoch>& history);
 }  // namespace tangent
 
 /// Adam (beta1, beta2, epsilon) for `epochs` epochs on any tunable model.
@@ -99,7 +106,7 @@ TuneResultOf<Model> tune_model(const Model& model, const std::vector<Network>& n
                                const EpochRunnerFactory<Model>& factory = make_cpu_epoch_runner<Model>) {
   validate_tune_options(o);
   model.validate();
-  TuneResultOf<Model> res{model, stimuli, {}, {}, {}, {}, {}};
+  TuneResultOf<Model> res{model, stimuli, {}, {}, {}, {}, {}, -1, {}};
   for (std::size_t k = 0; k < stimuli.size(); ++k) validate_stimulus(stimuli[k], k);
   res.names = resolve_tunable_of(model, stimuli, o.selection);
   for (const auto& n : res.names) res.initial.push_back(tangent::value_of(res.model, res.stimuli, n));
@@ -117,7 +124,17 @@ TuneResultOf<Model> tune_model(const Model& model, const std::vector<Network>& n
     if (const std::atomic<bool>* stop = current_stop(); stop && stop->load())
       throw Stopped("stopped while tuning, after " + std::to_string(e) + " of " + std::to_string(o.epochs) + " epochs");
     const ReplayValue rv = runner->run(res.model, res.stimuli, tangent::epoch_first_step(o, options.first_step, e));
+    const std::vector<double> used = value;
     TuneEpoch ep = tangent::adam_step(o, e, rv, value, adam);
+    if (tangent::is_silent(o, ep)) {
+      // No gradient can bring it back: stop here, at the values that went silent.
+      res.history.push_back(std::move(ep));
+      res.silent_epoch = e;
+      res.advice = tangent::silent_advice(o, res.names, res.history);
+      if (progress) progress(res.history.back(), o.epochs);
+      value = used;
+      break;
+    }
     try {
       for (std::size_t q = 0; q < res.names.size(); ++q) tangent::set_value(res.model, res.stimuli, res.names[q], value[q]);
       res.model.validate();

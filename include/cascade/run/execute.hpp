@@ -61,9 +61,11 @@ SimulationOutcome resume_simulation(const std::string& checkpoint, RunObserver& 
 
 struct TuneOutcome {
   TuneResult result;
+  TuneCheck check;  // the final check run with the tuned parameters
   double wall_seconds = 0.0;
 };
-/// Runs a planned tune; writes --output-params when given.
+/// Runs a planned tune and its check; writes --output-params when given
+/// (with the check: a missed target is recorded there, not hidden).
 TuneOutcome run_tune(const TunePlan& plan, RunObserver& observer);
 
 struct GenerateOutcome {

@@ -82,6 +82,7 @@ struct TunePlan {
   NetworkPlan networks;
   ModelSetup setup;
   TuneOptions tune;
+  TuneCheckOptions check;
   SimulatorOptions options;
   std::vector<std::string> names;  // the tuned parameters, resolved
   std::string output;              // --output-params (empty: none)
