@@ -2,7 +2,8 @@
 """Convert PyTorch .pt files (e.g. a spikeometric dataset directory) to the
 NumPy forms Cascade reads.
 
-    python3 tools/pt_to_npy.py SRC [DST] [--force] [--allow-pickle]
+    cascade-pt-to-npy SRC [DST] [--force] [--allow-pickle]   (installed beside cascade)
+    python3 tools/pt_to_npy.py SRC [DST] [--force] [--allow-pickle]   (in the source tree)
 
 SRC is a .pt file or a directory of them; DST (default: SRC's directory, or
 SRC itself for a directory) receives, for each NAME.pt:

@@ -10,4 +10,5 @@ int resume_command(const std::vector<std::string>& argv);
 int generate_command(const std::vector<std::string>& argv);
 int tune_command(const std::vector<std::string>& argv);
 int info_command(const std::vector<std::string>& argv);
+int models_command(const std::vector<std::string>& argv);
 }  // namespace cascade::cli

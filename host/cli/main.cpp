@@ -19,6 +19,7 @@ const char* kUsage =
     "  generate   seeded connectivity datasets (cascade generate --help)\n"
     "  resume     continue a checkpointed simulate run (cascade resume --help)\n"
     "  tune       fit parameters to a target firing rate (cascade tune --help)\n"
+    "  models     every model's parameters, defaults, units, tunability (cascade models [NAME])\n"
     "  info       version, build options, threads\n"
     "\n"
     "  cascade --version | --help\n";
@@ -50,7 +51,8 @@ int main(int argc, char** argv) {
     if (cmd == "resume") return cascade::cli::resume_command(args);
     if (cmd == "generate") return cascade::cli::generate_command(args);
     if (cmd == "info") return cascade::cli::info_command(args);
-    std::fprintf(stderr, "cascade: error: unknown command '%s'; expected simulate, resume, tune, generate or info (see --help)\n", cmd.c_str());
+    if (cmd == "models") return cascade::cli::models_command(args);
+    std::fprintf(stderr, "cascade: error: unknown command '%s'; expected simulate, resume, tune, generate, models or info (see --help)\n", cmd.c_str());
     return 2;
   } catch (const cascade::Stopped& e) {
     std::fflush(stdout);

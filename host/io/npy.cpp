@@ -142,7 +142,17 @@ struct HeaderParser {
 
 }  // namespace
 
-NpyHeader parse_npy_header(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
+namespace {
+
+/// The header's fields as written, the dtype not yet interpreted.
+struct RawHeader {
+  std::string descr;
+  bool fortran = false;
+  std::vector<std::size_t> shape;
+  std::size_t data_offset = 0;
+};
+
+RawHeader parse_raw_header(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
   static const unsigned char kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
   if (size < 10 || std::memcmp(bytes, kMagic, 6) != 0)
     throw Error(name + ": not a .npy file (bad magic; expected \\x93NUMPY)");
@@ -184,6 +194,27 @@ NpyHeader parse_npy_header(const std::uint8_t* bytes, std::size_t size, const st
   if (!have_descr || !have_order || !have_shape)
     throw Error(name + ": .npy header lacks " +
                 std::string(!have_descr ? "'descr'" : !have_order ? "'fortran_order'" : "'shape'"));
+  return RawHeader{descr, fortran, shape, header_start + header_len};
+}
+
+}  // namespace
+
+std::string npy_descr_name(const std::string& descr) {
+  static const std::pair<const char*, const char*> kNames[] = {
+      {"f2", "float16"}, {"f4", "float32"}, {"f8", "float64"}, {"f16", "float128"}, {"i1", "int8"},
+      {"i2", "int16"},   {"i4", "int32"},   {"i8", "int64"},   {"u1", "uint8"},     {"u2", "uint16"},
+      {"u4", "uint32"},  {"u8", "uint64"},  {"b1", "bool"},    {"c8", "complex64"}, {"c16", "complex128"}};
+  const std::string code = descr.size() > 1 && (descr[0] == '<' || descr[0] == '>' || descr[0] == '|' || descr[0] == '=')
+                               ? descr.substr(1)
+                               : descr;
+  for (const auto& [c, n] : kNames)
+    if (code == c) return n;
+  return "";
+}
+
+NpyHeader parse_npy_header(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
+  const RawHeader raw = parse_raw_header(bytes, size, name);
+  const std::string& descr = raw.descr;
   NpyHeader a;
   if (descr == "<f4") a.dtype = NpyDtype::kFloat32;
   else if (descr == "<f8") a.dtype = NpyDtype::kFloat64;
@@ -193,11 +224,15 @@ NpyHeader parse_npy_header(const std::uint8_t* bytes, std::size_t size, const st
   else if (descr == "|b1" || descr == "<b1") a.dtype = NpyDtype::kBool;
   else if (!descr.empty() && descr[0] == '>')
     throw Error(name + ": big-endian dtype '" + descr + "' is not supported; save the array little-endian");
-  else
-    throw Error(name + ": unsupported dtype '" + descr + "'; expected one of float32, float64, int32, int64, uint8, bool");
-  a.shape = shape;
-  a.fortran = fortran;
-  a.data_offset = header_start + header_len;
+  else {
+    const std::string known = npy_descr_name(descr);
+    throw Error(name + ": unsupported dtype '" + descr + "'" + (known.empty() ? "" : " (" + known + ")") +
+                "; Cascade reads float32, float64, int32, int64, uint8 and bool arrays (which one an input takes: "
+                "docs/inputs.md)");
+  }
+  a.shape = raw.shape;
+  a.fortran = raw.fortran;
+  a.data_offset = raw.data_offset;
   return a;
 }
 
@@ -317,6 +352,13 @@ NpyArray read_npy(const std::string& path) {
   }
   finish_array(a, h.fortran, path);
   return a;
+}
+
+std::string read_npy_descr(const std::string& path) {
+  regular_file_size(path, "the .npy file");
+  const File f = open_npy(path);
+  const std::vector<std::uint8_t> head = header_bytes(f.get());
+  return parse_raw_header(head.data(), head.size(), path).descr;
 }
 
 NpyHeader read_npy_header(const std::string& path) {

@@ -1,10 +1,10 @@
 // Model registry, parameter parsing and validation messages.
-#include <charconv>
 #include <cmath>
 #include <sstream>
 #include <string>
 
 #include "cascade/models/registry.hpp"
+#include "core/parse.hpp"
 
 namespace cascade {
 
@@ -34,12 +34,19 @@ AnyModel make_by_index(std::string_view name) {
   } else {
     std::string list;
     for (const auto& n : model_names()) list += (list.empty() ? "" : ", ") + n;
-    throw Error("unknown model '" + std::string(name) + "'; expected one of: " + list);
+    throw Error("unknown model '" + std::string(name) + "'; expected one of: " + list +
+                " (or the class names BernoulliGLM, PoissonGLM, RectifiedLNP, ThresholdSAM, RectifiedSAM; "
+                "cascade models lists them)");
   }
 }
 }  // namespace
 
-AnyModel make_model(std::string_view name) { return make_by_index(name); }
+std::string model_for_class_name(std::string_view class_name);  // model_info.cpp
+
+AnyModel make_model(std::string_view name) {
+  const std::string by_class = model_for_class_name(name);  // BernoulliGLM, as the reference spells it
+  return make_by_index(by_class.empty() ? name : std::string_view(by_class));
+}
 
 std::string model_name(const AnyModel& model) {
   return std::visit([](const auto& m) { return std::string(std::decay_t<decltype(m)>::kName); }, model);
@@ -56,14 +63,11 @@ void set_param(AnyModel& model, std::string_view name, double value) {
 void set_param_assignment(AnyModel& model, std::string_view assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string_view::npos || eq == 0)
-    throw Error("--param '" + std::string(assignment) + "': expected NAME=VALUE");
+    throw Error("--param '" + std::string(assignment) + "': expected NAME=VALUE (e.g. --param theta=4.5)");
   const std::string_view name = assignment.substr(0, eq);
   const std::string value_text(assignment.substr(eq + 1));
   double value = 0.0;
-  const char* b = value_text.data();
-  const char* e = b + value_text.size();
-  const auto res = std::from_chars(b, e, value);
-  if (value_text.empty() || res.ec != std::errc() || res.ptr != e)
+  if (!parse_number(value_text, value))
     throw Error("--param " + std::string(name) + ": '" + value_text + "' is not a number");
   set_param(model, name, value);
 }

@@ -26,8 +26,8 @@ namespace {
 
 [[noreturn]] void refuse_pt(const std::string& path) {
   throw Error(path +
-              ": PyTorch .pt files cannot be read; convert them with tools/pt_to_npy.py (python3 "
-              "tools/pt_to_npy.py SRC DST writes one .npy per tensor)");
+              ": PyTorch .pt files cannot be read; convert them with cascade-pt-to-npy SRC DST (installed beside "
+              "cascade; tools/pt_to_npy.py in the source tree; it needs torch) which writes one .npy per tensor");
 }
 
 std::string lower(std::string s) {
@@ -123,7 +123,20 @@ std::vector<std::string> dataset_files(const std::string& dir) {
   return names;
 }
 
+namespace {
+/// The dtype first: W0's own message for any other (float16, int32, ...).
+void check_w0_dtype(const std::string& path) {
+  const std::string descr = read_npy_descr(path);
+  if (descr == "<f4" || descr == "<f8") return;
+  if (!descr.empty() && descr[0] == '>') read_npy_header(path);  // the reader's own big-endian message
+  const std::string known = npy_descr_name(descr);
+  throw Error(path + ": W0 must hold float32 or float64 weights, got " + descr +
+              (known.empty() ? "" : " (" + known + ")") + "; convert it, e.g. numpy: w.astype(numpy.float32)");
+}
+}  // namespace
+
 Network load_dense_network(const std::string& path, std::uint32_t instance_id) {
+  check_w0_dtype(path);
   const NpyArray a = read_npy(path);
   if (a.shape.size() != 2 || a.shape[0] != a.shape[1])
     throw Error(path + ": W0 must be a square 2-d array [N, N]; got shape " + [&] {
@@ -436,6 +449,7 @@ std::size_t NetworkSource::neuron_count(std::size_t k) const {
   const std::string ext = fs::path(path).extension().string();
   std::error_code ec;
   if (!fs::is_directory(path, ec) && ext == ".npy") {
+    check_w0_dtype(path);
     const NpyHeader h = read_npy_header(path);
     if (h.shape.size() == 2 && h.shape[0] == h.shape[1] && h.shape[0] > 0) return h.shape[0];
   } else if (!fs::is_directory(path, ec) && ext == ".mtx") {

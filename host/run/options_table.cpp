@@ -24,7 +24,8 @@ const OptionSpec kTable[] = {
     // --- what to simulate --------------------------------------------------
     {"model", kS | kT, K::kText, false, "NAME", "bernoulli_glm", 0, 0, "model.name",
      "the model: bernoulli_glm, poisson_glm, rectified_lnp, threshold_sam,\n"
-     "rectified_sam (tune: not threshold_sam, which has no rate)"},
+     "rectified_sam, or the reference's class names (BernoulliGLM, ...); tune:\n"
+     "not threshold_sam, which has no rate. cascade models lists their parameters"},
     {"weights", kS | kT, K::kText, false, "PATH", nullptr, 0, 0, "networks.path",
      "a network (dense W0 .npy, Matrix Market .mtx, edge-list directory) or a\n"
      "dataset directory of them; tune: all of its networks form the objective"},

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "cascade/error.hpp"
+#include "core/parse.hpp"
 #include "core/limits.hpp"
 #include "cascade/generators.hpp"
 #include "cascade/npy.hpp"
@@ -83,6 +84,19 @@ void check_stimulus_counts(const std::vector<Stimulus>& stimuli, std::size_t K, 
   }
 }
 
+/// A stray argument; after a NAME=VALUE option given as NAME VALUE, the hint.
+void refuse_positional(const Settings& s, const char* command) {
+  if (s.positional.empty()) return;
+  for (const char* option : {"param", "stimulus"})
+    for (const Setting* p : s.all(option))
+      if (p->text && text_of(*p).find_first_of("=:") == std::string::npos)
+        throw Error("--" + std::string(option) + " '" + text_of(*p) + "': expected " +
+                    (option[0] == 'p' ? "NAME=VALUE in one argument (--param " + text_of(*p) + "=" + s.positional.front() +
+                                            ")"
+                                      : std::string("KIND:key=value,... (see --help)")));
+  throw Error(std::string(command) + ": unexpected argument '" + s.positional.front() + "' (see --help)");
+}
+
 /// One model parameter setting: a command-line NAME=VALUE, or a run file's
 /// name and number.
 void apply_param(AnyModel& model, const Setting& s) {
@@ -128,12 +142,18 @@ ParamsFile read_params_file(const std::string& path) {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     json_parse_failure(path, text, e);
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double's range
+    std::string what = e.what();
+    if (const std::size_t b = what.find("] "); b != std::string::npos) what = what.substr(b + 2);
+    throw Error(path + ": " + what + " (expected a parameters file from cascade tune --output-params)");
   }
   if (!j.is_object()) throw Error(path + ": expected a JSON object (a file from cascade tune --output-params)");
   ParamsFile f;
   f.model = member(j, "model", &nlohmann::json::is_string, "a string", path).get<std::string>();
   for (const auto& [k, v] : member(j, "params", &nlohmann::json::is_object, "an object", path).items()) {
     if (!v.is_number()) throw Error(path + ": \"params\".\"" + k + "\" must be a number, not " + json_kind(v));
+    if (!std::isfinite(v.get<double>()))
+      throw Error(path + ": \"params\".\"" + k + "\" = " + format_value(v.get<double>()) + " is not a finite number");
     f.params.emplace_back(k, v.get<double>());
   }
   if (const auto s = j.find("stimuli"); s != j.end()) {
@@ -158,7 +178,12 @@ ModelSetup model_setup(const Settings& s, std::size_t K, const std::string& weig
   const auto model_flag = s.text_if("model");
   if (file && model_flag && *model_flag != pf.model)
     throw Error("--model " + *model_flag + " conflicts with the model '" + pf.model + "' of --params-file '" + *file + "'");
-  out.model = make_model(model_flag ? *model_flag : file ? pf.model : s.text("model"));
+  try {
+    out.model = make_model(model_flag ? *model_flag : file ? pf.model : s.text("model"));
+  } catch (const Error& e) {
+    if (!file || model_flag) throw;
+    throw Error("--params-file '" + *file + "': \"model\": " + e.what());
+  }
   for (const auto& [k, v] : pf.params) {
     try {
       set_param(out.model, k, v);
@@ -207,9 +232,8 @@ NetworkPlan network_plan(const Settings& s) {
     if (eq == std::string::npos) throw Error("--generate '" + g + "': '" + item + "' is not NAME=VALUE");
     const std::string key = item.substr(0, eq), val = item.substr(eq + 1);
     auto integer = [&](long long lo, long long hi) {
-      char* end = nullptr;
-      const long long v = std::strtoll(val.c_str(), &end, 10);
-      if (end == val.c_str() || *end || v < lo || v > hi)
+      std::int64_t v = 0;
+      if (!parse_integer(val, v) || v < lo || v > hi)
         throw Error("--generate '" + g + "': " + key + " = '" + val + "' is not an integer in [" + std::to_string(lo) +
                     ", " + std::to_string(hi) + "]");
       return v;
@@ -354,7 +378,7 @@ void plan_checkpoint(const Settings& s, SimulationPlan& p, bool resuming) {
 SimulationPlan plan_simulation(const Settings& s, bool resuming) {
   SimulationPlan p;
   p.settings = s;
-  if (!s.positional.empty()) throw Error("simulate: unexpected argument '" + s.positional.front() + "' (see --help)");
+  refuse_positional(s, "simulate");
   s.require("steps");
   p.steps = s.integer("steps");
   p.equilibration = s.integer("equilibration");
@@ -391,7 +415,7 @@ SimulationPlan plan_simulation(const Settings& s, bool resuming) {
 TunePlan plan_tune(const Settings& s) {
   TunePlan p;
   p.settings = s;
-  if (!s.positional.empty()) throw Error("tune: unexpected argument '" + s.positional.front() + "' (see --help)");
+  refuse_positional(s, "tune");
   s.require("target-hz");
   p.tune.target_hz = s.number("target-hz");
   p.tune.lr = s.number("lr");

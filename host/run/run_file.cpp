@@ -7,12 +7,12 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <fstream>
+#include <cmath>
 #include <sstream>
 
 #include "cascade/error.hpp"
-#include "core/limits.hpp"
 #include "cascade/run/settings.hpp"
+#include "core/limits.hpp"
 
 namespace cascade::run {
 
@@ -158,12 +158,11 @@ class Reader {
         break;
       case ValueKind::kNumber:
         if (v.is_integer()) s.value = static_cast<double>(v.as_integer()->get());
-        else if (v.is_floating_point()) s.value = v.as_floating_point()->get();
+        else if (v.is_floating_point()) s.value = finite(v, shown);
         else fail(v, shown + " must be a number, not " + toml_type_name(v));
         break;
       case ValueKind::kText:
-        if (!v.is_string()) fail(v, shown + " must be a string, not " + toml_type_name(v));
-        s.value = v.as_string()->get();
+        s.value = string_value(v, shown);
         break;
     }
     add(o, used, std::move(s));
@@ -172,14 +171,24 @@ class Reader {
   /// A value inside a specification (generator, stimulus) as its text.
   std::string spec_value(const toml::node& v, const std::string& shown) const {
     if (const auto* i = v.as_integer()) return std::to_string(i->get());
-    if (const auto* f = v.as_floating_point()) return number_text(f->get());
+    if (v.is_floating_point()) return number_text(finite(v, shown));
     if (const auto* b = v.as_boolean()) return b->get() ? "true" : "false";
     fail(v, shown + " must be a number, not " + toml_type_name(v));
   }
 
+  /// A string value; an empty one is refused here, where the file and line are known.
   std::string string_value(const toml::node& v, const std::string& shown) const {
-    if (const auto* s = v.as_string()) return s->get();
-    fail(v, shown + " must be a string, not " + toml_type_name(v));
+    const auto* s = v.as_string();
+    if (!s) fail(v, shown + " must be a string, not " + toml_type_name(v));
+    if (s->get().empty()) fail(v, shown + " is empty; give a value or leave the key out");
+    return s->get();
+  }
+
+  /// A float value; nan and inf are no setting of Cascade's.
+  double finite(const toml::node& v, const std::string& shown) const {
+    const double x = v.as_floating_point()->get();
+    if (!std::isfinite(x)) fail(v, shown + " = " + number_text(x) + " is not a finite number");
+    return x;
   }
 
   void generate(const toml::node& g, bool used) {
@@ -209,7 +218,7 @@ class Reader {
       s.origin = at(v, shown);
       s.name = name;
       if (v.is_integer()) s.value = static_cast<double>(v.as_integer()->get());
-      else if (v.is_floating_point()) s.value = v.as_floating_point()->get();
+      else if (v.is_floating_point()) s.value = finite(v, shown);
       else fail(v, shown + " must be a number, not " + toml_type_name(v));
       add(*find_option(Command::kSimulate, "param"), used, std::move(s));
     }

@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "cascade/error.hpp"
+#include "core/parse.hpp"
 
 namespace cascade::run {
 
@@ -48,9 +49,8 @@ double number_of(const Setting& s) {
   if (const auto* i = std::get_if<std::int64_t>(&s.value)) return static_cast<double>(*i);
   const auto* t = std::get_if<std::string>(&s.value);
   if (!t || !s.text) wrong_type(s, "a number");
-  char* end = nullptr;
-  const double x = std::strtod(t->c_str(), &end);
-  if (t->empty() || end != t->c_str() + t->size()) throw Error(s.origin + ": '" + *t + "' is not a number");
+  double x = 0.0;
+  if (!parse_number(*t, x)) throw Error(s.origin + ": '" + *t + "' is not a number");
   return x;
 }
 
@@ -61,9 +61,7 @@ std::int64_t integer_of(const Setting& s, std::int64_t min, std::int64_t max) {
     v = *i;
     shown = std::to_string(v);
   } else if (const auto* t = std::get_if<std::string>(&s.value); t && s.text) {
-    const auto res = std::from_chars(t->data(), t->data() + t->size(), v);
-    if (t->empty() || res.ec != std::errc() || res.ptr != t->data() + t->size())
-      throw Error(s.origin + ": '" + *t + "' is not an integer");
+    if (!parse_integer(*t, v)) throw Error(s.origin + ": '" + *t + "' is not an integer");
     shown = *t;
   } else {
     wrong_type(s, "an integer");
@@ -83,9 +81,10 @@ std::uint64_t unsigned_of(const Setting& s) {
   if (!t || !s.text) wrong_type(s, "an integer");
   std::uint64_t v = 0;
   const auto res = std::from_chars(t->data(), t->data() + t->size(), v);
-  if (t->empty() || res.ec != std::errc() || res.ptr != t->data() + t->size())
-    throw Error(s.origin + ": '" + *t + "' is not a non-negative integer");
-  return v;
+  if (!t->empty() && res.ec == std::errc() && res.ptr == t->data() + t->size()) return v;
+  std::int64_t w = 0;  // +5, 1e3: a whole number written otherwise
+  if (!parse_integer(*t, w) || w < 0) throw Error(s.origin + ": '" + *t + "' is not a non-negative integer");
+  return static_cast<std::uint64_t>(w);
 }
 
 std::string text_of(const Setting& s) {

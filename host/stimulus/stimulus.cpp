@@ -9,6 +9,7 @@
 
 #include "cascade/dataset.hpp"
 #include "cascade/error.hpp"
+#include "core/parse.hpp"
 #include "core/limits.hpp"
 #include "cascade/npy.hpp"
 #include "cascade/rng.hpp"
@@ -131,6 +132,10 @@ void validate_stimulus(const Stimulus& s, std::size_t k) {
           require(math::is_finite(p.tau) && p.tau >= 0, k, "tau", p.tau, "a finite number >= 0 (steps)");
           require(p.start >= 0, k, "start", static_cast<double>(p.start), "an integer >= 0 (steps)");
           require(p.stop >= 0, k, "stop", static_cast<double>(p.stop), "an integer >= 0 (steps)");
+          if (p.stop <= p.start)
+            throw Error("stimulus" + std::to_string(k) + " (regular): stop = " + std::to_string(p.stop) +
+                        " is not after start = " + std::to_string(p.start) +
+                        ", so the stimulus would never be on; expected stop > start (or no stop)");
         } else if constexpr (std::is_same_v<S, PoissonStimulus>) {
           require(math::is_finite(p.strength), k, "strength", p.strength, "a finite number");
           require(p.mean_interval >= 0 && p.mean_interval < (std::int64_t{1} << 40), k, "mean_interval",
@@ -149,6 +154,10 @@ void validate_stimulus(const Stimulus& s, std::size_t k) {
           require(math::is_finite(p.baseline), k, "baseline", p.baseline, "a finite number");
           require(math::is_finite(p.start) && p.start >= 0, k, "start", p.start, "a finite number >= 0 (steps)");
           require(math::is_finite(p.dt) && p.dt > 0, k, "dt", p.dt, "a finite number > 0 (ms per step)");
+          if (!(static_cast<double>(p.duration) > p.start))
+            throw Error("stimulus" + std::to_string(k) + " (sin): duration = " + std::to_string(p.duration) +
+                        " (its end, in steps from t = 0) is not after start = " + format_value(p.start) +
+                        ", so the stimulus would never be on; expected duration > start");
         } else {
           if (p.per_network.empty())
             throw Error("stimulus" + std::to_string(k) + " (loaded): no values were given");
@@ -198,11 +207,8 @@ Stimulus parse_stimulus(std::string_view text) {
     if (it == seen.end()) throw Error(what + ": unknown key '" + key + "' for " + kind + "; valid keys: " + valid);
     if (it->second) throw Error(what + ": key '" + key + "' is given twice");
     it->second = true;
-    errno = 0;
-    char* end = nullptr;
-    const double v = std::strtod(val.c_str(), &end);
-    if (end == val.c_str() || *end != '\0' || errno == ERANGE)
-      throw Error(what + ": " + key + " = '" + val + "' is not a number");
+    double v = 0.0;
+    if (!parse_number(val, v)) throw Error(what + ": " + key + " = '" + val + "' is not a number");
     for_each_stimulus_param(s.spec, [&](const char* name, auto& ref, bool) {
       if (key == name) assign(ref, v, what + ": " + key);
     });

@@ -38,6 +38,10 @@ struct NpyHeader {
 NpyArray read_npy(const std::string& path);
 /// A shape as NumPy prints it: "(2, 3)", "(3,)".
 std::string npy_shape_text(const std::vector<std::size_t>& shape);
+/// NumPy's name of a descr ("<f2" -> "float16"; "" when unknown).
+std::string npy_descr_name(const std::string& descr);
+/// The dtype string a .npy header declares, whether or not Cascade reads it.
+std::string read_npy_descr(const std::string& path);
 /// The header only (dtype and shape) without reading the data.
 NpyHeader read_npy_header(const std::string& path);
 NpyHeader parse_npy_header(const std::uint8_t* bytes, std::size_t size, const std::string& name);

@@ -177,7 +177,7 @@ TEST_F(Loaders, DatasetsAreListedLexicographicallyAcrossFormats) {
   EXPECT_EQ(fs::path(src.entries()[2]).filename(), "10");
   // .pt files point to the converter.
   std::ofstream(path("3.pt")) << "x";
-  EXPECT_ERROR_HAS(NetworkSource(dir.string()), "PyTorch .pt files cannot be read; convert them with tools/pt_to_npy.py");
+  EXPECT_ERROR_HAS(NetworkSource(dir.string()), "PyTorch .pt files cannot be read; convert them with cascade-pt-to-npy SRC DST");
   fs::remove(path("3.pt"));
   EXPECT_ERROR_HAS(load_network(path("nothing.npy")), "nothing.npy: no such file or directory");
   std::ofstream(path("x.csv")) << "1,2";

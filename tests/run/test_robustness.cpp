@@ -153,6 +153,10 @@ void make_inputs(const fs::path& d) {
   edge_list(d / "el_huge_n", {0, 1, 1, 0}, 2, {1.0, 1.0}, 3000000000);
   edge_list(d / "el_huge_index", {0, 1, 1, 2147483647}, 2, {1.0, 1.0});
   save_dense_network(generate(NormalGenerator{50, 0.0, 5.0, 0.5, false}, 0, 0), (d / "n50.npy").string(), true);
+  write_bytes(d / "f16.npy", npy_image("{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }", std::string(6, '\0')));
+  write_text(d / "nan.toml", nets + "[model]\nname = \"bernoulli_glm\"\nparams = { theta = nan }\n[run]\nsteps = 10\n");
+  write_text(d / "emptypath.toml", "[networks]\npath = \"\"\n[run]\nsteps = 10\n");
+  write_text(d / "nomodel.json", "{\"model\": \"nomodel\", \"params\": {}}");
   write_text(d / "huge.toml", "");
   fs::resize_file(d / "huge.toml", std::uintmax_t{17} << 20);
 }

@@ -19,8 +19,9 @@ using AnyModel = std::variant<BernoulliGLM, PoissonGLM, RectifiedLNP, ThresholdS
 /// Names of the built-in models, in a fixed order.
 std::vector<std::string> model_names();
 
-/// The model `name` with its default (reference test-suite) parameters.
-/// Throws cascade::Error listing the valid names when `name` is unknown.
+/// The model `name` (or the reference's class name, BernoulliGLM, ...) with
+/// its default (reference test-suite) parameters. Throws cascade::Error
+/// listing the valid names when `name` is unknown.
 AnyModel make_model(std::string_view name);
 
 std::string model_name(const AnyModel& model);
@@ -55,6 +56,21 @@ void set_param(AnyModel& model, std::string_view name, double value);
 void set_param_assignment(AnyModel& model, std::string_view assignment);
 
 void validate_model(const AnyModel& model);
+
+/// What `cascade models` prints of a model: the reference's class name, the
+/// model in one line, the networks its default parameters suit (measured),
+/// and every parameter's default, unit, meaning and whether tune can fit it.
+struct ParamInfo {
+  std::string name;
+  double default_value = 0.0;
+  bool integer = false, tunable = false;
+  std::string unit, meaning;
+};
+struct ModelInfo {
+  std::string name, class_name, summary, default_scale;
+  std::vector<ParamInfo> params;
+};
+std::vector<ModelInfo> model_infos();
 
 namespace detail {
 [[noreturn]] void unknown_param(const char* model, std::string_view name, const std::vector<ParamValue>& valid);
