@@ -26,6 +26,7 @@ const char* kUsage =
 }
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // reports and progress (stderr) in the order they happen, in logs too
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     std::fputs(kUsage, stderr);

@@ -1,7 +1,9 @@
 // Progress on long runs: a redrawn bar on stderr when it is a terminal
-// (steps per second, ETA), plain lines at every 10 % (or every 5 s)
-// otherwise, nothing with --quiet. Runs shorter than 0.5 s (terminal) or 2 s
-// show nothing.
+// (steps per second, ETA), plain lines otherwise: one per 10 % reached, and
+// one a minute in between while the run advances (never the same line
+// twice), nothing with --quiet. Runs shorter than 0.5 s (terminal) or 2 s
+// show nothing. The rate counts from the first step reported, so the set-up
+// before it (loading, planning) is not taken for slow steps.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -23,6 +25,8 @@ class Progress {
   std::string unit_;
   std::int64_t total_;
   std::chrono::steady_clock::time_point start_, last_;
+  std::chrono::steady_clock::time_point first_time_;  // the first update: where the rate is measured from
+  std::int64_t first_done_ = -1, last_printed_ = -1;
   int last_decile_ = -1;
   bool drawn_ = false;
 };

@@ -66,6 +66,12 @@ int report(const run::SimulationPlan& plan, const run::SimulationOutcome& out) {
   log_info("%lld steps (+%lld equilibration) in %.3f s on %d thread(s); mean rate %.4g Hz; %llu synaptic events",
            static_cast<long long>(plan.steps), static_cast<long long>(plan.equilibration), s.wall_seconds, s.threads,
            s.mean_rate_hz, static_cast<unsigned long long>(s.synaptic_events));
+  const int asked = resolve_thread_count(plan.options.threads);
+  if (s.backend == "cpu" && s.threads < asked)
+    log_info("note: %d of the %d thread(s) ran: the CPU engine gives each thread at least 2048 neuron slots "
+             "(neurons x replicas) of a batch, since a thread team costs two barriers per step; larger batches "
+             "(--batch-size, --replicas) use more",
+             s.threads, asked);
   if (s.rate_capped)
     log_warning("%llu Poisson means exceeded %g and were capped", static_cast<unsigned long long>(s.rate_capped),
                 kMaxPoissonMean);
@@ -127,7 +133,8 @@ int info_command(const std::vector<std::string>& argv) {
   std::printf("GPU engine: %s\n", !gpu_engine_built() ? "not in this build (CPU only)"
                                    : devices.empty() ? "built; no device, so --backend auto runs on the CPU"
                                                      : "built; --backend auto runs on GPU 0");
-  std::printf("CPU threads (default): %d\nmodels:", resolve_thread_count(0));
+  std::printf("CPU threads (default): %d (a batch runs one per 2048 neuron slots, up to this)\nmodels:",
+              resolve_thread_count(0));
   for (const auto& m : model_names()) std::printf(" %s", m.c_str());
   std::printf("\n");
   return 0;

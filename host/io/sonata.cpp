@@ -20,12 +20,15 @@ void check_status(herr_t s, const std::string& what, const std::string& path) {
 }
 
 void string_attribute(hid_t obj, const std::string& name, const std::string& value, const std::string& path) {
+  // Every string attribute one type: variable-length UTF-8 (h5py reads str,
+  // libsonata and h5dump read it too), never fixed-length bytes.
   const hid_t type = check(H5Tcopy(H5T_C_S1), "string type", path);
-  H5Tset_size(type, value.empty() ? 1 : value.size());
-  H5Tset_strpad(type, H5T_STR_NULLPAD);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
   const hid_t space = H5Screate(H5S_SCALAR);
   const hid_t attr = check(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), "attribute " + name, path);
-  const herr_t s = H5Awrite(attr, type, value.empty() ? "" : value.data());
+  const char* text = value.c_str();
+  const herr_t s = H5Awrite(attr, type, &text);
   H5Aclose(attr);
   H5Sclose(space);
   H5Tclose(type);

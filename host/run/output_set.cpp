@@ -80,12 +80,21 @@ void OutputSet::open(bool resume) {
     input_ = std::make_unique<NpyFileWriter>(plan_.input_output, NpyDtype::kFloat32, shape, resume);
   if (!plan_.rate_output.empty())
     rate_ = std::make_unique<NpyFileWriter>(plan_.rate_output, NpyDtype::kFloat32, shape, resume);
-  // SONATA populations: one per network and replica, in dataset order.
+  // SONATA populations: one per network and replica, in dataset order, for
+  // the networks with a recorded neuron (an unrecorded one is no population).
   std::vector<std::pair<std::string, std::size_t>> populations;
-  for (std::size_t k = 0; k < plan_.network_count(); ++k)
-    for (std::uint32_t r = 0; r < plan_.options.replicas; ++r)
+  const auto& sel = plan_.neurons;
+  population_of_.assign(plan_.network_count() * plan_.options.replicas, -1);
+  for (std::size_t k = 0; k < plan_.network_count(); ++k) {
+    const std::size_t b0 = plan_.first_neuron[k], b1 = plan_.first_neuron[k + 1];
+    if (!sel.empty() && std::lower_bound(sel.begin(), sel.end(), b0) == std::lower_bound(sel.begin(), sel.end(), b1))
+      continue;
+    for (std::uint32_t r = 0; r < plan_.options.replicas; ++r) {
+      population_of_[k * plan_.options.replicas + r] = static_cast<std::int64_t>(populations.size());
       populations.emplace_back("net" + std::to_string(k) + "_r" + std::to_string(plan_.options.replica_offset + r),
-                               plan_.first_neuron[k + 1] - plan_.first_neuron[k]);
+                               b1 - b0);
+    }
+  }
   for (const auto& o : plan_.h5_outputs)
     h5_.push_back(std::make_unique<SonataWriter>(
         o, populations,
@@ -119,7 +128,8 @@ void OutputSet::write(const BatchRows& b, const SimulationResult& res, std::int6
   for (auto& w : h5_)
     for (std::size_t k = 0; k < b.count; ++k)
       for (std::uint32_t r = 0; r < replicas; ++r)
-        w->append_rows((b.first + k) * replicas + r, res.raster, r, b.net_rows[k], b.net_ids[k], lo, dt_ms);
+        if (const std::int64_t pop = population_of_[(b.first + k) * replicas + r]; pop >= 0)
+          w->append_rows(static_cast<std::size_t>(pop), res.raster, r, b.net_rows[k], b.net_ids[k], lo, dt_ms);
 }
 
 void OutputSet::flush() {

@@ -63,6 +63,7 @@ class OutputSet {
   std::vector<std::unique_ptr<NpyFileWriter>> npy_;
   std::unique_ptr<NpyFileWriter> input_, rate_;
   std::vector<std::unique_ptr<SonataWriter>> h5_;
+  std::vector<std::int64_t> population_of_;  // network x replica -> SONATA population (-1: none, nothing recorded)
   bool open_ = false;
 };
 

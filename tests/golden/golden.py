@@ -251,6 +251,11 @@ def hash_h5(path):
                 v = v.decode() if isinstance(v, bytes) else str(v)
                 h.update(k.encode() + canonical_json(json.loads(v)))
             else:
+                # A string attribute by its content: the hashes were recorded
+                # from fixed-length bytes; variable-length str holds the same text.
+                if isinstance(v, str):
+                    import numpy
+                    v = numpy.bytes_(v.encode())
                 h.update(k.encode() + repr(v).encode())
 
     def visit(name, obj):

@@ -54,4 +54,23 @@ for p in reader.get_population_names():
     for nid, t in spikes:
         dense[int(nid), int(round(t))] += 1
     assert np.array_equal(dense, x[r, 30 * k:30 * k + 30, :]), p
+
+# Every string attribute is one type: variable-length UTF-8 (h5py gives str).
+with h5py.File(f"{d}/s.h5", "r") as f:
+    for name in ("provenance", "cascade_version", "rng_stream"):
+        assert isinstance(f.attrs[name], str), (name, type(f.attrs[name]))
+        assert h5py.check_string_dtype(f.attrs.get_id(name).dtype).encoding == "utf-8", name
+    assert isinstance(f["spikes/net0_r0/timestamps"].attrs["units"], str)
+
+# Networks with no recorded neuron are no population at all.
+sub = run[:-4] + ["--record-neurons", "35-40", "--output", f"{d}/sub.h5"]
+subprocess.run(sub, check=True)
+with h5py.File(f"{d}/sub.h5", "r") as f:
+    assert sorted(f["spikes"].keys()) == ["net1_r0", "net1_r1"], sorted(f["spikes"].keys())
+    ids = f["spikes/net1_r0/node_ids"][:]
+    assert set(ids.tolist()) <= set(range(5, 11)), sorted(set(ids.tolist()))
+    dense = np.zeros((30, 500), np.int64)
+    np.add.at(dense, (ids.astype(np.int64), np.rint(f["spikes/net1_r0/timestamps"][:]).astype(np.int64)), 1)
+    assert np.array_equal(dense[5:11], x[0, 35:41, :])
+assert sorted(libsonata.SpikeReader(f"{d}/sub.h5").get_population_names()) == ["net1_r0", "net1_r1"]
 print(f"read_outputs: .npy (NumPy), .h5 (h5py, libsonata {libsonata.version}) agree: {int(x.sum())} spikes")
