@@ -25,10 +25,11 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # The outputs are also checked with independent Python readers (NumPy, h5py,
-# libsonata) from PyPI, in a virtual environment beside the sources.
+# libsonata) from PyPI, in a virtual environment beside the sources; the
+# worked examples draw their figures with matplotlib from the same one.
 venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-tests"
-if ! "$venv/bin/python" -c "import numpy, h5py, libsonata" 2>/dev/null; then
-  echo "install-deps: creating $venv (numpy, h5py, libsonata from PyPI)" >&2
+if ! "$venv/bin/python" -c "import numpy, h5py, libsonata, matplotlib" 2>/dev/null; then
+  echo "install-deps: creating $venv (numpy, h5py, libsonata, matplotlib from PyPI)" >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check numpy h5py libsonata
+  "$venv/bin/pip" install -q --disable-pip-version-check numpy h5py libsonata matplotlib
 fi

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Runs the three worked examples and draws their figures into docs/img/.
-#   bash examples/workflows/run_all.sh [path/to/cascade] [python]
+# Runs the three worked examples and draws their figures.
+#   bash examples/workflows/run_all.sh [path/to/cascade] [python] [figures dir]
+# The runs go to $WORK (default build/workflows), the figures to the third
+# argument (default: $WORK/figures; pass docs/img to refresh the README's).
 # The python needs numpy and matplotlib (pip install numpy matplotlib).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cascade="$(realpath "${1:-$root/build/cascade}")"
 python="${2:-python3}"
-work="${WORK:-$root/build/workflows}"
-mkdir -p "$work" "$root/docs/img"
+# A path to a python (a venv's) is made absolute, not resolved: the runs cd.
+if [[ "$python" == */* ]]; then python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")"; fi
+work="$(realpath -m "${WORK:-$root/build/workflows}")"
+figures="$(realpath -m "${3:-$work/figures}")"
+mkdir -p "$work" "$figures"
 cd "$work"
 cp "$here"/*.toml .
 
@@ -23,4 +28,4 @@ cp "$here"/*.toml .
 "$cascade" tune poisson_62hz.toml --quiet --force
 "$cascade" simulate poisson_62hz.toml --params-file poisson_tuned.json --quiet
 
-"$python" "$here/figures.py" "$work" "$root/docs/img"
+"$python" "$here/figures.py" "$work" "$figures"

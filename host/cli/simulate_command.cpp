@@ -67,7 +67,7 @@ int report(const run::SimulationPlan& plan, const run::SimulationOutcome& out) {
            static_cast<long long>(plan.steps), static_cast<long long>(plan.equilibration), s.wall_seconds, s.threads,
            s.mean_rate_hz, static_cast<unsigned long long>(s.synaptic_events));
   const int asked = resolve_thread_count(plan.options.threads);
-  if (s.backend == "cpu" && s.threads < asked)
+  if (s.backend == "cpu" && s.threads < asked && plan.settings.has("threads"))
     log_info("note: %d of the %d thread(s) ran: the CPU engine gives each thread at least 2048 neuron slots "
              "(neurons x replicas) of a batch, since a thread team costs two barriers per step; larger batches "
              "(--batch-size, --replicas) use more",
@@ -81,6 +81,9 @@ int report(const run::SimulationPlan& plan, const run::SimulationOutcome& out) {
   if (out.checkpoint_removed) log_info("checkpoint %s removed (the run completed)", plan.checkpoint.c_str());
   for (const auto& o : plan.npy_outputs) log_info("wrote %s and %s.json", o.c_str(), o.c_str());
   for (const auto& o : plan.h5_outputs) log_info("wrote %s (SONATA spikes)", o.c_str());
+  if (!plan.save_state.empty())
+    log_info("wrote %s (the engine state; later runs start from it with --load-state %s)", plan.save_state.c_str(),
+             plan.save_state.c_str());
   return 0;
 }
 

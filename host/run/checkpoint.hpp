@@ -7,17 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "binary_file.hpp"
 #include "cascade/engine/engine.hpp"
 
 namespace cascade::run {
-
-/// A file as a checkpoint remembers it: its path, length and content checksum
-/// (outputs: the length only, checksum 0).
-struct FileIdentity {
-  std::string path;
-  std::uint64_t size = 0;
-  std::uint64_t checksum = 0;
-};
 
 /// The identity of a file now (FNV-1a over its bytes, read in blocks; `stop`
 /// set ends the read early and the result is then incomplete).

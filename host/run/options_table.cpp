@@ -60,7 +60,8 @@ const OptionSpec kTable[] = {
      "(theta,stimulus0.strength); repeatable"},
     {"epochs", kT, K::kInteger, false, "E", "100", 1, 100000000, "tune.epochs", "Adam steps"},
     // --- how long ------------------------------------------------------------
-    {"steps", kS, K::kInteger, false, "N", nullptr, 1, k2to40, "run.steps", "recorded steps (required, >= 1)"},
+    {"steps", kS, K::kInteger, false, "N", nullptr, 0, k2to40, "run.steps",
+     "recorded steps (required, >= 1; 0 with --save-state: equilibrate only)"},
     {"steps", kT, K::kInteger, false, "N", "100", 1, k2to40, "tune.steps", "recorded steps per epoch"},
     {"equilibration", kS, K::kInteger, false, "K", "100", 0, k2to40, "run.equilibration", "unrecorded steps first"},
     {"equilibration", kT, K::kInteger, false, "K", "10", 0, k2to40, "tune.equilibration",
@@ -109,6 +110,14 @@ const OptionSpec kTable[] = {
      "continues the run, bit-identical to an uninterrupted one"},
     {"checkpoint-every", kS, K::kInteger, false, "N", nullptr, 1, k2to40, nullptr,
      "steps between checkpoints (default: every chunk)"},
+    {"save-state", kS, K::kText, false, "FILE", nullptr, 0, 0, "run.save_state",
+     "save the engine state at the end (every network in one batch), for\n"
+     "--load-state; with --steps 0 the run only equilibrates (the reference's\n"
+     "equilibrate(), whose state later runs start from)"},
+    {"load-state", kS, K::kText, false, "FILE", nullptr, 0, 0, "run.load_state",
+     "start from a state --save-state wrote (the same networks, model and\n"
+     "replicas) instead of a fresh random one; the equilibration still runs\n"
+     "unless --equilibration 0"},
     {"output-params", kT, K::kText, false, "FILE", nullptr, 0, 0, "tune.output_params",
      "write the tuned parameters and the history (.json)"},
     // --- generate --------------------------------------------------------------

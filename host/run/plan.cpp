@@ -320,9 +320,11 @@ std::vector<NamedPath> run_inputs(const Settings& s, const ModelSetup& setup) {
     add(st.mask_source, "--stimulus-mask");
     if (const auto* l = std::get_if<LoadedStimulus>(&st.spec)) add(l->source, "the loaded stimulus");
   }
-  if (s.command() == Command::kSimulate)
+  if (s.command() == Command::kSimulate) {
     if (const auto sel = s.text_if("record-neurons"); sel && fs::path(*sel).extension() == ".npy")
       add(*sel, "--record-neurons");
+    add(s.text_if("load-state").value_or(""), "--load-state");
+  }
   return in;
 }
 
@@ -349,10 +351,28 @@ void plan_outputs(const Settings& s, SimulationPlan& p) {
     for (auto& f : output_files(*c, "--checkpoint", false)) files.push_back(std::move(f));
     files.push_back({*c + ".lock", "the lock of --checkpoint '" + *c + "'"});
   }
+  const std::string save = s.text_if("save-state").value_or("");
+  if (!save.empty())
+    for (auto& f : output_files(save, "--save-state", false)) files.push_back(std::move(f));
   check_outputs_against_inputs(run_inputs(s, p.setup), files);
+  if (!save.empty()) check_output_path(save, fs::path(save).extension().string(), p.force, "--save-state");
   for (const auto& o : outputs) check_output_path(o, fs::path(o).extension().string(), p.force, "--output");
   if (!p.input_output.empty()) check_output_path(p.input_output, ".npy", p.force, "--record-input");
   if (!p.rate_output.empty()) check_output_path(p.rate_output, ".npy", p.force, "--record-rate");
+}
+
+/// --save-state / --load-state: one batch's state, and --steps 0 only to save one.
+void plan_states(const Settings& s, SimulationPlan& p) {
+  p.save_state = s.text_if("save-state").value_or("");
+  p.load_state = s.text_if("load-state").value_or("");
+  if (p.steps == 0 && (p.save_state.empty() || p.records()))
+    throw Error("--steps 0 runs only the equilibration, to save its state: give --save-state FILE and no "
+                "outputs, or --steps N >= 1");
+  if ((!p.save_state.empty() || !p.load_state.empty()) && p.batches() > 1)
+    throw Error(std::string(p.save_state.empty() ? "--load-state" : "--save-state") +
+                " holds the state of one batch: simulate every network together (no --batch-size below the " +
+                std::to_string(p.network_count()) + " networks)");
+  if (!p.load_state.empty()) regular_file_size(p.load_state, "the state (--load-state)");
 }
 
 void plan_checkpoint(const Settings& s, SimulationPlan& p, bool resuming) {
@@ -409,6 +429,7 @@ SimulationPlan plan_simulation(const Settings& s, bool resuming) {
 
   plan_outputs(s, p);
   plan_checkpoint(s, p, resuming);
+  plan_states(s, p);
   return p;
 }
 

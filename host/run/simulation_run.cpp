@@ -13,6 +13,7 @@
 #include "checkpoint.hpp"
 #include "output_set.hpp"
 #include "provenance.hpp"
+#include "state_file.hpp"
 
 namespace cascade::run {
 
@@ -234,8 +235,12 @@ class SimulationRun {
     Simulator sim(plan_.setup.model, plan_.networks.source.load_range(first, count), plan_.options);
     if (!plan_.setup.stimuli.empty()) sim.set_stimuli(plan_.setup.stimuli);
     const bool resuming_here = resume_ && b == resume_->batch;
-    const bool state_loaded = resuming_here && resume_->has_state;
+    bool state_loaded = resuming_here && resume_->has_state;
     if (state_loaded) sim.load_state(resume_->state);
+    if (!state_loaded && !plan_.load_state.empty()) {  // --load-state: an equilibrated start
+      sim.load_state(load_saved_state().state);
+      state_loaded = true;
+    }
     if (!resuming_here) pos_.eq_done = pos_.rec_done = 0;
     dt_ms_ = sim.dt();
     const std::int64_t chunk = chunk_of(sim);
@@ -251,6 +256,7 @@ class SimulationRun {
                std::to_string(sim.total_neurons()) + " neurons, " + std::to_string(sim.total_synapses()) +
                " synapses; chunks of " + std::to_string(chunk) + " steps");
     bool fresh = !state_loaded;
+    if (plan_.steps == 0) return equilibrate_only(sim, b, fresh, out);
     while (pos_.rec_done < plan_.steps) {
       const std::int64_t steps_before = pos_.steps_before;
       run_chunk(sim, rows, chunk, fresh);
@@ -270,7 +276,75 @@ class SimulationRun {
       }
       if (!plan_.checkpoint.empty() && pos_.rec_done < plan_.steps) save_checkpoint(b, &sim);
     }
+    if (!plan_.save_state.empty()) save_state(sim);
     return true;
+  }
+
+  /// --steps 0: the equilibration alone (stimuli off), then the state saved.
+  bool equilibrate_only(Simulator& sim, std::size_t b, bool fresh, SimulationOutcome& out) {
+    if (fresh) sim.reset_random_state();
+    if (plan_.equilibration > 0) {
+      RunOptions ro;
+      ro.steps = plan_.equilibration;
+      ro.equilibration_steps = 0;
+      ro.record = false;
+      ro.fresh_state = false;
+      ro.stimulus = false;
+      ro.stop = stop_;
+      ro.progress = [&](std::int64_t done, std::int64_t total) { obs_.progress(done, total); };
+      const RunSummary s = sim.run(ro).summary;
+      pos_.totals = s;
+      pos_.have_totals = true;
+      if (s.stopped) {
+        out.stopped = true;
+        out.batch = b;
+        return false;  // nothing is saved: the state would not be the one asked for
+      }
+    }
+    save_state(sim);
+    return true;
+  }
+
+  SavedState saved_identity() const {
+    SavedState s;
+    s.model = model_name(plan_.setup.model);
+    s.replicas = plan_.options.replicas;
+    s.seed = plan_.options.seed;
+    const Settings& st = plan_.settings;
+    s.networks = st.text_if("weights").value_or(st.text_if("generate").value_or(""));
+    if (st.has("weights"))
+      for (const auto& e : plan_.networks.source.entries()) {
+        std::vector<std::string> files;
+        add_files(e, files);
+        for (const auto& f : files) s.inputs.push_back(identify_file(f));
+      }
+    return s;
+  }
+
+  void save_state(const Simulator& sim) {
+    SavedState s = saved_identity();
+    s.state = sim.save_state();
+    write_state_file(plan_.save_state, s);
+    obs_.debug("saved the state at global step " + std::to_string(s.state.step) + " to " + plan_.save_state);
+  }
+
+  /// The saved state, refused unless it belongs to these networks, this model and these replicas.
+  SavedState load_saved_state() const {
+    SavedState saved = read_state_file(plan_.load_state);
+    const SavedState now = saved_identity();
+    const std::string where = "--load-state '" + plan_.load_state + "': ";
+    if (saved.model != now.model)
+      throw Error(where + "saved for the model " + saved.model + ", not " + now.model);
+    if (saved.replicas != now.replicas)
+      throw Error(where + "saved with " + std::to_string(saved.replicas) + " replica(s), not " +
+                  std::to_string(now.replicas));
+    bool same = saved.inputs.size() == now.inputs.size() && (!now.inputs.empty() || saved.networks == now.networks);
+    for (std::size_t k = 0; same && k < now.inputs.size(); ++k)
+      same = saved.inputs[k].size == now.inputs[k].size && saved.inputs[k].checksum == now.inputs[k].checksum;
+    if (!same)
+      throw Error(where + "saved for the networks '" + saved.networks + "' (" + std::to_string(saved.inputs.size()) +
+                  " file(s)), which differ from '" + now.networks + "': a state belongs to its networks");
+    return saved;
   }
 
   void run_chunk(Simulator& sim, const BatchRows& rows, std::int64_t chunk, bool fresh) {

@@ -104,7 +104,7 @@ TEST_F(Cli, BadInputGetsAOneLineReasonAndNonZeroExit) {
   const std::string w = " --weights " + p("w.npy");
   expect_error(cli("simulate --steps 10"), "option --weights is required");
   expect_error(cli("simulate" + w), "option --steps is required");
-  expect_error(cli("simulate" + w + " --steps 0"), "option --steps: 0 is out of range");
+  expect_error(cli("simulate" + w + " --steps 0"), "--steps 0 runs only the equilibration, to save its state");
   expect_error(cli("simulate" + w + " --steps ten"), "option --steps: 'ten' is not an integer");
   expect_error(cli("simulate" + w + " --steps 10 --replicas 0"), "option --replicas: 0 is out of range");
   expect_error(cli("simulate" + w + " --steps 10 --model lif"), "unknown model 'lif'; expected one of: bernoulli_glm");
@@ -345,4 +345,33 @@ TEST_F(Cli, HelpVersionAndInfo) {
   EXPECT_NE(cli("simulate --help").out.find("--record-dtype"), std::string::npos);
   EXPECT_NE(cli("info").out.find("models: bernoulli_glm poisson_glm rectified_lnp threshold_sam rectified_sam"),
             std::string::npos);
+}
+
+// The reference's equilibrate() returns the state; the command line saves it
+// (--steps 0 --save-state) and later runs start from it (--load-state): the
+// spikes are those of one run with that equilibration, byte for byte, for
+// two networks in one batch, two replicas and a stimulus.
+TEST_F(Cli, AStateSavedAfterEquilibrationStartsLaterRuns) {
+  ASSERT_EQ(cli("generate normal --n 40 --param mean=0 --param std=5 --count 2 --seed 3 --out " + p("nets") + " --quiet")
+                .status,
+            0);
+  const std::string base = "simulate --weights " + p("nets") + " --replicas 2 --seed 7 --quiet ";
+  const std::string stim = " --stimulus regular:strength=2,period=25,tau=4";
+  ASSERT_EQ(cli(base + "--steps 0 --equilibration 300 --save-state " + p("eq.state")).status, 0);
+  const CliRun later = cli(base + "--load-state " + p("eq.state") + " --equilibration 0 --steps 400 --output " +
+                           p("later.npy") + stim);
+  ASSERT_EQ(later.status, 0) << later.out;
+  ASSERT_EQ(cli(base + "--equilibration 300 --steps 400 --output " + p("whole.npy") + stim).status, 0);
+  const NpyArray a = read_npy(p("later.npy")), b = read_npy(p("whole.npy"));
+  EXPECT_EQ(a.shape, (std::vector<std::size_t>{2, 80, 400}));
+  EXPECT_EQ(a.data, b.data);
+  // Another seed from the same state: the same start, new noise.
+  ASSERT_EQ(cli("simulate --weights " + p("nets") + " --replicas 2 --seed 8 --quiet --load-state " + p("eq.state") +
+                " --equilibration 0 --steps 400 --output " + p("seed8.npy") + stim)
+                .status,
+            0);
+  EXPECT_NE(read_npy(p("seed8.npy")).data, a.data);
+  expect_error(cli(base + "--load-state " + p("eq.state") + " --steps 10 --replicas 3"),
+               "saved with 2 replica(s), not 3");
+  expect_error(cli(base + "--load-state " + p("w.npy") + " --steps 10"), "not a Cascade state");
 }

@@ -114,10 +114,14 @@ TEST(Network, DatasetDirectoryIsReadInLexicographicOrder) {
   }
   EXPECT_NE(error_of([&] { load_networks(dir.string()); }).find("PyTorch .pt files cannot be read"), std::string::npos);
   fs::remove_all(dir);
-  const std::vector<std::int32_t> notsq = {1, 2, 3};
+  const std::vector<float> notsq = {1, 2, 3};
   const std::string p = (fs::temp_directory_path() / "cascade_test_notsquare.npy").string();
-  write_npy(p, NpyDtype::kInt32, {3}, notsq.data());
+  write_npy(p, NpyDtype::kFloat32, {3}, notsq.data());
   EXPECT_NE(error_of([&] { load_dense_network(p); }).find("W0 must be a square 2-d array [N, N]; got shape (3)"),
+            std::string::npos);
+  const std::vector<std::int32_t> ints = {1, 2, 3, 4};
+  write_npy(p, NpyDtype::kInt32, {2, 2}, ints.data());
+  EXPECT_NE(error_of([&] { load_dense_network(p); }).find("W0 must hold float32 or float64 weights, got <i4"),
             std::string::npos);
   fs::remove(p);
 }

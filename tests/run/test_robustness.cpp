@@ -170,6 +170,10 @@ TEST(Robustness, EveryBadInputInTheTableGetsItsMessage) {
   fs::remove_all(d);
   fs::create_directories(d);
   make_inputs(d);
+  // A state saved from w.npy (a real run of the CLI).
+  ASSERT_EQ(std::system((std::string(CASCADE_CLI_PATH) + " simulate --steps 0 --equilibration 5 --weights " +
+                         (d / "w.npy").string() + " --save-state " + (d / "w.state").string() + " --quiet").c_str()),
+            0);
   // Inputs the rows try to overwrite: byte for byte the same afterwards.
   std::map<std::string, std::string> kept;
   for (const char* f : {"w.npy", "params.json", "mask3.npy", "run10.toml", "ds3/0.npy"}) kept[f] = slurp(d / f);

@@ -65,6 +65,7 @@ struct SimulationPlan {
   bool force = false;
   std::string checkpoint;                // empty: none
   std::int64_t checkpoint_every = 0;     // 0: every chunk
+  std::string save_state, load_state;    // --save-state / --load-state (empty: none)
 
   bool records() const { return !npy_outputs.empty() || !h5_outputs.empty() || !input_output.empty() || !rate_output.empty(); }
   std::size_t network_count() const { return first_neuron.size() - 1; }
