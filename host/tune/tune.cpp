@@ -365,7 +365,8 @@ void validate_tune_options(const TuneOptions& o) {
     throw Error("tune: equilibration = " + std::to_string(o.equilibration) + " is invalid; expected >= 0");
   if (!(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1 && o.epsilon > 0))
     throw Error("tune: Adam needs 0 <= beta1, beta2 < 1 and epsilon > 0");
-  if (o.steps > kMaxStep || o.equilibration > kMaxStep)
+  // Both are >= 0 here, so the unsigned comparison is exact.
+  if (static_cast<std::uint64_t>(o.steps) > kMaxStep || static_cast<std::uint64_t>(o.equilibration) > kMaxStep)
     throw Error("tune: " + std::to_string(o.equilibration) + " + " + std::to_string(o.steps) +
                 " steps per epoch exceed the 2^40 steps of the random-stream counter; use fewer steps");
   tangent::epoch_first_step(o, 0, o.epochs - 1);  // every epoch fits the counter (checked before any run)
