@@ -6,7 +6,7 @@ set -euo pipefail
 
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in cmake g++ make librandom123-dev libgtest-dev libhdf5-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev python3-venv \
+for pkg in cmake g++ make librandom123-dev libgtest-dev libhdf5-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev python3-venv python3-dev \
            clang libclang-rt-14-dev libomp-dev; do
   have_pkg "$pkg" || need+=("$pkg")
 done
@@ -26,10 +26,12 @@ fi
 
 # The outputs are also checked with independent Python readers (NumPy, h5py,
 # libsonata) from PyPI, in a virtual environment beside the sources; the
-# worked examples draw their figures with matplotlib from the same one.
+# worked examples draw their figures with matplotlib from the same one, and
+# the Python package is built with nanobind (scikit-build-core for pip
+# install .) and tested with pytest from it.
 venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-tests"
-if ! "$venv/bin/python" -c "import numpy, h5py, libsonata, matplotlib" 2>/dev/null; then
-  echo "install-deps: creating $venv (numpy, h5py, libsonata, matplotlib from PyPI)" >&2
+if ! "$venv/bin/python" -c "import numpy, h5py, libsonata, matplotlib, nanobind, scikit_build_core, pytest" 2>/dev/null; then
+  echo "install-deps: creating $venv (numpy, h5py, libsonata, matplotlib, nanobind, scikit-build-core, pytest from PyPI)" >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check numpy h5py libsonata matplotlib
+  "$venv/bin/pip" install -q --disable-pip-version-check numpy h5py libsonata matplotlib nanobind scikit-build-core pytest
 fi

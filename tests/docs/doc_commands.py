@@ -19,7 +19,9 @@ directory `build` is a link to BUILD_DIR and `examples`, `tools`, `bench`,
   with SIGTERM once C exists (the interruption the comment describes), must
   exit 143, and the resume must then exit 0.
 
-Each skip is printed with its reason. The TOML listing in docs/run-files.md
+The README's ```python blocks run last, with the
+build tree's module (PYTHONPATH=BUILD_DIR/python). Each skip is printed with
+its reason. The TOML listing in docs/run-files.md
 must equal examples/run.toml (less its header comment) byte for byte. Exits 0 when all pass, 1 otherwise.
 """
 import os
@@ -53,6 +55,19 @@ def sh_blocks(path):
             # set-up parts are skipped below, the rest runs on its own.
             commands.extend(part.strip() for part in command.split(" && "))
     return commands
+
+
+def python_blocks(path):
+    blocks, inside, lines = [], False, []
+    for line in path.read_text().splitlines(keepends=True):
+        if line.startswith("```"):
+            if inside:
+                blocks.append("".join(lines))
+            inside, lines = line.strip() == "```python", []
+            continue
+        if inside:
+            lines.append(line)
+    return blocks
 
 
 def toml_blocks(path):
@@ -167,6 +182,20 @@ def main():
               f"status {status}{', ' + note if note else ''}]")
         if not ok:
             failures.append(f"{where}: `{code}` exited {status}, expected {expected}:\n{out[-3000:]}")
+    # The README's Python blocks run with the build tree's module, after its commands (nets/ exists).
+    pyenv = dict(env, PYTHONPATH=str(build / "python"))
+    for k, block in enumerate(python_blocks(repo / "README.md")):
+        if not (build / "python" / "cascade").is_dir():
+            print(f"skip  README.md: python block {k + 1}\n      (the Python module is not built)")
+            continue
+        t0 = time.monotonic()
+        p = subprocess.run([sys.executable, "-c", block], cwd=scratch, env=pyenv, capture_output=True, text=True,
+                           timeout=TIMEOUT_S)
+        ran += 1
+        print(f"{'ok   ' if p.returncode == 0 else 'FAIL '} README.md: python block {k + 1}  "
+              f"[{time.monotonic() - t0:.1f} s, status {p.returncode}]")
+        if p.returncode != 0:
+            failures.append(f"README.md: python block {k + 1} exited {p.returncode}:\n{(p.stdout + p.stderr)[-3000:]}")
     for f in failures:
         print("\nFAILED " + f)
     print(f"\n{ran} commands run, {len(failures)} failure(s)")

@@ -1,0 +1,98 @@
+"""Cascade: spiking networks of linear-nonlinear cascade neurons, bit-reproducible on CPU and GPU.
+
+The spikeometric-shaped API: cascade.models (BernoulliGLM, PoissonGLM,
+RectifiedLNP, RectifiedSAM, ThresholdSAM), cascade.stimulus, cascade.datasets.
+The library's own objects: Model, Network, Simulator, Result, State, and
+tune, simulate_files / tune_files / resume_files (the command line's run
+plan: outputs streamed to files with provenance, checkpoints). docs/python.md.
+"""
+from __future__ import annotations
+
+from . import _native
+from ._native import Model, Network, Result, State, model_infos, model_names
+from ._data import NetworkData, to_networks
+from . import datasets, models, stimulus
+
+__version__ = _native.__version__
+
+__all__ = ["Model", "Network", "NetworkData", "Result", "State", "Simulator", "tune", "simulate_files",
+           "tune_files", "resume_files", "load_networks", "generate", "models", "stimulus", "datasets",
+           "model_names", "model_infos", "to_networks"]
+
+
+def _native_model(model):
+    if isinstance(model, str):
+        return _native.Model(model)
+    if isinstance(model, _native.Model):
+        return model
+    if hasattr(model, "native"):
+        return model.native
+    raise TypeError(f"model: expected a model name, a cascade.Model or a cascade.models object; "
+                    f"got {type(model).__name__}")
+
+
+def _native_stimuli(stimuli) -> list:
+    if stimuli is None:
+        return []
+    if not isinstance(stimuli, (list, tuple)):
+        stimuli = [stimuli]
+    return [s if isinstance(s, _native.Stimulus) else
+            _native.Stimulus.parse(s) if isinstance(s, str) else s._native() for s in stimuli]
+
+
+class Simulator(_native.Simulator):
+    """A model, a batch of networks (any `data`: arrays, Data/Batch, paths, lists), replicas, a seed, a backend.
+
+    simulate(steps, equilibration_steps=100, dtype="uint8", neurons=[], window_begin=0,
+    window_end=-1, record_input=False, record_rate=False, progress=None) -> Result
+    with result.spikes [replicas, neurons, steps] (a view of the library's buffer).
+    """
+
+    def __init__(self, model, data, replicas: int = 1, seed: int = 0, threads: int = 0, backend: str = "auto",
+                 gpu_strategy: str = "auto", device: int = 0, replica_offset: int = 0, stimuli=None):
+        super().__init__(_native_model(model), to_networks(data), replicas=replicas, seed=seed, threads=threads,
+                         backend=backend, gpu_strategy=gpu_strategy, device=device, replica_offset=replica_offset)
+        if stimuli is not None:
+            self.set_stimuli(_native_stimuli(stimuli))
+
+
+def tune(model, data, target_hz: float, selection="all", stimuli=None, **options) -> dict:
+    """cascade::tune and its check: {model (tuned cascade.Model), names, initial, final,
+    history, gradient_path, silent_epoch, advice, check}. Options: lr, epochs, steps,
+    equilibration, replicas, seed, threads, backend, check, check_steps, tolerance,
+    tolerance_hz, progress (called with each epoch's dict)."""
+    sel = [selection] if isinstance(selection, str) else list(selection)
+    return _native.tune(_native_model(model), to_networks(data), _native_stimuli(stimuli), float(target_hz), sel,
+                        **options)
+
+
+def simulate_files(progress=None, **options) -> dict:
+    """cascade simulate through the library's run plan, options as keywords (--steps -> steps=...,
+    repeatable ones as lists): outputs streamed chunk by chunk with provenance, checkpoints."""
+    return _native.simulate_files(options, progress)
+
+
+def tune_files(progress=None, **options) -> dict:
+    """cascade tune through the library's run plan (writes output_params with provenance and the check)."""
+    return _native.tune_files(options, progress)
+
+
+def resume_files(checkpoint, progress=None) -> dict:
+    """cascade resume CHECKPOINT: bit-identical to the uninterrupted run."""
+    import os
+
+    return _native.resume_files(os.fspath(checkpoint), progress)
+
+
+def load_networks(path) -> list:
+    """A network file or a dataset directory, in the reference's order."""
+    import os
+
+    return _native.load_networks(os.fspath(path))
+
+
+def generate(kind: str, n: int, count: int = 1, seed: int = 0, first: int = 0, **params) -> list:
+    """Networks first .. first+count-1 of a seeded family (cascade generate KIND ...)."""
+    from .datasets import _param_text
+
+    return _native.generate(kind, n, [f"{k}={_param_text(v)}" for k, v in params.items()], seed, count, first)

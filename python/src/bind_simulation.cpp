@@ -1,0 +1,344 @@
+// The simulator, its results (numpy arrays over the library's own buffers),
+// tune, and the run plan (outputs to files with provenance, checkpoints)
+// in Python.
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/function.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/string_view.h>
+#include <nanobind/stl/vector.h>
+
+#include <memory>
+
+#include "bindings.hpp"
+#include "cascade/cascade.hpp"
+#include "cascade/run/execute.hpp"
+#include "cascade/run/plan.hpp"
+#include "cascade/run/settings.hpp"
+#include "guard.hpp"
+
+namespace nb = nanobind;
+
+namespace cascade::python {
+
+namespace {
+
+using Progress = std::optional<std::function<void(std::int64_t, std::int64_t)>>;
+
+/// The Python progress callable, called with the GIL (from the engine's thread).
+ProgressCallback progress_of(const Progress& p) {
+  if (!p) return {};
+  auto f = *p;
+  return [f](std::int64_t done, std::int64_t total) {
+    nb::gil_scoped_acquire gil;
+    f(done, total);
+  };
+}
+
+nb::dict summary_dict(const RunSummary& s) {
+  return dict_of({{"backend", nb::cast(s.backend)}, {"threads", nb::cast(s.threads)}, {"first_step", nb::cast(s.first_step)}, {"equilibration_steps", nb::cast(s.equilibration_steps)}, {"recorded_steps", nb::cast(s.recorded_steps)}, {"recorded_spike_count", nb::cast(s.recorded_spike_count)}, {"synaptic_events", nb::cast(s.synaptic_events)}, {"rate_capped", nb::cast(s.rate_capped)}, {"counts_saturated", nb::cast(s.counts_saturated)}, {"dt", nb::cast(s.dt)}, {"mean_rate_hz", nb::cast(s.mean_rate_hz)}, {"wall_seconds", nb::cast(s.wall_seconds)}, {"steps_run", nb::cast(s.steps_run)}, {"gpu_strategy", nb::cast(s.gpu_strategy)}, {"device", nb::cast(s.device)}});
+}
+
+nb::dlpack::dtype dtype_of(RecordDtype d) {
+  switch (d) {
+    case RecordDtype::kUInt8: return nb::dtype<std::uint8_t>();
+    case RecordDtype::kBool: return nb::dtype<bool>();
+    case RecordDtype::kInt32: return nb::dtype<std::int32_t>();
+    case RecordDtype::kFloat32: return nb::dtype<float>();
+  }
+  return nb::dtype<std::uint8_t>();
+}
+
+/// A run's result; its arrays are views of its own buffers (no copy).
+struct PyResult {
+  SimulationResult r;
+};
+
+nb::ndarray<nb::numpy> spikes_of(PyResult& self, nb::handle owner) {
+  const Raster& ra = self.r.raster;
+  const std::size_t shape[3] = {ra.replicas(), ra.neurons(), ra.steps()};
+  return nb::ndarray<nb::numpy>(const_cast<std::uint8_t*>(ra.data()), 3, shape, owner, nullptr, dtype_of(ra.dtype()));
+}
+
+nb::object floats_of(PyResult& self, std::vector<float>& v, nb::handle owner) {
+  if (v.empty()) return nb::none();
+  const Raster& ra = self.r.raster;
+  const std::size_t shape[3] = {ra.replicas(), ra.neurons(), ra.steps()};
+  return nb::cast(nb::ndarray<nb::numpy, float>(v.data(), 3, shape, owner));
+}
+
+RunOptions run_options(std::int64_t steps, std::int64_t equilibration, const std::string& dtype,
+                       const std::vector<std::uint32_t>& neurons, std::int64_t begin, std::int64_t end,
+                       bool input, bool rate, const Progress& progress) {
+  RunOptions ro;
+  ro.steps = steps;
+  ro.equilibration_steps = equilibration;
+  ro.dtype = parse_record_dtype(dtype);
+  ro.record_neurons = neurons;
+  ro.record_begin = begin;
+  ro.record_end = end;
+  ro.record_input = input;
+  ro.record_rate = rate;
+  ro.progress = progress_of(progress);
+  return ro;
+}
+
+PyResult run_released(Simulator& sim, RunOptions ro) {
+  if (ro.record) sim.check_recording(ro.steps, ro.dtype);  // refused before anything runs
+  return call_released([&](const std::atomic<bool>* stop) {
+    ro.stop = stop;
+    return PyResult{sim.run(ro)};
+  });
+}
+
+/// Settings for the run plan from Python keywords: each name is an option
+/// of the command's table (underscores for dashes); lists repeat it.
+run::Settings settings_of(run::Command command, const nb::dict& options) {
+  run::Settings s(command);
+  for (auto [key, value] : options) {
+    std::string name = nb::cast<std::string>(key);
+    for (char& c : name)
+      if (c == '_') c = '-';
+    if (!run::find_option(command, name))
+      throw Error("cascade." + std::string(run::command_name(command)) + "_files: unknown option '" +
+                  nb::cast<std::string>(key) + "' (the options of cascade " + run::command_name(command) +
+                  " --help, with _ for -)");
+    const std::string origin = "keyword " + nb::cast<std::string>(key);
+    auto add_one = [&](nb::handle v) {
+      run::Setting st;
+      st.origin = origin;
+      if (nb::isinstance<nb::bool_>(v))
+        st.value = nb::cast<bool>(v);
+      else if (nb::isinstance<nb::int_>(v))
+        st.value = nb::cast<std::int64_t>(v);
+      else if (nb::isinstance<nb::float_>(v))
+        st.value = nb::cast<double>(v);
+      else
+        st.value = nb::cast<std::string>(nb::str(v));
+      if (std::holds_alternative<std::string>(st.value)) st.text = true;
+      s.add(name, std::move(st));
+    };
+    if (nb::isinstance<nb::list>(value) || nb::isinstance<nb::tuple>(value)) {
+      for (nb::handle v : value) add_one(v);
+    } else {
+      add_one(value);
+    }
+  }
+  return s;
+}
+
+/// Forwards a run's progress to a Python callable.
+class PyObserver : public run::RunObserver {
+ public:
+  explicit PyObserver(Progress p) : p_(std::move(p)) {}
+  void progress(std::int64_t done, std::int64_t total) override {
+    if (!p_) return;
+    nb::gil_scoped_acquire gil;
+    (*p_)(done, total);
+  }
+  void epoch(const TuneEpoch& e, std::int64_t epochs) override {
+    if (!p_) return;
+    nb::gil_scoped_acquire gil;
+    (*p_)(e.epoch + 1, epochs);
+  }
+
+ private:
+  Progress p_;
+};
+
+nb::dict outcome_dict(const run::SimulationOutcome& o) {
+  return dict_of({{"summary", nb::cast(summary_dict(o.summary))}, {"written", nb::cast(o.written)}, {"stopped", nb::cast(o.stopped)}, {"checkpoint_saved", nb::cast(o.checkpoint_saved)}});
+}
+
+}  // namespace
+
+void bind_simulation(nb::module_& m) {
+  nb::class_<EngineState>(m, "State", "An engine state between steps (save_state / load_state).")
+      .def_prop_ro("step", [](const EngineState& s) { return s.step; });
+
+  nb::class_<PyResult>(m, "Result", "What a run recorded; its arrays share the library's buffers.")
+      .def_prop_ro("spikes", [](nb::handle self) { return spikes_of(nb::cast<PyResult&>(self), self); },
+                   "Counts [replicas, recorded neurons, recorded steps] in the run's dtype (a view, no copy).")
+      .def_prop_ro("input", [](nb::handle self) { auto& r = nb::cast<PyResult&>(self); return floats_of(r, r.r.input, self); },
+                   "g of the recorded neuron-steps (float32, spikes' layout), or None.")
+      .def_prop_ro("rate", [](nb::handle self) { auto& r = nb::cast<PyResult&>(self); return floats_of(r, r.r.rate, self); },
+                   "phi(g) of the recorded neuron-steps (float32, spikes' layout), or None.")
+      .def_prop_ro("neurons", [](const PyResult& r) { return r.r.neurons; }, "The recorded neurons (batch indices).")
+      .def_prop_ro("summary", [](const PyResult& r) { return summary_dict(r.r.summary); })
+      .def("write_npy", [](const PyResult& r, const std::string& path) { r.r.raster.write_npy(path); }, nb::arg("path"));
+
+  nb::class_<Simulator>(m, "Simulator", "A model, a batch of networks, replicas, a seed and a backend.")
+      .def("__init__",
+           [](Simulator* self, const AnyModel& model, std::vector<Network> networks, std::uint32_t replicas,
+              std::uint64_t seed, int threads, const std::string& backend, const std::string& strategy, int device,
+              std::uint32_t replica_offset, std::uint64_t first_step) {
+             SimulatorOptions o;
+             o.replicas = replicas;
+             o.seed = seed;
+             o.threads = threads;
+             o.backend = parse_backend(backend);
+             o.gpu_strategy = parse_gpu_strategy(strategy);
+             o.device = device;
+             o.replica_offset = replica_offset;
+             o.first_step = first_step;
+             validate_model(model);
+             nb::gil_scoped_release release;
+             new (self) Simulator(model, std::move(networks), o);
+           },
+           nb::arg("model"), nb::arg("networks"), nb::arg("replicas") = 1, nb::arg("seed") = 0, nb::arg("threads") = 0,
+           nb::arg("backend") = "auto", nb::arg("gpu_strategy") = "auto", nb::arg("device") = 0,
+           nb::arg("replica_offset") = 0, nb::arg("first_step") = 0)
+      .def("set_stimuli", &Simulator::set_stimuli, nb::arg("stimuli"))
+      .def("simulate",
+           [](Simulator& sim, std::int64_t steps, std::int64_t eq, const std::string& dtype,
+              const std::vector<std::uint32_t>& neurons, std::int64_t begin, std::int64_t end, bool input, bool rate,
+              const Progress& progress) {
+             return run_released(sim, run_options(steps, eq, dtype, neurons, begin, end, input, rate, progress));
+           },
+           nb::arg("steps"), nb::arg("equilibration_steps") = 100, nb::arg("dtype") = "uint8",
+           nb::arg("neurons") = std::vector<std::uint32_t>{}, nb::arg("window_begin") = 0, nb::arg("window_end") = -1,
+           nb::arg("record_input") = false, nb::arg("record_rate") = false, nb::arg("progress") = nb::none(),
+           "A fresh initial state, equilibration_steps unrecorded steps, then steps recorded (the reference's simulate).")
+      .def("run",
+           [](Simulator& sim, std::int64_t steps, std::int64_t eq, bool fresh, bool record, bool stimulus,
+              std::int64_t stimulus_start, const std::string& dtype, const std::vector<std::uint32_t>& neurons,
+              std::int64_t begin, std::int64_t end, bool input, bool rate, const Progress& progress) {
+             RunOptions ro = run_options(steps, eq, dtype, neurons, begin, end, input, rate, progress);
+             ro.fresh_state = fresh;
+             ro.record = record;
+             ro.stimulus = stimulus;
+             ro.stimulus_start = stimulus_start;
+             return run_released(sim, ro);
+           },
+           nb::arg("steps"), nb::arg("equilibration_steps") = 0, nb::arg("fresh_state") = false,
+           nb::arg("record") = true, nb::arg("stimulus") = true, nb::arg("stimulus_start") = 0,
+           nb::arg("dtype") = "uint8", nb::arg("neurons") = std::vector<std::uint32_t>{}, nb::arg("window_begin") = 0,
+           nb::arg("window_end") = -1, nb::arg("record_input") = false, nb::arg("record_rate") = false,
+           nb::arg("progress") = nb::none(), "Full control: by default continues from the current state.")
+      .def("equilibrate",
+           [](Simulator& sim, std::int64_t steps, const Progress& progress) {
+             RunOptions ro = run_options(steps, 0, "uint8", {}, 0, -1, false, false, progress);
+             ro.fresh_state = false;
+             ro.record = false;
+             ro.stimulus = false;
+             return summary_dict(run_released(sim, ro).r.summary);
+           },
+           nb::arg("steps"), nb::arg("progress") = nb::none(), "Unrecorded steps from the current state, stimuli off.")
+      .def("reset_random_state", &Simulator::reset_random_state)
+      .def("set_initial_spikes",
+           [](Simulator& sim, nb::ndarray<const std::uint8_t, nb::ndim<1>, nb::c_contig, nb::device::cpu> counts) {
+             sim.set_initial_spikes(std::span<const std::uint8_t>(counts.data(), counts.shape(0)));
+           },
+           nb::arg("counts"), "Last counts x(-1) per slot [replicas * neurons] for a run with fresh_state=False.")
+      .def("save_state", &Simulator::save_state)
+      .def("load_state", &Simulator::load_state, nb::arg("state"))
+      .def("inspect",
+           [](Simulator& sim, std::optional<std::int64_t> t) {
+             std::vector<double> g, r;
+             sim.inspect(&g, &r, t ? *t : kStimulusOff);
+             const std::size_t n = sim.total_neurons(), R = sim.replicas();
+             auto own = [&](std::vector<double>& v) {
+               auto* heap = new std::vector<double>(std::move(v));
+               nb::capsule c(heap, [](void* p) noexcept { delete static_cast<std::vector<double>*>(p); });
+               return nb::ndarray<nb::numpy, double>(heap->data(), {R, n}, c);
+             };
+             return nb::make_tuple(own(g), own(r));
+           },
+           nb::arg("stimulus_time") = nb::none(), "(g, phi(g)) at the next step, [replicas, neurons], without advancing.")
+      .def_prop_ro("current_step", &Simulator::current_step)
+      .def_prop_ro("backend", &Simulator::backend)
+      .def_prop_ro("dt", &Simulator::dt)
+      .def_prop_ro("total_neurons", &Simulator::total_neurons)
+      .def_prop_ro("total_synapses", &Simulator::total_synapses)
+      .def_prop_ro("replicas", &Simulator::replicas);
+
+  m.def("tune",
+        [](const AnyModel& model, const std::vector<Network>& networks, const std::vector<Stimulus>& stimuli,
+           double target_hz, const std::vector<std::string>& selection, double lr, std::int64_t epochs,
+           std::int64_t steps, std::int64_t equilibration, std::uint32_t replicas, std::uint64_t seed,
+           std::uint64_t first_step, int threads,
+           const std::string& backend, bool check, std::int64_t check_steps, double tolerance, double tolerance_hz,
+           const std::optional<std::function<void(nb::dict)>>& progress) {
+          SimulatorOptions so;
+          so.replicas = replicas;
+          so.seed = seed;
+          so.first_step = first_step;
+          so.threads = threads;
+          so.backend = parse_backend(backend);
+          TuneOptions to;
+          to.target_hz = target_hz;
+          to.selection = selection;
+          to.lr = lr;
+          to.epochs = epochs;
+          to.steps = steps;
+          to.equilibration = equilibration;
+          validate_model(model);
+          validate_tune_options(to);
+          TuneProgress tp;
+          if (progress) {
+            auto f = *progress;
+            tp = [f](const TuneEpoch& e, std::int64_t total) {
+              nb::gil_scoped_acquire gil;
+              f(dict_of({{"epoch", nb::cast(e.epoch)}, {"epochs", nb::cast(total)}, {"loss", nb::cast(e.loss)}, {"rate_hz", nb::cast(e.rate_hz)}, {"values", nb::cast(e.values)}}));
+            };
+          }
+          auto [result, tc] = call_released([&](auto*) {
+            TuneResult r = tune(model, networks, stimuli, so, to, tp);
+            TuneCheck c;
+            if (check) {
+              TuneCheckOptions co;
+              co.steps = check_steps;
+              co.tolerance = tolerance;
+              co.tolerance_hz = tolerance_hz;
+              c = check_tuned_rate(r, networks, so, to, co);
+            }
+            return std::pair<TuneResult, TuneCheck>(std::move(r), std::move(c));
+          });
+          nb::list history;
+          for (const auto& h : result.history)
+            history.append(dict_of({{"epoch", nb::cast(h.epoch)}, {"loss", nb::cast(h.loss)}, {"rate_hz", nb::cast(h.rate_hz)}, {"values", nb::cast(h.values)}, {"gradient", nb::cast(h.gradient)}}));
+          nb::object c = nb::none();
+          if (check)
+            c = dict_of({{"steps", nb::cast(tc.steps)}, {"equilibration", nb::cast(tc.equilibration)}, {"rate_hz", nb::cast(tc.rate_hz)}, {"standard_error_hz", nb::cast(tc.standard_error_hz)}, {"target_hz", nb::cast(tc.target_hz)}, {"allowed_hz", nb::cast(tc.allowed_hz)}, {"within_tolerance", nb::cast(tc.within)}, {"advice", nb::cast(tc.advice)}});
+          return dict_of({{"model", nb::cast(nb::cast(result.model))}, {"stimuli", nb::cast(result.stimuli)}, {"names", nb::cast(result.names)}, {"initial", nb::cast(result.initial)}, {"final", nb::cast(result.final)}, {"history", nb::cast(history)}, {"gradient_path", nb::cast(result.gradient_path)}, {"silent_epoch", nb::cast(result.silent_epoch)}, {"advice", nb::cast(result.advice)}, {"check", nb::cast(c)}});
+        },
+        nb::arg("model"), nb::arg("networks"), nb::arg("stimuli"), nb::arg("target_hz"), nb::arg("selection"),
+        nb::arg("lr") = 0.1, nb::arg("epochs") = 100, nb::arg("steps") = 100, nb::arg("equilibration") = 10,
+        nb::arg("replicas") = 1, nb::arg("seed") = 0, nb::arg("first_step") = 0, nb::arg("threads") = 0,
+        nb::arg("backend") = "auto", nb::arg("check") = true, nb::arg("check_steps") = 0, nb::arg("tolerance") = 0.1,
+        nb::arg("tolerance_hz") = 0.5, nb::arg("progress") = nb::none(),
+        "Adam on the chosen parameters towards target_hz, then a check run (cascade::tune, check_tuned_rate).");
+
+  m.def("simulate_files",
+        [](const nb::dict& options, const Progress& progress) {
+          const run::Settings s = settings_of(run::Command::kSimulate, options);
+          const run::SimulationPlan plan = run::plan_simulation(s);
+          PyObserver obs(progress);
+          const auto out = call_released([&](const std::atomic<bool>* stop) { return run::run_simulation(plan, obs, stop); });
+          return outcome_dict(out);
+        },
+        nb::arg("options"), nb::arg("progress") = nb::none(),
+        "cascade simulate through the library's run plan: outputs streamed to files with provenance, checkpoints.");
+  m.def("resume_files",
+        [](const std::string& checkpoint, const Progress& progress) {
+          PyObserver obs(progress);
+          const auto out = call_released(
+              [&](const std::atomic<bool>* stop) { return run::resume_simulation(checkpoint, obs, stop); });
+          return outcome_dict(out);
+        },
+        nb::arg("checkpoint"), nb::arg("progress") = nb::none());
+  m.def("tune_files",
+        [](const nb::dict& options, const Progress& progress) {
+          const run::Settings s = settings_of(run::Command::kTune, options);
+          const run::TunePlan plan = run::plan_tune(s);
+          PyObserver obs(progress);
+          const auto out = call_released([&](auto*) { return run::run_tune(plan, obs); });
+          return dict_of({{"final", nb::cast(out.result.final)}, {"names", nb::cast(out.result.names)}, {"rate_hz", nb::cast(out.check.rate_hz)}, {"within_tolerance", nb::cast(out.check.within)}, {"advice", nb::cast(out.check.advice.empty() ? out.result.advice : out.check.advice)}});
+        },
+        nb::arg("options"), nb::arg("progress") = nb::none(),
+        "cascade tune through the library's run plan (writes --output-params with its provenance and check).");
+}
+
+}  // namespace cascade::python
