@@ -1,5 +1,6 @@
 // The cascade command line: `cascade simulate ...`, `cascade info`.
 #include <cstdio>
+#include <new>
 #include <exception>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ int main(int argc, char** argv) {
     // A stop request (SIGINT, SIGTERM) from here on: runs stop at a step
     // boundary, long preparations (loading, generating, planning) at once.
     cascade::cli::install_stop_signals();
+    // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported
+    // with the file's name, instead of killing the process silently.
+    std::signal(SIGXFSZ, SIG_IGN);
     const cascade::StopScope stop_scope(&cascade::cli::stop_requested());
     if (cmd == "simulate") return cascade::cli::simulate_command(args);
     if (cmd == "tune") return cascade::cli::tune_command(args);
@@ -61,6 +65,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cascade: interrupted by %s (%s); nothing was written\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                  e.what());
     return 128 + sig;
+  } catch (const std::bad_alloc&) {
+    std::fflush(stdout);
+    std::fprintf(stderr,
+                 "cascade: error: out of memory (std::bad_alloc): the run needs more memory than this process may "
+                 "use (physical memory, ulimit -v, a container's limit); use smaller networks, fewer replicas or "
+                 "steps per chunk (--chunk-steps)\n");
+    return 1;
   } catch (const std::exception& e) {
     std::fflush(stdout);  // what was reported comes before the error
     std::fprintf(stderr, "cascade: error: %s\n", e.what());

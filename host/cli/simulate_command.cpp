@@ -112,6 +112,7 @@ int resume_command(const std::vector<std::string>& argv) {
     return 0;
   }
   if (args.positional.size() != 1) throw Error("resume: expected one checkpoint file (cascade resume FILE)");
+  if (args.positional.front().empty()) throw Error("resume: an empty path; expected the checkpoint file");
   set_log_level_from_flags(args.has("quiet"), args.has("verbose"));
   SimulationReport observer(args.has("quiet"));
   run::SimulationPlan plan;

@@ -10,6 +10,7 @@ namespace cascade {
 
 bool parse_number(std::string_view text, double& out) {
   if (text.empty() || text.front() == ' ' || text.front() == '\t' || text.front() == '\n') return false;
+  if (text.find_first_of("xX") != std::string_view::npos) return false;  // strtod reads hex (0x10); users mean decimal
   const std::string s(text);
   errno = 0;
   char* end = nullptr;
@@ -38,6 +39,15 @@ bool parse_integer(std::string_view text, std::int64_t& out) {
     return false;
   out = static_cast<std::int64_t>(d);
   return true;
+}
+
+bool is_whole_number_text(std::string_view text) {
+  double d = 0.0;
+  if (parse_number(text, d)) return std::isfinite(d) && d == std::floor(d);
+  // Beyond double's range (1e400) or a long run of digits: still written as a whole number.
+  std::string_view digits = text;
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) digits.remove_prefix(1);
+  return !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
 }  // namespace cascade

@@ -14,4 +14,8 @@ bool parse_number(std::string_view text, double& out);
 /// whole number exactly (1e4, 2.5e3, 100.0); false otherwise or beyond int64.
 bool parse_integer(std::string_view text, std::int64_t& out);
 
+/// True when text is written as a whole number, whatever its size (1e20,
+/// 99999999999999999999): a failed parse_integer is then a range problem.
+bool is_whole_number_text(std::string_view text);
+
 }  // namespace cascade

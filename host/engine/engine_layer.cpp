@@ -3,6 +3,7 @@
 #include "cascade/extend/engine_layer.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <sstream>
 
 #include "cascade/error.hpp"
@@ -93,11 +94,12 @@ void check_run_options(const RunOptions& o, std::uint64_t current_step) {
 
 namespace {
 /// The first diagonal entry W0[j, j] of a network that has one.
-std::size_t first_self_edge(const Network& n) {
+/// The first neuron with a synapse onto itself, and that synapse's weight.
+std::pair<std::size_t, double> first_self_edge(const Network& n) {
   for (std::size_t j = 0; j < n.n_neurons(); ++j)
     for (std::int64_t e = n.row_ptr()[j]; e < n.row_ptr()[j + 1]; ++e)
-      if (static_cast<std::size_t>(n.post()[e]) == j) return j;
-  return 0;
+      if (static_cast<std::size_t>(n.post()[e]) == j) return {j, n.weight().empty() ? 1.0 : n.weight()[e]};
+  return {0, 0.0};
 }
 }  // namespace
 
@@ -119,9 +121,12 @@ void check_batch(const Networks& nets, const EngineShape& shape, bool allows_sel
       throw Error("network '" + n->label() + "': model '" + model_name +
                   "' integrates an activation; per-edge filters apply to spike-history models only");
     if (!per_edge && !allows_self_coupling && n->has_self_edges()) {
-      const std::size_t neuron = first_self_edge(*n);
-      throw Error("network '" + n->label() + "': W0 has a non-zero diagonal entry (W0[" + std::to_string(neuron) +
-                  ", " + std::to_string(neuron) + "]); model '" + model_name +
+      const auto [neuron, weight] = first_self_edge(*n);
+      const std::string at = "W0[" + std::to_string(neuron) + ", " + std::to_string(neuron) + "]";
+      throw Error("network '" + n->label() + "': W0 has " +
+                  (weight != 0.0 ? "a non-zero diagonal entry (" + at + ")"
+                                 : "a self-edge " + at + " (listed with weight 0, which is still a synapse)") +
+                  "; model '" + model_name +
                   "' uses the diagonal for its refractory filter, so self-coupling weights must be zero");
     }
   }

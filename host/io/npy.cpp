@@ -170,6 +170,9 @@ RawHeader parse_raw_header(const std::uint8_t* bytes, std::size_t size, const st
     throw Error(name + ": unsupported .npy format version " + std::to_string(major) + "." +
                 std::to_string(bytes[7]) + " (expected 1.0, 2.0 or 3.0)");
   }
+  if (header_start + header_len > (std::size_t{1} << 26))
+    throw Error(name + ": the .npy header declares " + std::to_string(header_len) +
+                " bytes, more than the 64 MiB a header may have (numpy writes headers of under 1 KiB)");
   if (header_start + header_len > size)
     throw Error(name + ": truncated .npy header (needs " + std::to_string(header_len) + " bytes, file has " +
                 std::to_string(size - header_start) + ")");

@@ -1,6 +1,11 @@
 #include "cascade/raster.hpp"
 
 #include <cstring>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <string>
 
@@ -65,7 +70,8 @@ void Raster::write_npy(const std::string& path) const {
   cascade::write_npy(path, to_npy_dtype(dtype_), shape(), bytes_.data());
 }
 
-std::uint64_t available_memory_bytes() {
+namespace {
+std::uint64_t meminfo_available() {
   std::ifstream in("/proc/meminfo");
   std::string key;
   std::uint64_t value = 0;
@@ -73,6 +79,25 @@ std::uint64_t available_memory_bytes() {
   while (in >> key >> value >> unit)
     if (key == "MemAvailable:") return value * 1024;
   return 0;
+}
+
+/// What the address-space limit (ulimit -v, RLIMIT_AS) leaves this process:
+/// the limit less the virtual memory it maps now; no limit: the maximum.
+std::uint64_t address_space_left() {
+  struct rlimit lim {};
+  if (::getrlimit(RLIMIT_AS, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return UINT64_MAX;
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t pages = 0;
+  statm >> pages;
+  const std::uint64_t used = pages * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  return lim.rlim_cur > used ? lim.rlim_cur - used : 0;
+}
+}  // namespace
+
+std::uint64_t available_memory_bytes() {
+  const std::uint64_t physical = meminfo_available(), limit = address_space_left();
+  if (physical == 0) return limit == UINT64_MAX ? 0 : limit;  // unknown physical memory: the limit, if any
+  return std::min(physical, limit);
 }
 
 }  // namespace cascade

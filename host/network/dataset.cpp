@@ -327,6 +327,8 @@ Network load_matrix_market(const std::string& path, std::uint32_t instance_id) {
     in.fail("field '" + std::string(head[3]) + "' is not supported; expected real, integer or pattern");
   if (symmetry != "general" && symmetry != "symmetric" && symmetry != "skew-symmetric")
     in.fail("symmetry '" + std::string(head[4]) + "' is not supported; expected general, symmetric or skew-symmetric");
+  if (field == "pattern" && symmetry == "skew-symmetric")
+    in.fail("a pattern matrix cannot be skew-symmetric (the format has no negated pattern entries)");
   const bool pattern = field == "pattern";
   const bool mirror = symmetry != "general";
   const double mirror_sign = symmetry == "skew-symmetric" ? -1.0 : 1.0;
@@ -371,6 +373,7 @@ Network load_matrix_market(const std::string& path, std::uint32_t instance_id) {
     if (!in.next(line))
       throw Error(path + ": truncated: the size line promises " + std::to_string(nnz) + " entries, the file has " +
                   std::to_string(seen));
+    if (line.find('\0') != std::string::npos) in.fail("a NUL byte in the line: a Matrix Market file is text");
     if (blank(line) || line[line.find_first_not_of(" \t")] == '%') continue;  // comments, as above the size line
     const auto f = fields(line);
     std::int64_t i = 0, j = 0;
@@ -381,6 +384,8 @@ Network load_matrix_market(const std::string& path, std::uint32_t instance_id) {
     if (i < 1 || i > rows || j < 1 || j > rows)
       in.fail("entry (" + std::to_string(i) + ", " + std::to_string(j) + ") is outside the 1-based range 1.." +
               std::to_string(rows));
+    std::int64_t whole = 0;
+    if (field == "integer" && !parse_int(f[2], whole)) in.fail("an integer matrix holds integer values");
     if (!pattern && (!parse_real(f[2], v) || !std::isfinite(v)))
       in.fail("value '" + std::string(f[2]) + "' is not a finite number");
     if (mirror && j > i) in.fail("a " + symmetry + " file stores the lower triangle only (row >= col)");
@@ -404,13 +409,24 @@ Network load_matrix_market(const std::string& path, std::uint32_t instance_id) {
   return Network::from_edges(static_cast<std::size_t>(rows), pre, post, w, instance_id, path);
 }
 
+namespace {
+/// Why a network path names nothing: empty, a link to nowhere (or a loop), or absent.
+[[noreturn]] void refuse_missing(const std::string& path) {
+  if (path.empty()) throw Error("an empty path; expected a network file or dataset directory");
+  std::error_code ec;
+  if (fs::symlink_status(path, ec).type() == fs::file_type::symlink)
+    throw Error(path + ": a symbolic link that leads nowhere (its target is missing, or the links form a loop)");
+  throw Error(path + ": no such file or directory");
+}
+}  // namespace
+
 Network load_network(const std::string& path, std::uint32_t instance_id) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     if (is_edge_list_dir(path)) return load_edge_list(path, instance_id);
     throw Error(path + ": a directory is a dataset, not one network (edge-list directories hold edge_index.npy)");
   }
-  if (!fs::exists(path, ec)) throw Error(path + ": no such file or directory");
+  if (!fs::exists(path, ec)) refuse_missing(path);
   const std::string ext = fs::path(path).extension().string();
   if (ext == ".pt") refuse_pt(path);
   if (ext == ".mtx") return load_matrix_market(path, instance_id);
@@ -423,7 +439,7 @@ NetworkSource::NetworkSource(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec) && !is_edge_list_dir(path)) entries_ = dataset_files(path);
   else if (fs::exists(path, ec)) entries_ = {path};
-  else throw Error(path + ": no such file or directory");
+  else refuse_missing(path);
 }
 
 NetworkSource NetworkSource::generated(const std::string& label, std::size_t count, std::size_t neurons,

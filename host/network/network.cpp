@@ -33,9 +33,22 @@ Network dense_impl(std::span<const T> w0, std::size_t n, std::uint32_t id, std::
   if (w0.size() != n * n)
     throw Error(label + ": W0 must be square [N, N]; expected " + std::to_string(n * n) + " values for N = " +
                 std::to_string(n) + ", got " + std::to_string(w0.size()));
+  // The synapses are counted first, so that the memory they take is checked
+  // (and reserved) before the edge arrays grow.
+  std::size_t nnz = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    if ((j & 0xff) == 0) check_stop("building a network");
+    for (std::size_t i = 0; i < n; ++i) nnz += w0[j * n + i] != 0;
+  }
+  require_memory(Network::build_bytes(n, nnz) + 24 * static_cast<std::uint64_t>(nnz),
+                 label + ": a network of " + std::to_string(n) + " neurons and " + std::to_string(nnz) + " synapses");
   std::vector<std::int64_t> pre, post;
   std::vector<double> w;
-  for (std::size_t j = 0; j < n; ++j)
+  pre.reserve(nnz);
+  post.reserve(nnz);
+  w.reserve(nnz);
+  for (std::size_t j = 0; j < n; ++j) {
+    if ((j & 0xff) == 0) check_stop("building a network");
     for (std::size_t i = 0; i < n; ++i) {
       const double v = static_cast<double>(w0[j * n + i]);
       if (!std::isfinite(v))
@@ -47,6 +60,7 @@ Network dense_impl(std::span<const T> w0, std::size_t n, std::uint32_t id, std::
         w.push_back(v);
       }
     }
+  }
   return from_edges(n, pre, post, w, id, std::move(label));
 }
 }  // namespace

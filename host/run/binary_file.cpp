@@ -9,14 +9,16 @@
 
 namespace cascade::run {
 
-std::uint64_t fnv1a(const std::string& bytes) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
+std::uint64_t fnv1a_update(std::uint64_t h, const void* data, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t k = 0; k < n; ++k) {
+    h ^= p[k];
+    h *= kFnvPrime;
   }
   return h;
 }
+
+std::uint64_t fnv1a(const std::string& bytes) { return fnv1a_update(kFnvOffset, bytes.data(), bytes.size()); }
 
 BinaryWriter::BinaryWriter(const char* magic, std::uint64_t version) {
   raw(magic, std::strlen(magic) + 1);
@@ -62,14 +64,21 @@ BinaryReader::BinaryReader(const std::string& path, const char* magic, std::uint
   const std::size_t m = std::strlen(magic) + 1;
   if (b_.size() < m + 16 || std::memcmp(b_.data(), magic, m) != 0)
     throw Error(what + ": not a Cascade " + what.substr(0, what.find(' ')) + " (written by " + written_by + ")");
+  // A plausible other version first (an older file is named as such, not as
+  // corrupt, whatever its checksum); then the checksum.
+  std::uint64_t v = 0;
+  std::memcpy(&v, b_.data() + m, 8);
+  const auto other_version = [&] {
+    return Error(what + ": format version " + std::to_string(v) + ", this Cascade reads " + std::to_string(version) +
+                 " (written by another version of cascade)");
+  };
+  if (v != version && v < 1000) throw other_version();
   std::uint64_t stored = 0;
   std::memcpy(&stored, b_.data() + b_.size() - 8, 8);
-  if (fnv1a(b_.substr(0, b_.size() - 8)) != stored) throw Error(what + " is truncated or corrupt (checksum mismatch)");
+  if (v != version || fnv1a(b_.substr(0, b_.size() - 8)) != stored)
+    throw Error(what + " is truncated or corrupt (checksum mismatch)");
   b_.resize(b_.size() - 8);
-  at_ = m;
-  const std::uint64_t v = u64();
-  if (v != version)
-    throw Error(what + ": format version " + std::to_string(v) + ", this Cascade reads " + std::to_string(version));
+  at_ = m + 8;
 }
 
 std::string BinaryReader::str() {

@@ -21,6 +21,9 @@ struct FileIdentity {
   std::uint64_t checksum = 0;
 };
 
+/// FNV-1a (64 bit): checksums of the files a run writes and of its inputs.
+inline constexpr std::uint64_t kFnvOffset = 14695981039346656037ull, kFnvPrime = 1099511628211ull;
+std::uint64_t fnv1a_update(std::uint64_t h, const void* data, std::size_t n);
 std::uint64_t fnv1a(const std::string& bytes);
 
 class BinaryWriter {

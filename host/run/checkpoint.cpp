@@ -22,7 +22,7 @@ namespace cascade::run {
 namespace {
 
 constexpr char kMagic[] = "CASCADE-CHECKPOINT";
-constexpr std::uint32_t kVersion = 2;  // 2: the settings as JSON (1: the command line)
+constexpr std::uint32_t kVersion = 3;  // 3: FNV-1a's standard offset basis; 2: the settings as JSON (1: the command line)
 
 }  // namespace
 
@@ -86,14 +86,11 @@ FileIdentity identify_file(const std::string& path, const std::atomic<bool>* sto
   id.path = path;
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
-  std::uint64_t h = 1469598103934665603ull;
+  std::uint64_t h = kFnvOffset;
   std::vector<unsigned char> buf(std::size_t{1} << 20);
   while (std::size_t n = std::fread(buf.data(), 1, buf.size(), f)) {
     id.size += n;
-    for (std::size_t k = 0; k < n; ++k) {
-      h ^= buf[k];
-      h *= 1099511628211ull;
-    }
+    h = fnv1a_update(h, buf.data(), n);
     if (stop && stop->load(std::memory_order_relaxed)) break;
   }
   std::fclose(f);

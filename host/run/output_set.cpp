@@ -151,10 +151,18 @@ void OutputSet::keep_on_failure() {
 }
 
 void OutputSet::commit(const std::string& provenance) {
+  // The sidecars are written first (under .tmp names), so that a failure to
+  // write one leaves no output under its final name without its provenance.
+  try {
+    for (const auto& o : plan_.npy_outputs) stage_text_file(o + ".json", provenance);
+  } catch (...) {
+    for (const auto& o : plan_.npy_outputs) discard_text_file(o + ".json");
+    throw;
+  }
   for (auto& w : npy_) w->commit();
   if (input_) input_->commit();
   if (rate_) rate_->commit();
-  for (const auto& o : plan_.npy_outputs) write_text_file(o + ".json", provenance);
+  for (const auto& o : plan_.npy_outputs) commit_text_file(o + ".json");
   for (auto& w : h5_) {
     w->set_attribute("provenance", provenance);
     w->commit();

@@ -60,4 +60,19 @@ void check_outputs_against_inputs(const std::vector<NamedPath>& inputs, const st
         throw Error(outputs[b].what + " is also " + outputs[a].what + "; every output of a run needs its own file");
 }
 
+void check_writable_kinds(const std::vector<NamedPath>& outputs) {
+  for (const NamedPath& o : outputs) {
+    std::error_code ec;
+    const fs::file_status st = fs::symlink_status(o.path, ec);
+    if (ec || st.type() == fs::file_type::not_found || st.type() == fs::file_type::regular) continue;
+    if (st.type() == fs::file_type::directory)
+      throw Error(o.what + " is a directory; expected a file name (the run writes a file there)");
+    if (st.type() == fs::file_type::symlink)
+      throw Error(o.what + " is a symbolic link; a run replaces files, not links (--force included): give the "
+                           "path it points to, or remove the link");
+    throw Error(o.what + " is a device, pipe or socket; a run writes only regular files (--force included), "
+                         "which it replaces whole: choose a file name");
+  }
+}
+
 }  // namespace cascade::run

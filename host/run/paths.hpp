@@ -22,6 +22,11 @@ struct NamedPath {
 /// inside an input directory, or is the file of another output.
 void check_outputs_against_inputs(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
 
+/// Refuses an output path that exists as anything but a regular file: a
+/// directory, a symbolic link, a device, a pipe or a socket (a run writes
+/// FILE.tmp and renames it over FILE, which would replace any of them).
+void check_writable_kinds(const std::vector<NamedPath>& outputs);
+
 /// An output and the files written beside it: its partial file (".tmp") and,
 /// for a dense .npy, its provenance sidecar (".json") and that one's partial file.
 std::vector<NamedPath> output_files(const std::string& path, const std::string& option, bool sidecar);

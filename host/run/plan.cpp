@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -117,7 +118,7 @@ void check_output_path(const std::string& path, const std::string& extension, bo
   if (out.extension() != extension)
     throw Error(std::string(option) + " '" + path + "': expected a " + extension + " file name");
   std::error_code ec;
-  if (fs::exists(out, ec) && !force) throw Error(std::string(option) + " '" + path + "' exists; pass --force to overwrite it");
+  if (fs::symlink_status(out, ec).type() != fs::file_type::not_found && !force) throw Error(std::string(option) + " '" + path + "' exists; pass --force to overwrite it");
   const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
   if (!fs::is_directory(dir, ec))
     throw Error(std::string(option) + " '" + path + "': directory '" + dir.string() + "' does not exist");
@@ -138,8 +139,20 @@ ParamsFile read_params_file(const std::string& path) {
   // A parameters file holds a few numbers and a tune history: 256 MiB is room for any.
   const std::string text = read_small_file(path, "the parameters file (--params-file)", std::uint64_t{256} << 20);
   nlohmann::json j;
+  // A key given twice would silently keep the last value: refused, as run files refuse it.
+  std::vector<std::set<std::string>> keys;
+  const nlohmann::json::parser_callback_t no_repeats = [&](int, nlohmann::json::parse_event_t event,
+                                                           nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (event == E::object_start) keys.emplace_back();
+    if (event == E::object_end && !keys.empty()) keys.pop_back();
+    if (event == E::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second)
+      throw Error(path + ": the key \"" + parsed.get<std::string>() +
+                  "\" is given twice in one object (a parameters file names each once)");
+    return true;
+  };
   try {
-    j = nlohmann::json::parse(text);
+    j = nlohmann::json::parse(text, no_repeats);
   } catch (const nlohmann::json::parse_error& e) {
     json_parse_failure(path, text, e);
   } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double's range
@@ -162,9 +175,14 @@ ParamsFile read_params_file(const std::string& path) {
       const std::string where = path + ": stimuli[" + std::to_string(k) + "]";
       const nlohmann::json& e = (*s)[k];
       if (!e.is_object()) throw Error(where + " must be an object");
+      for (const auto& [key, value] : e.items())
+        if (key != "spec" && key != "mask")
+          throw Error(where + ": unknown key \"" + key + "\" (a stimulus has \"spec\" and, optionally, \"mask\")");
       f.stimulus_specs.push_back(member(e, "spec", &nlohmann::json::is_string, "a string", where).get<std::string>());
       const auto m = e.find("mask");
-      f.stimulus_masks.push_back(m != e.end() && m->is_string() ? m->get<std::string>() : "all");
+      if (m != e.end() && !m->is_string())
+        throw Error(where + ": \"mask\" must be a string (a .npy path or \"all\"), not " + json_kind(*m));
+      f.stimulus_masks.push_back(m != e.end() ? m->get<std::string>() : "all");
     }
   }
   return f;
@@ -355,6 +373,7 @@ void plan_outputs(const Settings& s, SimulationPlan& p) {
   if (!save.empty())
     for (auto& f : output_files(save, "--save-state", false)) files.push_back(std::move(f));
   check_outputs_against_inputs(run_inputs(s, p.setup), files);
+  check_writable_kinds(files);
   if (!save.empty()) check_output_path(save, fs::path(save).extension().string(), p.force, "--save-state");
   for (const auto& o : outputs) check_output_path(o, fs::path(o).extension().string(), p.force, "--output");
   if (!p.input_output.empty()) check_output_path(p.input_output, ".npy", p.force, "--record-input");
@@ -473,6 +492,7 @@ TunePlan plan_tune(const Settings& s) {
   p.names = resolve_tunable(p.setup.model, p.setup.stimuli, p.tune.selection);  // errors before any run
   if (!p.output.empty()) {
     check_outputs_against_inputs(run_inputs(s, p.setup), output_files(p.output, "--output-params", false));
+    check_writable_kinds(output_files(p.output, "--output-params", false));
     check_output_path(p.output, ".json", s.flag("force"), "--output-params");
   }
   return p;

@@ -61,7 +61,12 @@ std::int64_t integer_of(const Setting& s, std::int64_t min, std::int64_t max) {
     v = *i;
     shown = std::to_string(v);
   } else if (const auto* t = std::get_if<std::string>(&s.value); t && s.text) {
-    if (!parse_integer(*t, v)) throw Error(s.origin + ": '" + *t + "' is not an integer");
+    if (!parse_integer(*t, v)) {
+      if (is_whole_number_text(*t))
+        throw Error(s.origin + ": " + *t + " is out of range; expected " + std::to_string(min) + " to " +
+                    std::to_string(max));
+      throw Error(s.origin + ": '" + *t + "' is not an integer");
+    }
     shown = *t;
   } else {
     wrong_type(s, "an integer");
@@ -111,7 +116,13 @@ const OptionSpec& Settings::spec(std::string_view option) const {
 }
 
 void Settings::add(const std::string& option, Setting s) {
-  spec(option);
+  const OptionSpec& o = spec(option);
+  // An empty value is never a path, a name or a specification (a shell's
+  // unset variable, "$W", gives one): refused where it is given.
+  if (o.kind == ValueKind::kText) {
+    if (const auto* t = std::get_if<std::string>(&s.value); t && t->empty())
+      throw Error(s.origin + ": an empty value; expected " + (o.value_name ? o.value_name : "a value"));
+  }
   entries_.push_back({option, std::move(s)});
 }
 
@@ -278,7 +289,11 @@ Settings settings_from_json(const std::string& text, const std::string& where) {
       st.text = e.at("text").get<bool>();
       st.origin = e.at("origin").get<std::string>();
       st.name = e.at("name").get<std::string>();
-      s.add(e.at("option").get<std::string>(), std::move(st));
+      const std::string option = e.at("option").get<std::string>();
+      if (!find_option(c, option))
+        throw Error(where + ": the run's settings name an option --" + option + " that cascade " +
+                    command_name(c) + " does not have (written by another version of cascade?)");
+      s.add(option, std::move(st));
     }
     return s;
   } catch (const nlohmann::json::exception& e) {

@@ -11,6 +11,7 @@
 #include "cascade/run/execute.hpp"
 #include "cascade/simulator.hpp"
 #include "checkpoint.hpp"
+#include "paths.hpp"
 #include "output_set.hpp"
 #include "provenance.hpp"
 #include "state_file.hpp"
@@ -104,10 +105,25 @@ class SimulationRun {
       pos_.steps_before = resume->steps_before;
       pos_.have_totals = resume->has_totals;
       if (pos_.have_totals) pos_.totals = resume->totals;
-      if (resume->batch > plan.batches())
-        throw Error("checkpoint: batch " + std::to_string(resume->batch) +
-                    " does not exist in this run (the dataset changed?)");
+      check_counters(*resume);
     }
+  }
+
+  /// A checkpoint's position must be one this run can be at: a batch of the
+  /// run, its equilibration and recorded steps within the plan's, and the
+  /// recording begun only after the equilibration.
+  void check_counters(const CheckpointData& c) const {
+    const std::int64_t per_batch = plan_.equilibration + plan_.steps;
+    const bool fits = c.batch < plan_.batches() && c.eq_done >= 0 && c.eq_done <= plan_.equilibration &&
+                      c.rec_done >= 0 && c.rec_done <= plan_.steps && (c.rec_done == 0 || c.eq_done == plan_.equilibration) &&
+                      c.steps_before >= 0 &&
+                      c.steps_before <= static_cast<std::int64_t>(c.batch) * per_batch + c.eq_done + c.rec_done;
+    if (!fits)
+      throw Error("checkpoint: its position (batch " + std::to_string(c.batch) + ", " + std::to_string(c.eq_done) +
+                  " equilibration and " + std::to_string(c.rec_done) + " recorded steps done, " +
+                  std::to_string(c.steps_before) + " steps before) does not fit this run (" +
+                  std::to_string(plan_.batches()) + " batch(es) of " + std::to_string(plan_.equilibration) + " + " +
+                  std::to_string(plan_.steps) + " steps): it was not written by this run (the dataset changed?)");
   }
 
   SimulationOutcome run() {
@@ -438,6 +454,11 @@ SimulationOutcome resume_simulation(const std::string& checkpoint, RunObserver& 
   std::filesystem::current_path(c.cwd, ec);
   if (ec) throw Error("checkpoint '" + path + "': the run's directory '" + c.cwd + "' is not available: " + ec.message());
   const SimulationPlan plan = plan_simulation(settings_from_json(c.settings, "checkpoint '" + path + "'"), true);
+  // Its lock, its partial outputs and its removal at the end go by the name
+  // it was written under: a copy or a moved file is refused, not half-used.
+  if (path_identity(plan.checkpoint) != path_identity(path))
+    throw Error("checkpoint '" + checkpoint + "' was written as '" + path_identity(plan.checkpoint) +
+                "' (in " + c.cwd + "), the name its lock and its run go by: resume it under that name");
   if (plan_out) *plan_out = plan;
   return SimulationRun(plan, observer, stop, &c).run();
 }

@@ -1,10 +1,14 @@
 #include "state_file.hpp"
 
+#include <cstdint>
+
+#include "cascade/error.hpp"
+
 namespace cascade::run {
 
 namespace {
 constexpr char kMagic[] = "CASCADE-STATE";
-constexpr std::uint64_t kVersion = 1;
+constexpr std::uint64_t kVersion = 2;  // 2: FNV-1a's standard offset basis
 }  // namespace
 
 void write_state_file(const std::string& path, const SavedState& s) {
@@ -22,7 +26,11 @@ SavedState read_state_file(const std::string& path) {
   BinaryReader r(path, kMagic, kVersion, "state '" + path + "'", "cascade simulate --save-state");
   SavedState s;
   s.model = r.str();
-  s.replicas = static_cast<std::uint32_t>(r.u64());
+  const std::uint64_t replicas = r.u64();
+  if (replicas == 0 || replicas > UINT32_MAX)
+    throw Error("state '" + path + "': its replica count " + std::to_string(replicas) +
+                " is not one a run can have (1 to 2^32 - 1): not a state cascade wrote");
+  s.replicas = static_cast<std::uint32_t>(replicas);
   s.seed = r.u64();
   s.networks = r.str();
   s.inputs = r.files();

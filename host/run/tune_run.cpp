@@ -1,6 +1,7 @@
 // Running a tune plan and a generate plan.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -42,7 +43,8 @@ class StagedDataset {
     std::error_code ec;
     created_out_ = !fs::exists(out_, ec);
     fs::create_directories(out_, ec);
-    if (!fs::is_directory(out_, ec)) throw Error("--out '" + out + "': cannot create the directory");
+    if (!fs::is_directory(out_, ec))
+      throw Error("--out '" + out + "': cannot create the directory" + (ec ? " (" + ec.message() + ")" : ""));
     stage_ = fs::path(out_) / (".cascade-generate-" + std::to_string(::getpid()) + ".tmp");
     fs::remove_all(stage_, ec);
     if (!fs::create_directory(stage_, ec))
@@ -78,16 +80,52 @@ class StagedDataset {
 
 }  // namespace
 
+namespace {
+
+/// --out before anything is written: a directory (or a new one), whose
+/// existing entries of these names are what this run may replace (files for
+/// dense networks, edge-list directories), and which holds no other
+/// networks (a dataset mixing two families would be read as one).
+void check_generate_target(const GeneratePlan& p, const std::vector<std::string>& names) {
+  std::error_code ec;
+  const fs::file_status out = fs::status(p.out, ec);
+  if (out.type() == fs::file_type::not_found) return;
+  if (out.type() != fs::file_type::directory)
+    throw Error("--out '" + p.out + "' exists and is not a directory; expected a directory for the networks");
+  for (const auto& n : names) {
+    const fs::path e = fs::path(p.out) / n;
+    const fs::file_status st = fs::symlink_status(e, ec);
+    if (st.type() == fs::file_type::not_found) continue;
+    const bool expected = p.dense ? st.type() == fs::file_type::regular : st.type() == fs::file_type::directory;
+    if (!expected)
+      throw Error("--out '" + p.out + "': '" + e.string() + "' is not a " + (p.dense ? "regular file" : "directory") +
+                  " (a link, device or other kind of entry); --force replaces only earlier networks: remove it");
+    if (!p.force) throw Error("--out '" + p.out + "': '" + e.string() + "' exists; pass --force to overwrite");
+  }
+  std::vector<std::string> others;
+  for (const auto& entry : fs::directory_iterator(p.out, ec)) {
+    const std::string name = entry.path().filename().string();
+    const std::string ext = entry.path().extension().string();
+    const bool network = ext == ".npy" || ext == ".mtx" || fs::exists(entry.path() / "edge_index.npy", ec);
+    if (network && name[0] != '.' && std::find(names.begin(), names.end(), name) == names.end())
+      others.push_back(name);
+  }
+  if (!others.empty()) {
+    std::sort(others.begin(), others.end());
+    throw Error("--out '" + p.out + "' already holds " + std::to_string(others.size()) +
+                " network(s) this run would not replace (" + others.front() + (others.size() > 1 ? ", ..." : "") +
+                "): the directory would mix two families of networks; remove them or choose another directory");
+  }
+}
+
+}  // namespace
+
 GenerateOutcome run_generate(const GeneratePlan& p) {
   // The generator first: its parameters are checked before any file is touched.
   const std::function<Network(std::uint32_t)> make = make_generator(p.kind, p.n, p.params, p.seed, p.threads);
   std::vector<std::string> names;
   for (std::size_t k = 0; k < p.count; ++k) names.push_back(std::to_string(k) + (p.dense ? ".npy" : ""));
-  std::error_code ec;
-  if (!p.force)
-    for (const auto& n : names)
-      if (fs::exists(fs::path(p.out) / n, ec))
-        throw Error("--out '" + p.out + "': '" + (fs::path(p.out) / n).string() + "' exists; pass --force to overwrite");
+  check_generate_target(p, names);
   const auto t0 = std::chrono::steady_clock::now();
   GenerateOutcome out;
   StagedDataset stage(p.out);

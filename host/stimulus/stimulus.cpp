@@ -1,5 +1,7 @@
 #include "cascade/stimulus.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -73,9 +75,18 @@ void assign(T& ref, double value, const std::string& name) {
   }
 }
 
+/// The values as doubles; an integer a double cannot hold exactly is named with its file.
+std::vector<double> doubles_of(const NpyArray& a, const std::string& path) {
+  try {
+    return a.to_doubles();
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
 /// 0/1 per entry of an .npy array, with the file named in errors.
 std::vector<std::uint8_t> mask_values(const NpyArray& a, const std::string& path, std::size_t first, std::size_t n) {
-  const std::vector<double> v = a.to_doubles();
+  const std::vector<double> v = doubles_of(a, path);
   std::vector<std::uint8_t> m(n);
   for (std::size_t i = 0; i < n; ++i) {
     const double x = v[first + i];
@@ -129,7 +140,8 @@ void validate_stimulus(const Stimulus& s, std::size_t k) {
         if constexpr (std::is_same_v<S, RegularStimulus>) {
           require(math::is_finite(p.strength), k, "strength", p.strength, "a finite number");
           require(p.period >= 1, k, "period", static_cast<double>(p.period), "an integer >= 1 (steps)");
-          require(math::is_finite(p.tau) && p.tau >= 0, k, "tau", p.tau, "a finite number >= 0 (steps)");
+          require(math::is_finite(p.tau) && p.tau > 0, k, "tau", p.tau,
+                  "a finite number > 0 (steps on in each period; 0 would never be on)");
           require(p.start >= 0, k, "start", static_cast<double>(p.start), "an integer >= 0 (steps)");
           require(p.stop >= 0, k, "stop", static_cast<double>(p.stop), "an integer >= 0 (steps)");
           if (p.stop <= p.start)
@@ -142,7 +154,10 @@ void validate_stimulus(const Stimulus& s, std::size_t k) {
                   static_cast<double>(p.mean_interval), "an integer in [0, 2^40) (steps)");
           require(p.duration >= 0 && p.duration < (std::int64_t{1} << 40), k, "duration",
                   static_cast<double>(p.duration), "an integer in [0, 2^40) (steps)");
-          require(p.tau >= 0, k, "tau", static_cast<double>(p.tau), "an integer >= 0 (steps)");
+          require(p.tau >= 1, k, "tau", static_cast<double>(p.tau),
+                  "an integer >= 1 (steps on after each event; 0 would never be on)");
+          require(p.duration >= 1, k, "duration", static_cast<double>(p.duration),
+                  "an integer >= 1 (steps; 0 leaves no event, so the stimulus would never be on)");
           require(p.start >= 0 && p.start < (std::int64_t{1} << 40), k, "start", static_cast<double>(p.start),
                   "an integer in [0, 2^40) (steps)");
         } else if constexpr (std::is_same_v<S, SinStimulus>) {
@@ -154,6 +169,8 @@ void validate_stimulus(const Stimulus& s, std::size_t k) {
           require(math::is_finite(p.baseline), k, "baseline", p.baseline, "a finite number");
           require(math::is_finite(p.start) && p.start >= 0, k, "start", p.start, "a finite number >= 0 (steps)");
           require(math::is_finite(p.dt) && p.dt > 0, k, "dt", p.dt, "a finite number > 0 (ms per step)");
+          require(std::isfinite(2.0 * 3.141592653589793 / p.period * p.dt), k, "period", p.period,
+                  "a period whose angular step 2 pi dt / period is finite (this one is too small)");
           if (!(static_cast<double>(p.duration) > p.start))
             throw Error("stimulus" + std::to_string(k) + " (sin): duration = " + std::to_string(p.duration) +
                         " (its end, in steps from t = 0) is not after start = " + format_value(p.start) +
@@ -257,16 +274,16 @@ LoadedStimulus load_stimulus_values(const std::string& path) {
       if (a.shape.size() != 2)
         throw Error(f + ": stimulus values must be [N, steps] in a directory of per-network files; got shape " +
                     npy_shape_text(a.shape));
-      out.per_network.push_back(values_from(a.to_doubles(), a.shape[0], a.shape[1], a.shape[1], 1, 0, f));
+      out.per_network.push_back(values_from(doubles_of(a, f), a.shape[0], a.shape[1], a.shape[1], 1, 0, f));
     }
     return out;
   }
   const NpyArray a = read_npy(path);
   check_value_dtype(a, path);
   if (a.shape.size() == 2) {
-    out.per_network.push_back(values_from(a.to_doubles(), a.shape[0], a.shape[1], a.shape[1], 1, 0, path));
+    out.per_network.push_back(values_from(doubles_of(a, path), a.shape[0], a.shape[1], a.shape[1], 1, 0, path));
   } else if (a.shape.size() == 3) {
-    const std::vector<double> v = a.to_doubles();
+    const std::vector<double> v = doubles_of(a, path);
     const std::size_t n = a.shape[0], steps = a.shape[1], K = a.shape[2];
     if (K == 0) throw Error(path + ": stimulus values hold zero networks (shape " + npy_shape_text(a.shape) + ")");
     for (std::size_t k = 0; k < K; ++k)

@@ -356,8 +356,9 @@ SpikeRecord record_epoch(Simulator& sim, const std::vector<Stimulus>& stimuli, b
 }
 
 void validate_tune_options(const TuneOptions& o) {
-  if (!(std::isfinite(o.target_hz) && o.target_hz >= 0))
-    throw Error("tune: target rate " + format_value(o.target_hz) + " Hz is invalid; expected a finite rate >= 0");
+  // No neuron fires more than 255 counts a step: 1e9 Hz bounds every reachable rate for any dt >= 0.255 us.
+  if (!(std::isfinite(o.target_hz) && o.target_hz >= 0 && o.target_hz <= 1e9))
+    throw Error("tune: target rate " + format_value(o.target_hz) + " Hz is invalid; expected a rate in [0, 1e9] Hz");
   if (!(std::isfinite(o.lr) && o.lr > 0)) throw Error("tune: lr = " + format_value(o.lr) + " is invalid; expected > 0");
   if (o.epochs < 1) throw Error("tune: epochs = " + std::to_string(o.epochs) + " is invalid; expected >= 1");
   if (o.steps < 1) throw Error("tune: steps = " + std::to_string(o.steps) + " is invalid; expected >= 1");

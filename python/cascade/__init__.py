@@ -96,3 +96,32 @@ def generate(kind: str, n: int, count: int = 1, seed: int = 0, first: int = 0, *
     from .datasets import _param_text
 
     return _native.generate(kind, n, [f"{k}={_param_text(v)}" for k, v in params.items()], seed, count, first)
+
+
+def _to_neo(self, t_start=0.0):
+    """The spikes as neo.SpikeTrain lists (needs neo): [replica][network][neuron], times in ms."""
+    try:
+        import neo
+        import quantities as pq
+    except ImportError as e:
+        raise ImportError("Result.to_neo needs neo (pip install neo)") from e
+    import numpy as np
+
+    dt = self.summary["dt"]
+    out = []
+    for r in range(self.spikes.shape[0]):
+        per_net = []
+        for k in range(self.networks):
+            x = self.network(k)[r]
+            t_stop = t_start + x.shape[1] * dt
+            trains = []
+            for row in x:
+                steps = np.repeat(np.arange(row.shape[0]), row.astype(np.int64))  # a count c gives c spikes
+                trains.append(neo.SpikeTrain(t_start + steps * dt, units=pq.ms, t_start=t_start * pq.ms,
+                                             t_stop=t_stop * pq.ms))
+            per_net.append(trains)
+        out.append(per_net)
+    return out
+
+
+Result.to_neo = _to_neo

@@ -155,8 +155,13 @@ TEST_F(Cli, GenerateWritesSeededDatasets) {
   EXPECT_EQ(load_network(p("gen/2.npy")).weight(), want.weight());
   expect_error(cli("generate normal --n 40 --param mean=0 --param std=5 --out " + p("gen")),
                "gen/0.npy' exists; pass --force to overwrite");
-  EXPECT_EQ(cli("generate normal --n 40 --param mean=0 --param std=5 --count 1 --seed 7 --force --quiet --out " +
+  // --force replaces the networks a run writes, never leaves others of an earlier family beside them.
+  expect_error(cli("generate normal --n 40 --param mean=0 --param std=5 --count 1 --seed 7 --force --out " + p("gen")),
+               "already holds 2 network(s) this run would not replace (1.npy, ...)");
+  EXPECT_TRUE(fs::exists(p("gen/2.npy")));
+  EXPECT_EQ(cli("generate normal --n 40 --param mean=0 --param std=5 --count 3 --seed 8 --force --quiet --out " +
                 p("gen")).status, 0);
+  EXPECT_EQ(load_network(p("gen/2.npy")).weight(), generate(NormalGenerator{40, 0, 5, 0.5, false}, 8, 2).weight());
   ASSERT_EQ(cli("generate sparse --n 300 --param in_degree=12 --param std=0.2 --count 2 --out " + p("sp") +
                 " --quiet").status, 0);
   EXPECT_EQ(load_network(p("sp/1")).n_synapses(), 300u * 12u);

@@ -170,3 +170,61 @@ def test_equilibrate_continues_from_the_given_spikes():
     x = m.equilibrate(d.edge_index, d.W0, np.ones(30, np.int32), n_steps=50)
     assert x.shape[0] == 30 and 1 <= x.shape[1] <= 50
     assert x.dtype == np.int32
+
+
+def test_per_network_views_and_sonata_as_the_command_line_writes(cli, tmp_path):
+    ds = nets(3, n=20)
+    (tmp_path / "nets").mkdir()
+    for k, d in enumerate(ds):
+        np.save(tmp_path / "nets" / f"{k}.npy", d.dense())
+    sim = cascade.Simulator("bernoulli_glm", ds, replicas=2, seed=4)
+    res = sim.simulate(300, 10, neurons=[3, 5, 25, 41, 59])
+    assert res.networks == 3
+    assert res.network(0).shape == (2, 2, 300) and res.network(2).shape == (2, 2, 300)
+    assert np.array_equal(res.network(1), res.spikes[:, 2:3])
+    assert np.shares_memory(res.network(1), res.spikes)
+    with pytest.raises(ValueError, match="out of range"):
+        res.network(3)
+    res.to_sonata(str(tmp_path / "py.h5"))
+    cli("simulate", "--weights", tmp_path / "nets", "--replicas", 2, "--seed", 4, "--steps", 300, "--equilibration", 10,
+        "--record-neurons", "3,5,25,41,59", "--output", tmp_path / "cli.h5")
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(tmp_path / "py.h5") as a, h5py.File(tmp_path / "cli.h5") as b:
+        assert sorted(a["spikes"]) == sorted(b["spikes"]) == [f"net{k}_r{r}" for k in range(3) for r in range(2)]
+        for pop in a["spikes"]:
+            for field in ("timestamps", "node_ids"):
+                assert np.array_equal(a["spikes"][pop][field][()], b["spikes"][pop][field][()]), (pop, field)
+
+
+def test_to_neo_when_installed():
+    pytest.importorskip("neo")
+    res = cascade.Simulator("bernoulli_glm", nets(1, n=20), seed=1).simulate(200)
+    trains = res.to_neo()
+    assert len(trains) == 1 and len(trains[0][0]) == 20
+    assert sum(len(t) for t in trains[0][0]) == int(res.spikes.sum())
+
+
+def test_tensor_like_inputs_and_generator_seeds_are_read_by_duck_typing():
+    class Tensor:  # what the package uses of a torch tensor: detach().cpu().numpy()
+        def __init__(self, a):
+            self.a = a
+
+        def detach(self):
+            return self
+
+        def cpu(self):
+            return self
+
+        def numpy(self):
+            return self.a
+
+    class Generator:  # what it uses of a torch.Generator
+        def initial_seed(self):
+            return 6
+
+    d = nets(1)[0]
+    x = models.BernoulliGLM(rng=Generator()).simulate(Data(Tensor(d.edge_index), Tensor(d.W0), d.num_nodes), 200,
+                                                      verbose=False)
+    assert np.array_equal(x, models.BernoulliGLM(rng=6).simulate(d, 200, verbose=False))
+    stim = stimulus.RegularStimulus(2.0, 10, 3, 100, stimulus_masks=[Tensor(np.arange(30) < 3)])
+    assert stim.stimulus_masks[0].dtype == np.uint8 and stim.stimulus_masks[0].sum() == 3

@@ -278,6 +278,50 @@ TEST(Checkpoint, TwoResumesAtOnceOneWinsTheOtherSaysInUse) {
   EXPECT_FALSE(fs::exists(r.s.dir / "run.ckpt.lock"));
 }
 
+// A checkpoint copied (or moved) elsewhere is refused whole: its lock, its
+// partial outputs and its removal at the end go by the name it was written
+// under, so resuming the copy would leave the original stale.
+TEST(Checkpoint, ACopiedCheckpointIsRefusedAndTheOriginalStillResumes) {
+  StoppedRun r("copied");
+  const fs::path other = r.s.dir / "elsewhere";
+  fs::create_directories(other);
+  fs::copy_file(r.s.dir / "run.ckpt", other / "copy.ckpt");
+  EXPECT_EQ(run_cli(other, {"resume", "copy.ckpt", "--quiet"}), 1);
+  const std::string err = slurp(other / "stderr.txt");
+  EXPECT_NE(err.find("was written as '" + (r.s.dir / "run.ckpt").string()), std::string::npos) << err;
+  EXPECT_TRUE(fs::exists(r.s.dir / "out.npy.tmp"));
+  ASSERT_EQ(run_cli(r.s.dir, {"resume", "run.ckpt", "--quiet"}), 0) << r.err();
+  EXPECT_EQ(slurp(r.s.dir / "out.npy"), slurp(r.s.dir / "ref.npy"));
+}
+
+// A file-size limit (ulimit -f) does not kill the run with SIGXFSZ: the write
+// fails, the error names the file, and nothing is left under a final name.
+TEST(Signals, AFileSizeLimitIsAnErrorNotASignal) {
+  Scratch s("fsize");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(s.dir.c_str()) != 0) _exit(99);
+    const rlimit lim{1 << 20, 1 << 20};  // SIGXFSZ keeps its default action (death) in this child
+    if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(96);
+    if (!freopen("stderr.txt", "w", stderr)) _exit(98);
+    std::string cli = CASCADE_CLI_PATH;
+    std::vector<std::string> args = with(kRun, {"--output", "out.npy"});
+    std::vector<char*> argv{cli.data()};
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(cli.c_str(), argv.data());
+    _exit(97);
+  }
+  const int status = wait_for(pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string err = slurp(s.dir / "stderr.txt");
+  EXPECT_NE(err.find("File too large"), std::string::npos) << err;
+  EXPECT_NE(err.find("out.npy"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(s.dir / "out.npy"));
+  EXPECT_FALSE(fs::exists(s.dir / "out.npy.tmp"));
+}
+
 // A run that fails after its first checkpoint (here a write past a file-size
 // limit, as on a full disk, in its second batch) keeps the outputs that
 // checkpoint names and says so; resumed once the cause is gone, it ends as
@@ -320,8 +364,9 @@ TEST(Signals, RepeatedSigintsKeepTheOrderlyStop) {
   const std::string err = slurp(s.dir / "stderr.txt");
   EXPECT_NE(err.find("interrupted by SIGINT"), std::string::npos) << err;
   // A repeated signal that arrives while the stop is under way says how to force one.
-  if (err.find("already stopping") != std::string::npos)
+  if (err.find("already stopping") != std::string::npos) {
     EXPECT_NE(err.find("to force a stop (losing the outputs) send SIGKILL: kill -KILL"), std::string::npos) << err;
+  }
   ASSERT_EQ(run_cli(s.dir, {"resume", "run.ckpt", "--quiet"}), 0) << slurp(s.dir / "stderr.txt");
   EXPECT_EQ(slurp(s.dir / "out.npy"), slurp(s.dir / "ref.npy"));
 }

@@ -157,6 +157,35 @@ void make_inputs(const fs::path& d) {
   write_text(d / "nan.toml", nets + "[model]\nname = \"bernoulli_glm\"\nparams = { theta = nan }\n[run]\nsteps = 10\n");
   write_text(d / "emptypath.toml", "[networks]\npath = \"\"\n[run]\nsteps = 10\n");
   write_text(d / "nomodel.json", "{\"model\": \"nomodel\", \"params\": {}}");
+  // Outputs that are not regular files, and links that lead nowhere.
+  ASSERT_EQ(mkfifo((d / "fifo.npy").c_str(), 0644), 0);
+  fs::create_directories(d / "odir.npy");
+  fs::create_directories(d / "side.npy.json");
+  fs::create_symlink(d / "nowhere.npy", d / "dangling.npy");
+  fs::create_symlink(d / "loop_b.npy", d / "loop_a.npy");
+  fs::create_symlink(d / "loop_a.npy", d / "loop_b.npy");
+  write_text(d / "dupkey.json", "{\"model\": \"bernoulli_glm\", \"params\": {\"theta\": 4, \"theta\": 9}}");
+  write_text(d / "maskint.json", "{\"model\": \"bernoulli_glm\", \"params\": {}, \"stimuli\": "
+                                 "[{\"spec\": \"regular:strength=1,period=2,tau=1\", \"mask\": 5}]}");
+  write_text(d / "speck.json", "{\"model\": \"bernoulli_glm\", \"params\": {}, \"stimuli\": "
+                               "[{\"spec\": \"regular:strength=1,period=2,tau=1\", \"speck\": 1}]}");
+  {  // A version-2 header declaring 200 MB in a small file.
+    std::string img = "\x93NUMPY\x02";
+    img += '\0';
+    const std::uint32_t len = 200000000;
+    img.append(reinterpret_cast<const char*>(&len), 4);
+    img += "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 3), }";
+    write_bytes(d / "hugehdr.npy", img);
+  }
+  const std::vector<std::int64_t> big_ints(10 * 4, (std::int64_t{1} << 62) + 1);
+  write_npy((d / "i64.npy").string(), NpyDtype::kInt64, {10, 4}, big_ints.data());
+  write_text(d / "pskew.mtx", "%%MatrixMarket matrix coordinate pattern skew-symmetric\n3 3 1\n2 1\n");
+  write_text(d / "intfrac.mtx", "%%MatrixMarket matrix coordinate integer general\n3 3 1\n1 2 1.5\n");
+  {
+    const char nul[] = "%%MatrixMarket matrix coordinate real general\n3 3 1\n1 2 1.0\0junk\n";
+    write_bytes(d / "nul.mtx", std::string(nul, sizeof nul - 1));
+  }
+  edge_list(d / "el_selfzero", {0, 1, 0, 2}, 2, {0.0, 2.0});
   write_text(d / "huge.toml", "");
   fs::resize_file(d / "huge.toml", std::uintmax_t{17} << 20);
 }

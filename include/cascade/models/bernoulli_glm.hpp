@@ -66,7 +66,12 @@ struct BernoulliGLM {
     if (T() < 1)
       validate::fail(kName, "coupling_window", coupling_window,
                      "max(coupling_window, abs_ref_scale + rel_ref_scale) >= 1");
-    validate::at_most(kName, "coupling_window", T(), kMaxHistory, "a history length T <= 100000");
+    // The history is the longer of the coupling and refractory filters: each is named as given.
+    validate::at_most(kName, "coupling_window", coupling_window, kMaxHistory, "a filter length <= 100000");
+    if (static_cast<long long>(abs_ref_scale) + rel_ref_scale > kMaxHistory)
+      validate::fail(kName, abs_ref_scale >= rel_ref_scale ? "abs_ref_scale" : "rel_ref_scale",
+                     abs_ref_scale >= rel_ref_scale ? abs_ref_scale : rel_ref_scale,
+                     "abs_ref_scale + rel_ref_scale <= 100000 (the refractory filter's length)");
   }
 
   FilterSpec filters() const {
