@@ -16,6 +16,8 @@ class Progress {
   Progress(bool enabled, std::string unit, std::int64_t total);
   /// The total, when it is known only once the run is under way.
   void set_total(std::int64_t total) { total_ = total; }
+  /// Turns the reports off (a resumed run that was started with --quiet).
+  void disable() { enabled_ = false; }
   /// `done` of `total` units; `extra` is appended (e.g. the current rate).
   void update(std::int64_t done, const std::string& extra = "");
   void finish();

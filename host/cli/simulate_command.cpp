@@ -18,7 +18,15 @@ namespace {
 /// Reports a simulation on the terminal: the start line, progress, debug lines.
 class SimulationReport final : public run::RunObserver {
  public:
-  explicit SimulationReport(bool quiet) : progress_(!quiet, "steps", 0) {}
+  /// `follow_plan`: the report level is the planned run's (cascade resume
+  /// without --quiet or --verbose follows the run it continues).
+  explicit SimulationReport(bool quiet, bool follow_plan = false)
+      : progress_(!quiet, "steps", 0), follow_plan_(follow_plan) {}
+  void planned(const run::SimulationPlan& plan) override {
+    if (!follow_plan_) return;
+    set_log_level_from_flags(plan.settings.flag("quiet"), plan.settings.flag("verbose"));
+    if (plan.settings.flag("quiet")) progress_.disable();
+  }
   void started(const run::RunStart& s) override {
     const std::string scale = s.batches > 1 ? ", in " + std::to_string(s.batches) + " batches of up to " +
                                                   std::to_string(s.batch_size)
@@ -35,6 +43,7 @@ class SimulationReport final : public run::RunObserver {
 
  private:
   Progress progress_;
+  bool follow_plan_ = false;
 };
 
 int report(const run::SimulationPlan& plan, const run::SimulationOutcome& out) {
@@ -114,7 +123,7 @@ int resume_command(const std::vector<std::string>& argv) {
   if (args.positional.size() != 1) throw Error("resume: expected one checkpoint file (cascade resume FILE)");
   if (args.positional.front().empty()) throw Error("resume: an empty path; expected the checkpoint file");
   set_log_level_from_flags(args.has("quiet"), args.has("verbose"));
-  SimulationReport observer(args.has("quiet"));
+  SimulationReport observer(args.has("quiet"), !args.has("quiet") && !args.has("verbose"));
   run::SimulationPlan plan;
   const run::SimulationOutcome out =
       run::resume_simulation(args.positional.front(), observer, &stop_requested(), &plan);

@@ -2,6 +2,7 @@
 #include "cascade/dataset.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -54,6 +55,17 @@ void check_readable_entry(const fs::directory_entry& entry, const std::string& d
 
 bool network_name(const std::string& ext) { return ext == ".npy" || ext == ".mtx" || ext == ".pt"; }
 
+/// A network's extension in other letters (1.NPY, 2.Mtx) would be skipped,
+/// silently renumbering the others: refused, naming the file.
+void refuse_odd_case(const fs::path& entry) {
+  std::string ext = entry.extension().string();
+  const std::string given = ext;
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext != given && network_name(ext))
+    throw Error(entry.string() + ": '" + given + "' is not '" + ext + "' (names are case-sensitive), so the file "
+                "would be left out and the networks after it renumbered; rename it to " + entry.stem().string() + ext);
+}
+
 /// An edge-list network's other files without its edge_index.npy.
 void refuse_headless_edge_list(const std::string& dir) {
   std::error_code ec;
@@ -73,6 +85,10 @@ std::vector<std::string> npy_files_in(const std::string& dir, const std::string&
     const std::string name = entry.path().filename().string();
     const std::string ext = entry.path().extension().string();
     if (network_name(ext)) check_readable_entry(entry, dir);
+    refuse_odd_case(entry.path());
+    if (entry.is_directory(ec) && name[0] != '.')
+      throw Error(dir + ": '" + name + "' is a directory among the " + what + "; move it out, so that their "
+                  "numbering is not in doubt");
     if (!entry.is_regular_file()) continue;
     if (ext == ".pt") refuse_pt(dir + "/" + name);
     if (ext == ".npy") names.push_back(name);
@@ -98,6 +114,7 @@ std::vector<std::string> dataset_files(const std::string& dir) {
     const std::string name = entry.path().filename().string();
     const std::string ext = entry.path().extension().string();
     if (network_name(ext)) check_readable_entry(entry, dir);
+    refuse_odd_case(entry.path());
     if (entry.is_regular_file()) {
       if (ext == ".pt") refuse_pt(dir + "/" + name);
       if (ext == ".npy" || ext == ".mtx") names.push_back(name);
@@ -168,6 +185,15 @@ Network load_edge_list(const std::string& dir, std::uint32_t instance_id) {
   const std::string n_path = (fs::path(dir) / "num_nodes.npy").string();
   std::error_code ec;
   if (!fs::is_regular_file(ei_path, ec)) throw Error(dir + ": an edge-list directory needs edge_index.npy");
+  // Anything else that looks like a network beside the edge list makes the
+  // directory ambiguous (an edge list, or a dataset with a stray file?).
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "edge_index.npy" || name == "weights.npy" || name == "num_nodes.npy" || name[0] == '.') continue;
+    if (network_name(entry.path().extension().string()) || entry.is_directory(ec))
+      throw Error(dir + ": an edge-list directory holds edge_index.npy, weights.npy and num_nodes.npy only; '" +
+                  name + "' beside them makes it ambiguous (a dataset of networks?): move it out");
+  }
   if (!fs::is_regular_file(w_path, ec))
     throw Error(dir + ": an edge-list directory needs weights.npy (float [E]) beside edge_index.npy");
   const NpyArray ei = read_npy(ei_path);

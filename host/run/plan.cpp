@@ -130,6 +130,9 @@ void backend_options(const Settings& s, SimulatorOptions& opt) {
   opt.threads = static_cast<int>(s.integer("threads"));
   opt.backend = parse_backend(s.text("backend"));
   opt.gpu_strategy = parse_gpu_strategy(s.text("gpu-strategy"));
+  if (opt.backend == Backend::kCpu && opt.gpu_strategy != GpuStrategy::kAuto)
+    throw Error("--gpu-strategy " + s.text("gpu-strategy") +
+                " chooses how the GPU runs, but --backend cpu runs on the CPU: drop one of them");
   opt.device = static_cast<int>(s.integer("device"));
 }
 
@@ -242,6 +245,7 @@ NetworkPlan network_plan(const Settings& s) {
   std::int64_t n = -1, count = 1;
   std::uint64_t seed = 0;
   std::size_t pos = colon + 1;
+  std::set<std::string> seen;
   while (pos <= g.size()) {
     const std::size_t comma = std::min(g.find(',', pos), g.size());
     const std::string item = g.substr(pos, comma - pos);
@@ -249,6 +253,7 @@ NetworkPlan network_plan(const Settings& s) {
     const std::size_t eq = item.find('=');
     if (eq == std::string::npos) throw Error("--generate '" + g + "': '" + item + "' is not NAME=VALUE");
     const std::string key = item.substr(0, eq), val = item.substr(eq + 1);
+    if (!seen.insert(key).second) throw Error("--generate '" + g + "': " + key + " is given twice");
     auto integer = [&](long long lo, long long hi) {
       std::int64_t v = 0;
       if (!parse_integer(val, v) || v < lo || v > hi)
@@ -275,6 +280,9 @@ std::vector<std::uint32_t> parse_neuron_selection(const std::string& spec, std::
     const NpyArray a = read_npy(spec);
     if (a.dtype != NpyDtype::kInt64 && a.dtype != NpyDtype::kInt32 && a.dtype != NpyDtype::kUInt8)
       throw Error("--record-neurons '" + spec + "': expected integer indices, got " + npy_descr(a.dtype));
+    if (a.shape.size() != 1)
+      throw Error("--record-neurons '" + spec + "': expected a 1-d array of neuron indices, got " +
+                  std::to_string(a.shape.size()) + " dimensions");
     v = a.to_int64();
   } else {
     std::size_t pos = 0;
@@ -300,7 +308,10 @@ std::vector<std::uint32_t> parse_neuron_selection(const std::string& spec, std::
     }
   }
   std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
+  // A neuron named twice would be recorded once: said, not done silently.
+  if (const auto rep = std::adjacent_find(v.begin(), v.end()); rep != v.end())
+    throw Error("--record-neurons '" + spec + "': neuron " + std::to_string(*rep) +
+                " is selected twice (each recorded neuron is one row of the outputs)");
   if (v.empty()) throw Error("--record-neurons '" + spec + "': no neurons selected");
   if (v.front() < 0 || static_cast<std::size_t>(v.back()) >= total)
     throw Error("--record-neurons '" + spec + "': neuron " + std::to_string(v.front() < 0 ? v.front() : v.back()) +
@@ -447,6 +458,10 @@ SimulationPlan plan_simulation(const Settings& s, bool resuming) {
   if (const auto w = s.text_if("record-window")) parse_window(*w, p.steps, &p.window_begin, &p.window_end);
 
   plan_outputs(s, p);
+  if ((s.has("record-neurons") || s.has("record-window")) && !p.records())
+    throw Error(std::string(s.has("record-neurons") ? "--record-neurons" : "--record-window") +
+                " says what the outputs record, but the run has none: give --output FILE (or --record-input, "
+                "--record-rate)");
   plan_checkpoint(s, p, resuming);
   plan_states(s, p);
   return p;

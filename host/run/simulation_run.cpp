@@ -443,6 +443,7 @@ class SimulationRun {
 }  // namespace
 
 SimulationOutcome run_simulation(const SimulationPlan& plan, RunObserver& observer, const std::atomic<bool>* stop) {
+  observer.planned(plan);
   return SimulationRun(plan, observer, stop, nullptr).run();
 }
 
@@ -460,6 +461,7 @@ SimulationOutcome resume_simulation(const std::string& checkpoint, RunObserver& 
     throw Error("checkpoint '" + checkpoint + "' was written as '" + path_identity(plan.checkpoint) +
                 "' (in " + c.cwd + "), the name its lock and its run go by: resume it under that name");
   if (plan_out) *plan_out = plan;
+  observer.planned(plan);
   return SimulationRun(plan, observer, stop, &c).run();
 }
 

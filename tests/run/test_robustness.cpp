@@ -186,6 +186,16 @@ void make_inputs(const fs::path& d) {
     write_bytes(d / "nul.mtx", std::string(nul, sizeof nul - 1));
   }
   edge_list(d / "el_selfzero", {0, 1, 0, 2}, 2, {0.0, 2.0});
+  edge_list(d / "el_extra", {0, 1, 1, 0}, 2, {1.0, 1.0});
+  write_npy((d / "el_extra" / "0.npy").string(), NpyDtype::kFloat32, {3, 3}, w3);
+  fs::create_directories(d / "ds_upper");
+  write_npy((d / "ds_upper" / "0.npy").string(), NpyDtype::kFloat32, {3, 3}, w3);
+  write_npy((d / "ds_upper" / "1.NPY").string(), NpyDtype::kFloat32, {3, 3}, w3);
+  fs::create_directories(d / "maskdir" / "sub");
+  {
+    const std::uint8_t m3[3] = {1, 0, 1};
+    for (const char* n : {"0.npy", "1.npy", "2.npy"}) write_npy((d / "maskdir" / n).string(), NpyDtype::kUInt8, {3}, m3);
+  }
   write_text(d / "huge.toml", "");
   fs::resize_file(d / "huge.toml", std::uintmax_t{17} << 20);
 }

@@ -28,6 +28,8 @@ struct RunStart {
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
+  /// The plan a run (or a resumed run, from its checkpoint) follows, before it starts.
+  virtual void planned(const SimulationPlan&) {}
   virtual void started(const RunStart&) {}
   /// `done` of `total` steps (all batches, equilibration included).
   virtual void progress(std::int64_t /*done*/, std::int64_t /*total*/) {}
