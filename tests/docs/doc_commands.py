@@ -57,26 +57,14 @@ def sh_blocks(path):
     return commands
 
 
-def python_blocks(path):
+def fenced_blocks(path, language):
+    """The text of every ```LANGUAGE block of a Markdown file."""
     blocks, inside, lines = [], False, []
     for line in path.read_text().splitlines(keepends=True):
         if line.startswith("```"):
             if inside:
                 blocks.append("".join(lines))
-            inside, lines = line.strip() == "```python", []
-            continue
-        if inside:
-            lines.append(line)
-    return blocks
-
-
-def toml_blocks(path):
-    blocks, inside, lines = [], False, []
-    for line in path.read_text().splitlines(keepends=True):
-        if line.startswith("```"):
-            if inside:
-                blocks.append("".join(lines))
-            inside, lines = line.strip() == "```toml", []
+            inside, lines = line.strip() == "```" + language, []
             continue
         if inside:
             lines.append(line)
@@ -146,7 +134,7 @@ def main():
     failures = []
     listing = "".join(l for l in (repo / "examples/run.toml").read_text().splitlines(keepends=True)
                       if not l.startswith("#"))  # the file's own header comment is not listed
-    if listing not in toml_blocks(repo / "docs/run-files.md"):
+    if listing not in fenced_blocks(repo / "docs/run-files.md", "toml"):
         failures.append("docs/run-files.md: no listing equals examples/run.toml (less its header comment)")
 
     files = [repo / "README.md"] + sorted((repo / "docs").glob("*.md")) + [repo / "bench/README.md"]
@@ -184,7 +172,7 @@ def main():
             failures.append(f"{where}: `{code}` exited {status}, expected {expected}:\n{out[-3000:]}")
     # The README's Python blocks run with the build tree's module, after its commands (nets/ exists).
     pyenv = dict(env, PYTHONPATH=str(build / "python"))
-    for k, block in enumerate(python_blocks(repo / "README.md")):
+    for k, block in enumerate(fenced_blocks(repo / "README.md", "python")):
         if not (build / "python" / "cascade").is_dir():
             print(f"skip  README.md: python block {k + 1}\n      (the Python module is not built)")
             continue

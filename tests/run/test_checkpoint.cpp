@@ -31,12 +31,15 @@ std::string slurp(const fs::path& p) {
 /// Starts `cascade ARGS` in `dir` with stderr to `dir/stderr.txt`; returns its
 /// pid. `file_size_limit` > 0: no file it writes may grow past that many bytes
 /// (a write beyond fails with EFBIG, as on a full disk).
-pid_t spawn(const fs::path& dir, const std::vector<std::string>& args, rlim_t file_size_limit = 0) {
+/// `ignore_sigxfsz`: as a shell that ignores it would start the run (false:
+/// the signal keeps its default action, death, unless the run ignores it).
+pid_t spawn(const fs::path& dir, const std::vector<std::string>& args, rlim_t file_size_limit = 0,
+            bool ignore_sigxfsz = true) {
   const pid_t pid = fork();
   if (pid == 0) {
     if (chdir(dir.c_str()) != 0) _exit(99);
     if (file_size_limit > 0) {
-      signal(SIGXFSZ, SIG_IGN);
+      if (ignore_sigxfsz) signal(SIGXFSZ, SIG_IGN);
       const rlimit lim{file_size_limit, file_size_limit};
       if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(96);
     }
@@ -298,20 +301,7 @@ TEST(Checkpoint, ACopiedCheckpointIsRefusedAndTheOriginalStillResumes) {
 // fails, the error names the file, and nothing is left under a final name.
 TEST(Signals, AFileSizeLimitIsAnErrorNotASignal) {
   Scratch s("fsize");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (chdir(s.dir.c_str()) != 0) _exit(99);
-    const rlimit lim{1 << 20, 1 << 20};  // SIGXFSZ keeps its default action (death) in this child
-    if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(96);
-    if (!freopen("stderr.txt", "w", stderr)) _exit(98);
-    std::string cli = CASCADE_CLI_PATH;
-    std::vector<std::string> args = with(kRun, {"--output", "out.npy"});
-    std::vector<char*> argv{cli.data()};
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(cli.c_str(), argv.data());
-    _exit(97);
-  }
+  const pid_t pid = spawn(s.dir, with(kRun, {"--output", "out.npy"}), 1 << 20, /*ignore_sigxfsz*/ false);
   const int status = wait_for(pid);
   ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   EXPECT_EQ(WEXITSTATUS(status), 1);
