@@ -233,7 +233,20 @@ NetworkPlan network_plan(const Settings& s) {
   const auto weights = s.text_if("weights");
   const auto gen = s.text_if("generate");
   if (weights && gen) throw Error("give either --weights or --generate, not both");
-  if (weights) return NetworkPlan{NetworkSource(*weights), *weights};
+  if (weights) {
+    try {
+      return NetworkPlan{NetworkSource(*weights), *weights};
+    } catch (const Stopped&) {
+      throw;
+    } catch (const Error& e) {
+      // From a run file: say where the path was given, and from where it is taken.
+      const Setting* w = s.last("weights");
+      if (w && !w->text)
+        throw Error(w->origin + ": " + e.what() + " (relative paths are taken from the working directory, " +
+                    "not the run file's)");
+      throw;
+    }
+  }
   if (!gen) throw Error("option --weights is required (or --generate; see --help)");
   // KIND:n=N,count=K,seed=S,NAME=VALUE,...
   const std::string& g = *gen;

@@ -196,6 +196,8 @@ void make_inputs(const fs::path& d) {
     const std::uint8_t m3[3] = {1, 0, 1};
     for (const char* n : {"0.npy", "1.npy", "2.npy"}) write_npy((d / "maskdir" / n).string(), NpyDtype::kUInt8, {3}, m3);
   }
+  fs::create_directories(d / "proj");
+  write_text(d / "proj" / "rel.toml", "[networks]\npath = \"nothere_rel.npy\"\n[run]\nsteps = 10\n");
   write_text(d / "huge.toml", "");
   fs::resize_file(d / "huge.toml", std::uintmax_t{17} << 20);
 }
