@@ -77,9 +77,9 @@ int report(const run::SimulationPlan& plan, const run::SimulationOutcome& out) {
            s.mean_rate_hz, static_cast<unsigned long long>(s.synaptic_events));
   const int asked = resolve_thread_count(plan.options.threads);
   if (s.backend == "cpu" && s.threads < asked && plan.settings.has("threads"))
-    log_info("note: %d of the %d thread(s) ran: the CPU engine gives each thread at least 2048 neuron slots "
-             "(neurons x replicas) of a batch, since a thread team costs two barriers per step; larger batches "
-             "(--batch-size, --replicas) use more",
+    log_info("note: %d of the %d thread(s) ran: the CPU engine gives each thread a whole network and replica "
+             "of the batch, or at least 2048 neurons of a larger network (a thread team splitting one network "
+             "costs two barriers per step); more networks or replicas (--batch-size, --replicas) use more",
              s.threads, asked);
   if (s.rate_capped)
     log_warning("%llu Poisson means exceeded %g and were capped", static_cast<unsigned long long>(s.rate_capped),

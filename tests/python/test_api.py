@@ -228,3 +228,19 @@ def test_tensor_like_inputs_and_generator_seeds_are_read_by_duck_typing():
     assert np.array_equal(x, models.BernoulliGLM(rng=6).simulate(d, 200, verbose=False))
     stim = stimulus.RegularStimulus(2.0, 10, 3, 100, stimulus_masks=[Tensor(np.arange(30) < 3)])
     assert stim.stimulus_masks[0].dtype == np.uint8 and stim.stimulus_masks[0].sum() == 3
+
+
+def test_real_pyg_data_and_batches_when_installed():
+    torch = pytest.importorskip("torch")
+    pyg = pytest.importorskip("torch_geometric.data")
+    ds = nets(3)
+    datas = [pyg.Data(edge_index=torch.from_numpy(d.edge_index), W0=torch.from_numpy(d.W0), num_nodes=d.num_nodes)
+             for d in ds]
+    expected = models.BernoulliGLM(rng=2).simulate(ds, 300, verbose=False)
+    for form in (datas, pyg.Batch.from_data_list(datas)):
+        x = models.BernoulliGLM(rng=2).simulate(form, 300, verbose=False)
+        assert isinstance(x, torch.Tensor) and x.shape == (90, 300)
+        assert np.array_equal(x.numpy(), expected)
+    loader = pytest.importorskip("torch_geometric.loader")
+    batch = next(iter(loader.DataLoader(datas, batch_size=3)))
+    assert np.array_equal(models.BernoulliGLM(rng=2).simulate(batch, 300, verbose=False).numpy(), expected)

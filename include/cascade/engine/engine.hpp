@@ -75,8 +75,8 @@ struct RunOptions {
                                     // continuing another passes the steps already recorded
   ProgressCallback progress;
   // Cooperative stop (e.g. set by a signal handler): checked at every step
-  // boundary on the CPU, at every segment boundary (at most 1/64 of the run)
-  // on the GPU. The run then returns early: RunSummary::stopped is set and
+  // boundary on the CPU (every 256 steps when small networks run one per
+  // thread), at every segment boundary (at most 1/64 of the run) on the GPU. The run then returns early: RunSummary::stopped is set and
   // steps_run says how many steps were simulated; the recording holds them.
   const std::atomic<bool>* stop = nullptr;
 };

@@ -235,7 +235,9 @@ class CpuEngine final : public Engine {
       }
     };
 
-    if (nthreads <= 1) {
+    if (unit_parallel()) {
+      team = run_units_apart(total, stim_time, target, record_from, counters, sum, failure, done, options);
+    } else if (nthreads <= 1) {
       for (std::int64_t s = 0; s < total && !stop; ++s) {
         const std::int64_t st = stim_time(step_);
         for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
@@ -292,6 +294,90 @@ class CpuEngine final : public Engine {
     double bad_g = 0, bad_rate = 0;
   };
 
+  /// Units of one task each (small networks, a replica or network apiece)
+  /// are independent simulations: with two or more of them and threads to
+  /// spare, each thread runs whole units for segments of steps, with no
+  /// barrier inside a segment.
+  bool unit_parallel() const {
+    if (layout_.threads < 2 || layout_.units.size() < 2) return false;
+    for (std::size_t u = 0; u < layout_.units.size(); ++u)
+      if (layout_.unit_first_task[u + 1] - layout_.unit_first_task[u] != 1) return false;
+    return true;
+  }
+
+  /// The run with units apart: segments of up to kSegment steps, each unit
+  /// advanced through a whole segment by one thread (its own list parity and
+  /// advance flag, which every unit shares at a segment's start); stops,
+  /// non-finite rates and progress are handled between segments. The spikes
+  /// are those of the step-by-step run: units share no state. Returns the team size.
+  template <class StimTime>
+  int run_units_apart(std::int64_t total, const StimTime& stim_time, const RecordTarget* target,
+                      std::uint64_t record_from, std::vector<Counters>& counters, RunSummary& sum,
+                      std::exception_ptr& failure, std::int64_t& done, const RunOptions& options) {
+    constexpr std::int64_t kSegment = 256;  // steps between stop checks (well under a millisecond for small units)
+    const int team = std::min(layout_.threads, static_cast<int>(layout_.tasks.size()));
+    const std::int64_t stride = std::max<std::int64_t>(1, total / 1000);
+    std::vector<std::int64_t> bad_at(layout_.tasks.size(), -1);
+    while (done < total) {
+      const std::int64_t seg = std::min(kSegment, total - done);
+      const std::uint64_t step0 = step_;
+      const int cur0 = cur_;
+      const bool adv0 = advance_;
+      // Contiguous units per thread: their slots are neighbours in every state
+      // array, so a thread shares cache lines with another only at its range's ends.
+#pragma omp parallel for num_threads(team) schedule(static)
+      for (std::size_t t = 0; t < layout_.tasks.size(); ++t) {
+        int cur = cur0;
+        bool adv = adv0;
+        Counters c = counters[t];  // the thread's own copy: neighbours in the vector share cache lines
+        for (std::int64_t k = 0; k < seg; ++k) {
+          const std::uint64_t step = step0 + static_cast<std::uint64_t>(k);
+          run_task_at<false>(state_, t, step, target, record_from, stim_time(step), c, nullptr, nullptr, cur, adv);
+          cur ^= 1;
+          adv = true;
+          if (c.bad_neuron >= 0) {
+            bad_at[t] = static_cast<std::int64_t>(step);
+            break;
+          }
+        }
+        counters[t] = c;
+      }
+      // The first non-finite rate, as the step-by-step run finds it: the earliest step, then the first task.
+      std::size_t bad = layout_.tasks.size();
+      for (std::size_t t = 0; t < bad_at.size(); ++t)
+        if (bad_at[t] >= 0 && (bad == layout_.tasks.size() || bad_at[t] < bad_at[bad])) bad = t;
+      if (bad < layout_.tasks.size()) {
+        const auto& task = layout_.tasks[bad];
+        try {
+          engine::throw_non_finite(layout_, nets_, static_cast<std::uint64_t>(bad_at[bad]),
+                                   layout_.units[task.unit].slot_base + static_cast<std::size_t>(counters[bad].bad_neuron),
+                                   counters[bad].bad_g, counters[bad].bad_rate);
+        } catch (...) {
+          failure = std::current_exception();
+        }
+        return team;
+      }
+      step_ += static_cast<std::uint64_t>(seg);
+      cur_ ^= static_cast<int>(seg & 1);
+      advance_ = true;
+      const std::int64_t before = done;
+      done += seg;
+      if (options.progress && (done / stride != before / stride || done == total)) {
+        try {
+          options.progress(done, total);
+        } catch (...) {
+          failure = std::current_exception();
+          return team;
+        }
+      }
+      if (options.stop && options.stop->load(std::memory_order_relaxed) && done < total) {
+        sum.stopped = true;
+        break;
+      }
+    }
+    return team;
+  }
+
   void clear_state(State& s) {
     State::for_each_array(s, [](auto& a, const char*, StateExtent) { std::fill(a.begin(), a.end(), 0); });
     for (auto& b : s.lists)
@@ -339,13 +425,23 @@ class CpuEngine final : public Engine {
     advance_ = false;  // the first step reads the activation as given
   }
 
+  /// One task's step, at the engine's own buffer parity and advance flag.
   template <bool kInspect>
   void run_task(State& st, std::size_t t, std::uint64_t step, const RecordTarget* target, std::uint64_t record_from,
                 std::int64_t stim_t, Counters& c, double* g_out, double* p_out) const {
+    run_task_at<kInspect>(st, t, step, target, record_from, stim_t, c, g_out, p_out, cur_, advance_);
+  }
+
+  /// One task's step with the spike-list parity `cur` (the lists it reads;
+  /// it writes the others) and `advance` given: a unit run on its own for
+  /// several steps (units of one task are independent) carries its own.
+  template <bool kInspect>
+  void run_task_at(State& st, std::size_t t, std::uint64_t step, const RecordTarget* target, std::uint64_t record_from,
+                   std::int64_t stim_t, Counters& c, double* g_out, double* p_out, int cur_in, bool advance) const {
     const auto& task = layout_.tasks[t];
     const auto& u = layout_.units[task.unit];
     const Network& net = *nets_[u.net];
-    const int cur = cur_, nxt = cur_ ^ 1;
+    const int cur = cur_in, nxt = cur_in ^ 1;
     const std::int32_t lo = task.lo, hi = task.hi;
     const std::size_t base = u.slot_base;
     const auto& rp = net.row_ptr();
@@ -353,7 +449,7 @@ class CpuEngine final : public Engine {
     const std::int32_t* q = net.quantised().data();
 
     // A. Scatter the unit's previous-step spikes into this block's targets.
-    if (advance_) {
+    if (advance) {
       const std::size_t T = net.filter_length();
       for (std::size_t bt = layout_.unit_first_task[task.unit]; bt < layout_.unit_first_task[task.unit + 1]; ++bt) {
         const SpikeList& l = st.lists[cur][bt];
@@ -408,7 +504,7 @@ class CpuEngine final : public Engine {
                                       : 0.0;
       const std::int64_t y_in = st.acc[slot];  // the drive this step folds (tune's tap)
       StepResult r = shape_.per_edge ? upd.step_per_edge(ns, ring_pos, stimulus, rng)
-                               : upd.step(ns, ring_pos, self_pos, stimulus, rng, advance_);
+                               : upd.step(ns, ring_pos, self_pos, stimulus, rng, advance);
       if (forced_.counts) r.emission.count = forced_.at(u.replica - opt_.replica_offset, global0 + i, step);
       if constexpr (kInspect) {
         g_out[slot] = r.g;
@@ -416,7 +512,7 @@ class CpuEngine final : public Engine {
         continue;
       }
       if (tap_.g)
-        tap_.put(step, slot, r.g, st.S[slot], advance_ && !shape_.per_edge ? static_cast<double>(y_in) * net.scale() : 0.0,
+        tap_.put(step, slot, r.g, st.S[slot], advance && !shape_.per_edge ? static_cast<double>(y_in) * net.scale() : 0.0,
                  ns.xlast, r.emission.count);
       st.xlast[slot] = static_cast<std::uint8_t>(r.emission.count);
       if (r.emission.count) {
