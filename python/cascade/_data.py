@@ -123,11 +123,6 @@ def to_networks(data, first_id: int = 0) -> list:
                     f"got {type(data).__name__}")
 
 
-def network_data(net: _native.Network):
-    """A network as PyG's Data shows it: edge_index [2, E], W0 [E], num_nodes."""
-    return NetworkData(net)
-
-
 class NetworkData:
     """A generated network with the attributes of PyG's Data (edge_index, W0, num_nodes).
 
