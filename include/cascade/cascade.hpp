@@ -6,6 +6,7 @@
 #include "cascade/dataset.hpp"
 #include "cascade/engine/engine.hpp"
 #include "cascade/error.hpp"
+#include "cascade/fit.hpp"
 #include "cascade/generators.hpp"
 #include "cascade/math.hpp"
 #include "cascade/models/registry.hpp"

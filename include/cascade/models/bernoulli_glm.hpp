@@ -16,6 +16,7 @@ namespace cascade {
 struct BernoulliGLM {
   static constexpr const char* kName = "bernoulli_glm";
   static constexpr bool kAllowsSelfCoupling = false;  // the diagonal holds the refractory filter
+  static constexpr EmissionLaw kEmission = EmissionLaw::kBernoulli;  // emit() samples it (fit's likelihood)
 
   // Defaults: the reference test-suite values.
   double theta = 5.0;

@@ -22,6 +22,9 @@
 //   CASCADE_HD InputTerms input_gradient(const InputTerms&) const;          // d g / d (coupling, self, stimulus)
 //   FilterDerivative filter_derivative(std::uint32_t k) const;              // d (filters) / d theta_k (host)
 //   CASCADE_HD double kink_distance(double g) const;   // optional: distance to a kink of phi (relu)
+// and, to have its connectivity fitted from spikes (cascade/fit.hpp), the law
+// its emit() samples, beside rate_derivative and input_gradient:
+//   static constexpr EmissionLaw kEmission;
 // Everything marked CASCADE_HD is the single copy of the model's math, shared
 // by the CPU engine and the CUDA kernels.
 #pragma once
@@ -42,6 +45,15 @@ enum class CouplingKind : std::uint8_t {
   kNone,          // no recurrent drive
   kTruncatedExp,  // S(t) = sum_{k<window} decay^k y(t-1-k)      (GLMs, O(1) per step)
   kTrace,         // S(t) = decay S(t-1) + gain y(t-1)           (SA models' activation)
+};
+
+/// The distribution of a neuron's count given its rate phi(g): what the
+/// connectivity fit (cascade/fit.hpp) maximises the likelihood of. A model
+/// declares it as `static constexpr EmissionLaw kEmission`; one without it
+/// (ThresholdSAM: a hard threshold on unobserved noise) has no likelihood.
+enum class EmissionLaw : std::uint8_t {
+  kBernoulli,  // count 0/1 with probability phi
+  kPoisson,    // count ~ Poisson(phi)
 };
 
 /// The random state a run starts from.

@@ -31,6 +31,7 @@ inline double truncated_exponential_decay_derivative(double dt, double tau) {
 struct PoissonGLM : LinearInput<PoissonGLM> {
   static constexpr const char* kName = "poisson_glm";
   static constexpr bool kAllowsSelfCoupling = true;
+  static constexpr EmissionLaw kEmission = EmissionLaw::kPoisson;  // emit() samples it (fit's likelihood)
 
   double alpha = 15.9;
   double beta = 10.0;

@@ -10,6 +10,7 @@ namespace cascade {
 struct RectifiedLNP : LinearInput<RectifiedLNP>, RectifiedRate<RectifiedLNP> {
   static constexpr const char* kName = "rectified_lnp";
   static constexpr bool kAllowsSelfCoupling = true;
+  static constexpr EmissionLaw kEmission = EmissionLaw::kPoisson;  // emit() samples it (fit's likelihood)
 
   double lambda_0 = 9.8;
   double theta = -0.002;

@@ -9,6 +9,7 @@ namespace cascade {
 struct RectifiedSAM : LinearInput<RectifiedSAM>, RectifiedRate<RectifiedSAM> {
   static constexpr const char* kName = "rectified_sam";
   static constexpr bool kAllowsSelfCoupling = true;
+  static constexpr EmissionLaw kEmission = EmissionLaw::kPoisson;  // emit() samples it (fit's likelihood)
 
   double lambda_0 = 1.0861;
   double theta = -0.0137;

@@ -15,6 +15,10 @@ struct ThresholdSAM {
   static constexpr const char* kNotTunable =
       "it has no tunable model parameters and an identity non-linearity, so its expected 'rate' is g itself, not a "
       "firing rate";
+  /// The connectivity fit refuses it (no kEmission): this is why.
+  static constexpr const char* kNoLikelihood =
+      "its spikes are a hard threshold of g with unobserved Gaussian background noise, not draws from a rate, so "
+      "it has no point-process likelihood to maximise";
 
   double r = 0.025;
   double b = 0.001;
