@@ -58,7 +58,7 @@ run::Settings parse_settings(run::Command command, const std::vector<std::string
   std::vector<std::string> argv = argv_in;
   run::Settings file(command);
   bool from_file = false;
-  if (command != run::Command::kGenerate && !argv.empty() && argv.front().rfind("--", 0) != 0 &&
+  if ((command == run::Command::kSimulate || command == run::Command::kTune) && !argv.empty() && argv.front().rfind("--", 0) != 0 &&
       argv.front().size() >= 5 && argv.front().compare(argv.front().size() - 5, 5, ".toml") == 0) {
     file = run::read_run_file(argv.front(), command);
     from_file = true;

@@ -9,6 +9,7 @@ int simulate_command(const std::vector<std::string>& argv);
 int resume_command(const std::vector<std::string>& argv);
 int generate_command(const std::vector<std::string>& argv);
 int tune_command(const std::vector<std::string>& argv);
+int fit_command(const std::vector<std::string>& argv);
 int info_command(const std::vector<std::string>& argv);
 int models_command(const std::vector<std::string>& argv);
 }  // namespace cascade::cli

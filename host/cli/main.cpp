@@ -20,6 +20,7 @@ const char* kUsage =
     "  generate   seeded connectivity datasets (cascade generate --help)\n"
     "  resume     continue a checkpointed simulate run (cascade resume --help)\n"
     "  tune       fit parameters to a target firing rate (cascade tune --help)\n"
+    "  fit        fit W0 back from recorded spikes (cascade fit --help)\n"
     "  models     every model's parameters, defaults, units, tunability (cascade models [NAME])\n"
     "  info       version, build options, threads\n"
     "\n"
@@ -53,11 +54,12 @@ int main(int argc, char** argv) {
     const cascade::StopScope stop_scope(&cascade::cli::stop_requested());
     if (cmd == "simulate") return cascade::cli::simulate_command(args);
     if (cmd == "tune") return cascade::cli::tune_command(args);
+    if (cmd == "fit") return cascade::cli::fit_command(args);
     if (cmd == "resume") return cascade::cli::resume_command(args);
     if (cmd == "generate") return cascade::cli::generate_command(args);
     if (cmd == "info") return cascade::cli::info_command(args);
     if (cmd == "models") return cascade::cli::models_command(args);
-    std::fprintf(stderr, "cascade: error: unknown command '%s'; expected simulate, resume, tune, generate, models or info (see --help)\n", cmd.c_str());
+    std::fprintf(stderr, "cascade: error: unknown command '%s'; expected simulate, resume, tune, fit, generate, models or info (see --help)\n", cmd.c_str());
     return 2;
   } catch (const cascade::Stopped& e) {
     std::fflush(stdout);

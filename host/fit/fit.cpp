@@ -132,6 +132,17 @@ std::int64_t default_burn_in(const AnyModel& model) {
   return std::visit([](const auto& m) { return fit_detail::settle_steps(m.filters()); }, model);
 }
 
+void validate_fit(const AnyModel& model, const SpikeData& spikes, const Candidates& candidates,
+                  const FitOptions& options) {
+  std::visit(
+      [&](const auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (FittableModel<M>) (void)validate_fit_of(m, spikes, candidates, options);
+        else throw Error(std::string("fit: ") + M::kName + " cannot be fitted: " + no_likelihood_reason<M>());
+      },
+      model);
+}
+
 FitResult fit_connectivity(const AnyModel& model, const SpikeData& spikes, const Candidates& candidates,
                            const std::vector<Stimulus>& stimuli, const FitOptions& options,
                            const FitProgress& progress) {

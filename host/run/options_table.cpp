@@ -14,6 +14,7 @@ namespace {
 constexpr unsigned kS = static_cast<unsigned>(Command::kSimulate);
 constexpr unsigned kT = static_cast<unsigned>(Command::kTune);
 constexpr unsigned kG = static_cast<unsigned>(Command::kGenerate);
+constexpr unsigned kF = static_cast<unsigned>(Command::kFit);
 constexpr std::int64_t k2to40 = std::int64_t{1} << 40;
 
 using K = ValueKind;
@@ -36,7 +37,7 @@ const OptionSpec kTable[] = {
     {"batch-size", kS, K::kInteger, false, "B", nullptr, 1, std::int64_t{1} << 24, "networks.batch_size",
      "networks simulated together (default: all); the spikes do not depend on\n"
      "it, only memory and speed do"},
-    {"stimulus", kS | kT, K::kText, true, "SPEC", nullptr, 0, 0, "stimulus",
+    {"stimulus", kS | kT | kF, K::kText, true, "SPEC", nullptr, 0, 0, "stimulus",
      "add a stimulus (repeatable; they add up):\n"
      "  regular:strength=S,period=P,tau=T[,start=0][,stop=T1]\n"
      "  poisson:strength=S,mean_interval=M,duration=D[,tau=1][,start=0]\n"
@@ -44,13 +45,13 @@ const OptionSpec kTable[] = {
      "  loaded:PATH (.npy [N, steps] or [N, steps, networks], or a directory\n"
      "      of per-network [N_k, steps] files)\n"
      "times in steps from the first recorded step; off during equilibration"},
-    {"stimulus-mask", kS | kT, K::kText, true, "PATH", nullptr, 0, 0, "stimulus.mask",
+    {"stimulus-mask", kS | kT | kF, K::kText, true, "PATH", nullptr, 0, 0, "stimulus.mask",
      "neurons the matching --stimulus reaches (in order; 'all' or omitted:\n"
      "every neuron): .npy bool/uint8 [N] (every network) or [networks, N], or\n"
      "a directory of [N_k] files"},
-    {"param", kS | kT, K::kText, true, "NAME=VALUE", nullptr, 0, 0, "model.params",
+    {"param", kS | kT | kF, K::kText, true, "NAME=VALUE", nullptr, 0, 0, "model.params",
      "set a model parameter (repeatable); tune: its starting value"},
-    {"params-file", kS | kT, K::kText, false, "FILE", nullptr, 0, 0, nullptr,
+    {"params-file", kS | kT | kF, K::kText, false, "FILE", nullptr, 0, 0, nullptr,
      "model, parameters and stimuli from cascade tune's --output-params\n"
      "(--model, --param and --stimulus override); tune: start from it"},
     // --- tune's objective ----------------------------------------------------
@@ -131,13 +132,49 @@ const OptionSpec kTable[] = {
      "edge_index.npy, weights.npy, num_nodes.npy; default for sparse)"},
     {"dtype", kG, K::kText, false, "D", "float32", 0, 0, nullptr, "float32 or float64 weights"},
     {"threads", kG, K::kInteger, false, "T", "0", 0, 4096, nullptr, "CPU threads for the sparse generator (0 = all)"},
+    // --- fit ------------------------------------------------------------------
+    {"model", kF, K::kText, false, "NAME", "bernoulli_glm", 0, 0, nullptr,
+     "the model that made the spikes: bernoulli_glm, poisson_glm, rectified_lnp\n"
+     "or rectified_sam (threshold_sam has no likelihood); its parameters are\n"
+     "held fixed (--param, --params-file)"},
+    {"spikes", kF, K::kText, false, "PATH", nullptr, 0, 0, nullptr,
+     "recorded counts (required): cascade simulate's .npy, [N, T] or\n"
+     "[replicas, N, T] (replicas are independent trials); every neuron recorded,\n"
+     "from the first recorded step (the stimulus's time 0)"},
+    {"candidates", kF, K::kText, false, "PATH", nullptr, 0, 0, nullptr,
+     "the edges to fit: the nonzero pattern of a network file (dense .npy, .mtx,\n"
+     "edge-list directory); default: every pair (--screen for large networks)"},
+    {"screen", kF, K::kInteger, false, "K", nullptr, 1, 2147483647, nullptr,
+     "instead of --candidates: for each neuron the K presynaptic neurons whose\n"
+     "filtered counts correlate most with its spikes"},
+    {"truth", kF, K::kText, false, "PATH", nullptr, 0, 0, nullptr,
+     "the true W0 (any network file): report how well the fit and the\n"
+     "cross-correlation baseline recover it"},
+    {"l1", kF, K::kNumber, false, "L", "0", 0, 0, nullptr,
+     "L1 penalty per observed neuron-step (sparse weights; OWL-QN)"},
+    {"l2", kF, K::kNumber, false, "L", "0", 0, 0, nullptr,
+     "L2 penalty (sum w^2 / 2) per observed neuron-step; a small one keeps\n"
+     "weights finite for neurons that rarely spike"},
+    {"max-iterations", kF, K::kInteger, false, "N", "500", 1, 100000000, nullptr, "optimiser iterations per neuron"},
+    {"tolerance", kF, K::kNumber, false, "F", "1e-9", 0, 0, nullptr,
+     "stop a neuron when its objective falls by less than F (relative)"},
+    {"burn-in", kF, K::kInteger, false, "K", nullptr, 0, k2to40, nullptr,
+     "steps of each trial left out of the likelihood (default: the model's\n"
+     "settle time: its filter length; for activation traces until 1e-6)"},
+    {"seed", kF, K::kUnsigned, false, "S", "0", 0, 0, nullptr,
+     "the seed of the run that recorded the spikes (Poisson stimuli follow it)"},
+    {"threads", kF, K::kInteger, false, "T", "0", 0, 4096, nullptr,
+     "CPU threads (0 = all); the result does not depend on it"},
+    {"output", kF, K::kText, false, "PATH", nullptr, 0, 0, nullptr,
+     "the fitted W0 as float64 .npy [N, N], rows presynaptic (required; simulate\n"
+     "--weights reads it), with its provenance and convergence log in PATH.json"},
     // --- every command ---------------------------------------------------------
-    {"force", kS | kT | kG, K::kFlag, false, nullptr, nullptr, 0, 0, "output.force",
+    {"force", kS | kT | kG | kF, K::kFlag, false, nullptr, nullptr, 0, 0, "output.force",
      "overwrite an existing output"},
-    {"quiet", kS | kT | kG, K::kFlag, false, nullptr, nullptr, 0, 0, nullptr, "print nothing but errors"},
-    {"verbose", kS | kT, K::kFlag, false, nullptr, nullptr, 0, 0, nullptr,
+    {"quiet", kS | kT | kG | kF, K::kFlag, false, nullptr, nullptr, 0, 0, nullptr, "print nothing but errors"},
+    {"verbose", kS | kT | kF, K::kFlag, false, nullptr, nullptr, 0, 0, nullptr,
      "also print debug lines (batches, chunks, every epoch) on stderr"},
-    {"help", kS | kT | kG, K::kFlag, false, nullptr, nullptr, 0, 0, nullptr, "print this text"},
+    {"help", kS | kT | kG | kF, K::kFlag, false, nullptr, nullptr, 0, 0, nullptr, "print this text"},
 };
 
 const char* usage_of(Command c) {
@@ -161,6 +198,14 @@ const char* usage_of(Command c) {
              "fresh initial state, equilibrates (stimulus off), simulates --steps steps,\n"
              "and takes one Adam step on (F - rate)^2 with a hand-written gradient\n"
              "(spikes held fixed). The same seed gives the same result on any thread count.\n";
+    case Command::kFit:
+      return "usage: cascade fit --spikes S.npy --model M --output W_fit.npy [options]\n"
+             "\n"
+             "Fits W0 back from recorded spikes by maximum likelihood: with the model's\n"
+             "other parameters fixed, each neuron's log-likelihood of its counts under\n"
+             "phi(g) (Bernoulli or Poisson, as the model emits) is maximised over the\n"
+             "weights onto it from the candidate edges (OWL-QN; optional L1/L2). The\n"
+             "result does not depend on the thread count. docs/inference.md.\n";
     case Command::kGenerate:
       return "usage: cascade generate KIND --n N --out DIR [--param NAME=VALUE ...] [options]\n"
              "\n"
@@ -198,6 +243,7 @@ const char* command_name(Command c) {
     case Command::kSimulate: return "simulate";
     case Command::kTune: return "tune";
     case Command::kGenerate: return "generate";
+    case Command::kFit: return "fit";
   }
   return "?";
 }
@@ -224,7 +270,8 @@ std::string help_text(Command command) {
     if (o->kind != ValueKind::kFlag) head += std::string(" ") + o->value_name;
     std::string help = o->help;
     if (o->default_text) help += std::string(" (default ") + o->default_text + ")";
-    if (o->run_key) help += "\nrun file: " + run_key_text(o->run_key);
+    const bool run_files = command == Command::kSimulate || command == Command::kTune;
+    if (o->run_key && run_files) help += "\nrun file: " + run_key_text(o->run_key);
     std::size_t pos = 0;
     bool first = true;
     while (pos <= help.size()) {
@@ -240,7 +287,7 @@ std::string help_text(Command command) {
       pos = nl + 1;
     }
   }
-  if (command != Command::kGenerate)
+  if (command == Command::kSimulate || command == Command::kTune)
     out += "\nrun file: the option's key in a TOML run file (docs/run-files.md).\n";
   return out;
 }

@@ -355,7 +355,7 @@ std::vector<NamedPath> run_inputs(const Settings& s, const ModelSetup& setup) {
   auto add = [&](const std::string& path, const std::string& what) {
     if (!path.empty()) in.push_back({path, what + " '" + path + "'"});
   };
-  add(s.text_if("weights").value_or(""), "--weights");
+  if (find_option(s.command(), "weights")) add(s.text_if("weights").value_or(""), "--weights");
   add(s.text_if("params-file").value_or(""), "--params-file");
   add(s.run_file_path, "the run file");
   for (const Stimulus& st : setup.stimuli) {
@@ -548,6 +548,49 @@ GeneratePlan plan_generate(const Settings& s) {
     throw Error("--n " + std::to_string(p.n) + ": a dense W0 of that size is too large to write; use --format edge-list");
   p.params = s.texts("param");
   p.force = s.flag("force");
+  return p;
+}
+
+FitPlan plan_fit(const Settings& s) {
+  FitPlan p;
+  p.settings = s;
+  refuse_positional(s, "fit");
+  s.require("spikes");
+  s.require("output");
+  p.spikes = s.text("spikes");
+  p.output = s.text("output");
+  const NpyHeader h = read_npy_header(p.spikes);
+  if (h.shape.size() != 2 && h.shape.size() != 3)
+    throw Error("--spikes '" + p.spikes + "': shape " + npy_shape_text(h.shape) +
+                "; expected [neurons, steps] or [replicas, neurons, steps] (a cascade simulate raster)");
+  p.neurons = h.shape[h.shape.size() - 2];
+  p.setup = model_setup(s, 1, p.spikes);
+  if (const std::string why = fit_refusal(p.setup.model); !why.empty())
+    throw Error("fit: " + model_name(p.setup.model) + " cannot be fitted: " + why);
+  p.fit.l1 = s.number("l1");
+  p.fit.l2 = s.number("l2");
+  p.fit.max_iterations = s.integer("max-iterations");
+  p.fit.tolerance = s.number("tolerance");
+  p.fit.burn_in = s.has("burn-in") ? s.integer("burn-in") : -1;
+  p.fit.stimulus_seed = s.unsigned_integer("seed");
+  p.fit.threads = static_cast<int>(s.integer("threads"));
+  for (const auto& [v, name] : {std::pair{p.fit.l1, "--l1"}, {p.fit.l2, "--l2"}, {p.fit.tolerance, "--tolerance"}})
+    if (!(std::isfinite(v) && v >= 0.0))
+      throw Error(std::string(name) + " " + format_value(v) + " is invalid; expected a finite value >= 0");
+  p.candidates = s.text_if("candidates").value_or("");
+  if (s.has("screen")) {
+    if (!p.candidates.empty()) throw Error("--screen and --candidates both choose the edges to fit: give one");
+    p.screen = s.integer("screen");
+  }
+  p.truth = s.text_if("truth").value_or("");
+  std::vector<NamedPath> inputs = run_inputs(s, p.setup);
+  inputs.push_back({p.spikes, "--spikes '" + p.spikes + "'"});
+  if (!p.candidates.empty()) inputs.push_back({p.candidates, "--candidates '" + p.candidates + "'"});
+  if (!p.truth.empty()) inputs.push_back({p.truth, "--truth '" + p.truth + "'"});
+  const std::vector<NamedPath> outs = output_files(p.output, "--output", true);
+  check_outputs_against_inputs(inputs, outs);
+  check_writable_kinds(outs);
+  check_output_path(p.output, ".npy", s.flag("force"), "--output");
   return p;
 }
 

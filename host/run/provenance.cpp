@@ -155,4 +155,61 @@ std::string tune_provenance(const TunePlan& plan, const TuneResult& r, const Tun
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
+namespace {
+
+Json recovery_json(const Recovery& r) {
+  auto num = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
+  return Json{{"pairs", r.pairs},
+              {"true_edges", r.true_edges},
+              {"true_edges_not_candidates", r.true_edges_not_scored},
+              {"weight_correlation", num(r.weight_correlation)},
+              {"auc", num(r.auc)},
+              {"sign_accuracy", num(r.sign_accuracy)}};
+}
+
+}  // namespace
+
+std::string fit_provenance(const FitPlan& plan, const FitOutcome& out, std::chrono::system_clock::time_point started) {
+  const FitResult& r = out.result;
+  Json j = header(plan.settings);
+  j["model"] = model_name(plan.setup.model);
+  j["params"] = params_of(plan.setup.model);
+  Json stimuli = Json::array();
+  for (const auto& st : plan.setup.stimuli)
+    stimuli.push_back(Json{{"spec", stimulus_spec_string(st)},
+                           {"mask", st.mask_source.empty() ? std::string("all") : st.mask_source}});
+  j["stimuli"] = stimuli;
+  j["spikes"] = Json{{"path", plan.spikes}, {"trials", out.trials}, {"neurons", out.neurons}, {"steps", out.steps}};
+  j["candidates"] = out.candidates;
+  j["edges"] = r.edges;
+  j["l1"] = plan.fit.l1;
+  j["l2"] = plan.fit.l2;
+  j["burn_in"] = r.burn_in;
+  j["observations_per_neuron"] = r.observations;
+  j["optimizer"] = Json{{"method", "OWL-QN (L-BFGS)"},     {"memory", plan.fit.memory},
+                        {"max_iterations", plan.fit.max_iterations}, {"tolerance", plan.fit.tolerance},
+                        {"gradient_tolerance", plan.fit.gradient_tolerance}};
+  Json reasons = Json::object();
+  for (const auto& why : r.stop_reason) reasons[why] = reasons.value(why, 0) + 1;
+  j["neurons_converged"] = r.converged;
+  j["stop_reasons"] = reasons;
+  j["log_likelihood"] = r.log_likelihood;
+  j["null_log_likelihood"] = r.null_log_likelihood;
+  j["started"] = utc_time_text(started);
+  j["wall_seconds"] = out.wall_seconds;
+  if (out.has_truth) {
+    j["truth"] = plan.truth;
+    j["recovery"] = recovery_json(out.recovery);
+    j["baseline_cross_correlation"] = recovery_json(out.baseline);
+  }
+  Json history = Json::array();
+  for (const auto& h : r.history)
+    history.push_back(Json{{"iteration", h.iteration},
+                           {"objective", h.objective},
+                           {"log_likelihood", h.log_likelihood},
+                           {"active_neurons", h.active}});
+  j["history"] = history;
+  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
 }  // namespace cascade::run

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include "cascade/run/execute.hpp"
 #include "cascade/run/plan.hpp"
 #include "cascade/tune.hpp"
 
@@ -21,5 +22,9 @@ std::string simulation_provenance(const SimulationPlan& plan, const RunSummary& 
 /// The tuned-parameters file (--output-params), which simulate reads back.
 std::string tune_provenance(const TunePlan& plan, const TuneResult& result, const TuneCheck& check, double wall_seconds,
                             std::chrono::system_clock::time_point started);
+
+/// The fitted W0's sidecar (FILE.npy.json): what was fitted from what, the
+/// convergence log, and with --truth the recovery figures.
+std::string fit_provenance(const FitPlan& plan, const FitOutcome& out, std::chrono::system_clock::time_point started);
 
 }  // namespace cascade::run

@@ -104,6 +104,11 @@ std::string fit_refusal(const AnyModel& model);
 /// length; for activation traces, until its weight falls below 1e-6).
 std::int64_t default_burn_in(const AnyModel& model);
 
+/// Every check fit_connectivity makes before it starts (the model, sizes,
+/// counts, candidates, options, burn-in), without fitting.
+void validate_fit(const AnyModel& model, const SpikeData& spikes, const Candidates& candidates,
+                  const FitOptions& options = {});
+
 /// Fits W0 on the candidates. `stimuli` are the recorded run's (their
 /// masks sized for one network of N neurons). Throws cascade::Error on a
 /// model without a likelihood, mismatched sizes, counts the law cannot

@@ -393,3 +393,78 @@ TEST_F(Cli, AStateSavedAfterEquilibrationStartsLaterRuns) {
                "saved with 2 replica(s), not 3");
   expect_error(cli(base + "--load-state " + p("w.npy") + " --steps 10"), "not a Cascade state");
 }
+
+namespace cascade {
+namespace {
+
+TEST_F(Cli, FitRecoversTheNetworkThatMadeTheSpikesAndSimulateReadsTheResult) {
+  ASSERT_EQ(cli("generate normal --n 20 --param mean=0 --param std=5 --param glorot=true --count 1 --seed 4 --quiet "
+                "--out " + p("fn")).status, 0);
+  ASSERT_EQ(cli("simulate --weights " + p("fn/0.npy") + " --steps 60000 --replicas 2 --seed 2 --quiet --output " +
+                p("fs.npy")).status, 0);
+  const CliRun r = cli("fit --spikes " + p("fs.npy") + " --truth " + p("fn/0.npy") + " --threads 2 --output " +
+                       p("fw.npy"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("20 of 20 neurons converged"), std::string::npos) << r.out;
+  const NpyArray w = read_npy(p("fw.npy"));
+  EXPECT_EQ(w.dtype, NpyDtype::kFloat64);
+  EXPECT_EQ(w.shape, (std::vector<std::size_t>{20, 20}));
+  const nlohmann::json side = read_json(p("fw.npy.json"));
+  EXPECT_EQ(side["model"], "bernoulli_glm");
+  EXPECT_EQ(side["spikes"]["trials"], 2);
+  EXPECT_EQ(side["edges"], 380);
+  EXPECT_EQ(side["burn_in"], 10);
+  EXPECT_GT(side["recovery"]["weight_correlation"].get<double>(), 0.9) << side["recovery"].dump();
+  EXPECT_GT(side["log_likelihood"].get<double>(), side["null_log_likelihood"].get<double>());
+  ASSERT_GE(side["history"].size(), 2u);
+  EXPECT_EQ(side["history"][0]["log_likelihood"], side["null_log_likelihood"]);
+  // One thread: the same file, byte for byte.
+  ASSERT_EQ(cli("fit --spikes " + p("fs.npy") + " --threads 1 --quiet --output " + p("fw1.npy")).status, 0);
+  EXPECT_EQ(read_npy(p("fw1.npy")).data, w.data);
+  // The fitted W0 is a network simulate runs.
+  EXPECT_EQ(cli("simulate --weights " + p("fw.npy") + " --steps 50 --quiet --output " + p("again.npy")).status, 0);
+  // A candidate file's pattern and a screen: fewer edges.
+  const CliRun s = cli("fit --spikes " + p("fs.npy") + " --screen 5 --quiet --output " + p("fw5.npy"));
+  ASSERT_EQ(s.status, 0) << s.out;
+  EXPECT_EQ(read_json(p("fw5.npy.json"))["edges"], 100);
+  ASSERT_EQ(cli("fit --spikes " + p("fs.npy") + " --candidates " + p("fn/0.npy") + " --quiet --output " +
+                p("fwc.npy")).status, 0);
+  const nlohmann::json sc = read_json(p("fwc.npy.json"));
+  EXPECT_EQ(sc["candidates"], p("fn/0.npy"));
+  const NpyArray wc = read_npy(p("fwc.npy")), truth = read_npy(p("fn/0.npy"));
+  const std::vector<double> a = wc.to_doubles(), t = truth.to_doubles();
+  std::size_t edges = 0;
+  for (std::size_t q = 0; q < t.size(); ++q) {
+    edges += t[q] != 0;
+    if (t[q] == 0) EXPECT_EQ(a[q], 0.0) << "entry " << q << " is not a candidate";
+  }
+  EXPECT_EQ(sc["edges"], edges);
+}
+
+TEST_F(Cli, FitRefusesWhatItCannotFit) {
+  ASSERT_EQ(cli("simulate --weights " + p("w.npy") + " --steps 300 --quiet --output " + p("s3.npy")).status, 0);
+  const std::string base = "fit --spikes " + p("s3.npy") + " ";
+  expect_error(cli(base + "--model threshold_sam --output " + p("o.npy")),
+               "fit: threshold_sam cannot be fitted: its spikes are a hard threshold");
+  expect_error(cli(base + "--truth " + p("diag.npy") + " --output " + p("o.npy")),
+               "--truth '" + p("diag.npy") + "': a network of 2 neurons, but the spikes have 3");
+  expect_error(cli(base + "--candidates " + p("diag.npy") + " --output " + p("o.npy")),
+               "a network of 2 neurons, but the spikes have 3");
+  expect_error(cli(base + "--candidates " + p("w.npy") + " --screen 2 --output " + p("o.npy")),
+               "--screen and --candidates both choose the edges to fit");
+  expect_error(cli(base + "--output " + p("s3.npy") + " --force"), "--output '" + p("s3.npy") + "'");
+  expect_error(cli(base + "--output " + p("w.npy")), "exists; pass --force to overwrite it");
+  expect_error(cli(base + "--output " + p("o.txt")), "expected a .npy file name");
+  expect_error(cli(base + "--l2 -1 --output " + p("o.npy")), "--l2 -1 is invalid");
+  expect_error(cli("fit --spikes " + p("w.npy") + " --output " + p("o.npy")),
+               "element 1 is 1.5; expected spike counts (whole numbers 0 to 255)");
+  expect_error(cli("fit --spikes " + p("rect.npy") + " --output " + p("o.npy")),
+               "the burn-in of 10 steps leaves none of the 3 recorded steps");
+  expect_error(cli("fit --spikes " + p("junk.npy") + " --output " + p("o.npy")), "junk.npy");
+  expect_error(cli("fit --output " + p("o.npy")), "--spikes");
+  EXPECT_FALSE(fs::exists(p("o.npy")));
+  EXPECT_FALSE(fs::exists(p("o.npy.json")));
+}
+
+}  // namespace
+}  // namespace cascade

@@ -205,6 +205,25 @@ class NeuronLikelihood {
   mutable std::vector<double> y_, S_, e_, A_;
 };
 
+/// validate_fit for a model type; returns the burn-in in force.
+template <FittableModel M>
+std::int64_t validate_fit_of(const M& model, const SpikeData& spikes, const Candidates& candidates,
+                             const FitOptions& o) {
+  model.validate();
+  const FilterSpec f = model.filters();
+  if (f.coupling == CouplingKind::kNone)
+    throw Error(std::string("fit: ") + M::kName +
+                " with these parameters has no coupling filter (its drive does not depend on W0): nothing to fit");
+  constexpr bool bernoulli = M::kEmission == EmissionLaw::kBernoulli;
+  fit_detail::check_inputs(spikes, candidates, o, bernoulli, M::kAllowsSelfCoupling, M::kName);
+  const std::int64_t burn = o.burn_in >= 0 ? o.burn_in : fit_detail::settle_steps(f);
+  if (burn >= static_cast<std::int64_t>(spikes.steps))
+    throw Error("fit: the burn-in of " + std::to_string(burn) + " steps leaves none of the " +
+                std::to_string(spikes.steps) + " recorded steps to fit (" + spikes.source +
+                "); record longer or pass a shorter --burn-in");
+  return burn;
+}
+
 /// fit_connectivity for a model type (FittableModel); the built-in models'
 /// fit_connectivity calls it.
 template <class M>
@@ -214,18 +233,8 @@ FitResult fit_connectivity_of(const M& model, const SpikeData& spikes, const Can
   if constexpr (!FittableModel<M>) {
     throw Error(std::string("fit: ") + M::kName + " cannot be fitted: " + no_likelihood_reason<M>());
   } else {
-    model.validate();
+    const std::int64_t burn = validate_fit_of(model, spikes, candidates, o);
     const FilterSpec f = model.filters();
-    if (f.coupling == CouplingKind::kNone)
-      throw Error(std::string("fit: ") + M::kName +
-                  " with these parameters has no coupling filter (its drive does not depend on W0): nothing to fit");
-    constexpr bool bernoulli = M::kEmission == EmissionLaw::kBernoulli;
-    fit_detail::check_inputs(spikes, candidates, o, bernoulli, M::kAllowsSelfCoupling, M::kName);
-    const std::int64_t burn = o.burn_in >= 0 ? o.burn_in : fit_detail::settle_steps(f);
-    if (burn >= static_cast<std::int64_t>(spikes.steps))
-      throw Error("fit: the burn-in of " + std::to_string(burn) + " steps leaves none of the " +
-                  std::to_string(spikes.steps) + " recorded steps to fit (" + spikes.source +
-                  "); record longer or pass a shorter --burn-in");
     const fit_detail::Prepared p = fit_detail::prepare(spikes, f, burn, stimuli, o.stimulus_seed);
     const std::size_t N = spikes.neurons;
     const double obs = static_cast<double>(p.observations());

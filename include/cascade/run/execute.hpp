@@ -70,6 +70,18 @@ struct TuneOutcome {
 /// (with the check: a missed target is recorded there, not hidden).
 TuneOutcome run_tune(const TunePlan& plan, RunObserver& observer);
 
+struct FitOutcome {
+  FitResult result;
+  std::size_t trials = 0, neurons = 0, steps = 0;
+  std::string candidates;          // how they were chosen ("every pair", "screened: K per neuron", a path)
+  bool has_truth = false;
+  Recovery recovery, baseline;     // with --truth: the fit's and the cross-correlation baseline's
+  double wall_seconds = 0.0;
+};
+/// Runs a planned fit: loads the spikes and candidates, fits (progress:
+/// neurons done), compares with the truth, writes W0 and its provenance.
+FitOutcome run_fit(const FitPlan& plan, RunObserver& observer);
+
 struct GenerateOutcome {
   std::size_t networks = 0;
   std::uint64_t synapses = 0;

@@ -9,6 +9,7 @@
 
 #include "cascade/dataset.hpp"
 #include "cascade/engine/engine.hpp"
+#include "cascade/fit.hpp"
 #include "cascade/models/registry.hpp"
 #include "cascade/raster.hpp"
 #include "cascade/run/settings.hpp"
@@ -89,6 +90,19 @@ struct TunePlan {
   std::string output;              // --output-params (empty: none)
 };
 TunePlan plan_tune(const Settings& s);
+
+/// cascade fit: the spikes, the model that made them (parameters fixed),
+/// the candidate edges (a file's pattern, screened, or every pair), the
+/// truth to compare with, the optimiser's options and the output.
+struct FitPlan {
+  Settings settings;
+  ModelSetup setup;
+  FitOptions fit;
+  std::string spikes, candidates, truth, output;
+  std::size_t neurons = 0;     // from the spikes' header
+  std::int64_t screen = 0;     // 0: not screened
+};
+FitPlan plan_fit(const Settings& s);
 
 struct GeneratePlan {
   std::string kind;

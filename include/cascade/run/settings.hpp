@@ -13,7 +13,7 @@
 
 namespace cascade::run {
 
-enum class Command : unsigned { kSimulate = 1u, kTune = 2u, kGenerate = 4u };
+enum class Command : unsigned { kSimulate = 1u, kTune = 2u, kGenerate = 4u, kFit = 8u };
 const char* command_name(Command c);
 
 enum class ValueKind : std::uint8_t {
