@@ -15,6 +15,7 @@
 #include "cascade/dataset.hpp"
 #include "cascade/error.hpp"
 #include "cascade/extend/fit_model.hpp"
+#include "cascade/network.hpp"
 #include "cascade/npy.hpp"
 #include "core/limits.hpp"
 
@@ -97,11 +98,10 @@ Candidates candidates_from_dense(const std::vector<double>& mask, std::size_t n,
   return c;
 }
 
-Candidates candidates_from_file(const std::string& path, std::size_t n, bool self_edges) {
-  const Network net = load_network(path);
+Candidates candidates_from_network(const Network& net, std::size_t n, bool self_edges, const std::string& what) {
   if (net.n_neurons() != n)
-    throw Error("--candidates " + path + ": a network of " + std::to_string(net.n_neurons()) +
-                " neurons, but the spikes have " + std::to_string(n) + "; expected the same network");
+    throw Error(what + ": a network of " + std::to_string(net.n_neurons()) + " neurons, but the spikes have " +
+                std::to_string(n) + "; expected the same network");
   Candidates c;
   c.neurons = n;
   c.pre.resize(n);
@@ -109,13 +109,30 @@ Candidates candidates_from_file(const std::string& path, std::size_t n, bool sel
     for (std::int64_t e = net.row_ptr()[j]; e < net.row_ptr()[j + 1]; ++e) {
       const std::size_t i = static_cast<std::size_t>(net.post()[e]);
       if (i == j && !self_edges)
-        throw Error("--candidates " + path + ": entry [" + std::to_string(j) + ", " + std::to_string(j) +
+        throw Error(what + ": entry [" + std::to_string(j) + ", " + std::to_string(j) +
                     "] is a self edge, which this model keeps for its own refractory filter; expected a zero "
                     "diagonal");
       c.pre[i].push_back(static_cast<std::uint32_t>(j));
     }
   for (auto& p : c.pre) std::sort(p.begin(), p.end());
   return c;
+}
+
+Candidates candidates_from_file(const std::string& path, std::size_t n, bool self_edges) {
+  return candidates_from_network(load_network(path), n, self_edges, "--candidates " + path);
+}
+
+std::vector<double> dense_weights(const Network& net) {
+  const std::size_t n = net.n_neurons();
+  require_memory(checked_product(n, n, std::uint64_t{1} << 40, "a dense W0") * 8,
+                 "a dense W0 of " + std::to_string(n) + " neurons");
+  std::vector<double> w(n * n, 0.0);
+  if (net.weight().size() != net.n_synapses())
+    throw Error(net.label() + ": a network with per-edge filters has no scalar W0 to compare with");
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::int64_t e = net.row_ptr()[j]; e < net.row_ptr()[j + 1]; ++e)
+      w[j * n + static_cast<std::size_t>(net.post()[e])] = net.weight()[e];
+  return w;
 }
 
 std::string fit_refusal(const AnyModel& model) {

@@ -25,11 +25,7 @@ std::vector<double> truth_weights(const std::string& path, std::size_t n) {
   if (net.n_neurons() != n)
     throw Error("--truth '" + path + "': a network of " + std::to_string(net.n_neurons()) +
                 " neurons, but the spikes have " + std::to_string(n) + "; expected the network that made them");
-  std::vector<double> w(n * n, 0.0);
-  for (std::size_t j = 0; j < n; ++j)
-    for (std::int64_t e = net.row_ptr()[j]; e < net.row_ptr()[j + 1]; ++e)
-      w[j * n + static_cast<std::size_t>(net.post()[e])] = net.weight()[e];
-  return w;
+  return dense_weights(net);
 }
 
 }  // namespace

@@ -56,6 +56,11 @@ Candidates all_pairs(std::size_t neurons, bool self_edges);
 /// .npy, Matrix Market, edge-list directory); `self_edges` false refuses a
 /// diagonal entry, naming it.
 Candidates candidates_from_file(const std::string& path, std::size_t neurons, bool self_edges);
+/// A network's synapses as candidates (`what` names it in errors).
+class Network;
+Candidates candidates_from_network(const Network& net, std::size_t neurons, bool self_edges, const std::string& what);
+/// A network's weights as a dense [N, N] W0 (j * N + i), any size.
+std::vector<double> dense_weights(const Network& net);
 /// The nonzero pattern of a dense [N, N] matrix (W0[j,i] at j * N + i).
 Candidates candidates_from_dense(const std::vector<double>& mask, std::size_t neurons, bool self_edges,
                                  const std::string& what = "candidates");

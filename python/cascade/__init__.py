@@ -3,8 +3,9 @@
 The spikeometric-shaped API: cascade.models (BernoulliGLM, PoissonGLM,
 RectifiedLNP, RectifiedSAM, ThresholdSAM), cascade.stimulus, cascade.datasets.
 The library's own objects: Model, Network, Simulator, Result, State, and
-tune, simulate_files / tune_files / resume_files (the command line's run
-plan: outputs streamed to files with provenance, checkpoints). docs/python.md.
+tune, fit (W0 back from spikes, docs/inference.md), simulate_files /
+tune_files / fit_files / resume_files (the command line's run plan: outputs
+streamed to files with provenance, checkpoints). docs/python.md.
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from . import datasets, models, stimulus
 
 __version__ = _native.__version__
 
-__all__ = ["Model", "Network", "NetworkData", "Result", "State", "Simulator", "tune", "simulate_files",
-           "tune_files", "resume_files", "load_networks", "generate", "models", "stimulus", "datasets",
+__all__ = ["Model", "Network", "NetworkData", "Result", "State", "Simulator", "tune", "fit", "simulate_files",
+           "tune_files", "fit_files", "resume_files", "load_networks", "generate", "models", "stimulus", "datasets",
            "model_names", "model_infos", "to_networks"]
 
 
@@ -64,6 +65,70 @@ def tune(model, data, target_hz: float, selection="all", stimuli=None, **options
     sel = [selection] if isinstance(selection, str) else list(selection)
     return _native.tune(_native_model(model), to_networks(data), _native_stimuli(stimuli), float(target_hz), sel,
                         **options)
+
+
+def _spike_counts(spikes):
+    """Spikes as uint8 [trials, N, T]: an array [N, T] / [trials, N, T] of counts, a cascade.Result, or a .npy path."""
+    import os
+
+    import numpy as np
+
+    if isinstance(spikes, (str, os.PathLike)):
+        spikes = np.load(os.fspath(spikes), allow_pickle=False)
+    elif isinstance(spikes, Result):
+        spikes = spikes.spikes
+    elif hasattr(spikes, "detach"):  # torch
+        spikes = spikes.detach().cpu().numpy()
+    a = np.asarray(spikes)
+    if a.ndim == 2:
+        a = a[None]
+    if a.ndim != 3:
+        raise ValueError(f"spikes: shape {a.shape}; expected [neurons, steps] or [trials, neurons, steps]")
+    if a.dtype != np.uint8:
+        if a.dtype == np.bool_:
+            a = a.astype(np.uint8)
+        else:
+            if a.dtype.kind not in "fiu":
+                raise ValueError(f"spikes: dtype {a.dtype}; expected spike counts (integers, bool or whole floats)")
+            bad = ~np.isfinite(a) | (a < 0) | (a > 255) | (a != np.floor(a)) if a.dtype.kind == "f" else \
+                (a < 0) | (a > 255)
+            if bad.any():
+                where = tuple(int(v) for v in np.argwhere(bad)[0])
+                raise ValueError(f"spikes{list(where)} is {a[where]!r}; expected spike counts (whole numbers 0 to 255)")
+            a = a.astype(np.uint8)
+    return np.ascontiguousarray(a)
+
+
+def _one_network(data, what: str):
+    if data is None:
+        return None
+    nets = to_networks(data)
+    if len(nets) != 1:
+        raise ValueError(f"{what}: expected one network, got {len(nets)}")
+    return nets[0]
+
+
+def fit(spikes, model="bernoulli_glm", candidates=None, screen=None, truth=None, stimuli=None, l1=0.0, l2=0.0,
+        max_iterations=500, tolerance=1e-9, burn_in=None, seed=0, threads=0, progress=None) -> dict:
+    """W0 fitted back from spikes by maximum likelihood (cascade::fit_connectivity, docs/inference.md).
+
+    spikes: counts [N, T] or [trials, N, T] (array, torch tensor, cascade.Result or .npy path).
+    model: the model that made them, parameters fixed (a name, cascade.Model or cascade.models object).
+    candidates: a network whose synapses are the edges to fit (any form cascade.Simulator takes), or
+    screen=K: the K presynaptic neurons of largest filtered cross-correlation per neuron; default every pair.
+    truth: the true W0: adds "recovery" and "baseline" (the cross-correlation's) figures.
+    Returns {weights [N, N] float64 (rows presynaptic), history [{iteration, objective, log_likelihood,
+    active_neurons}], log_likelihood, null_log_likelihood, edges, converged, iterations, stop_reasons,
+    burn_in, observations, recovery, baseline}. The result does not depend on `threads`."""
+    return _native.fit(_native_model(model), _spike_counts(spikes), _one_network(candidates, "candidates"),
+                       int(screen or 0), _one_network(truth, "truth"), _native_stimuli(stimuli), float(l1), float(l2),
+                       int(max_iterations), float(tolerance), -1 if burn_in is None else int(burn_in), int(seed),
+                       int(threads), progress)
+
+
+def fit_files(progress=None, **options) -> dict:
+    """cascade fit through the library's run plan (spikes=..., output=...; writes W0 .npy and its provenance)."""
+    return _native.fit_files(options, progress)
 
 
 def simulate_files(progress=None, **options) -> dict:

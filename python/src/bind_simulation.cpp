@@ -496,6 +496,21 @@ void bind_simulation(nb::module_& m) {
       },
       nb::arg("options"), nb::arg("progress") = nb::none(),
       "cascade tune through the library's run plan (writes --output-params with its provenance and check).");
+  m.def(
+      "fit_files",
+      [](const nb::dict& options, const Progress& progress) {
+        const run::Settings s = settings_of(run::Command::kFit, options);
+        const run::FitPlan plan = run::plan_fit(s);
+        PyObserver obs(progress);
+        const auto out = call_released([&](auto*) { return run::run_fit(plan, obs); });
+        return dict_of({{"output", nb::cast(plan.output)},
+                        {"edges", nb::cast(out.result.edges)},
+                        {"converged", nb::cast(out.result.converged)},
+                        {"log_likelihood", nb::cast(out.result.log_likelihood)},
+                        {"wall_seconds", nb::cast(out.wall_seconds)}});
+      },
+      nb::arg("options"), nb::arg("progress") = nb::none(),
+      "cascade fit through the library's run plan (writes the fitted W0 .npy and its provenance).");
 }
 
 }  // namespace cascade::python

@@ -4,6 +4,7 @@
 namespace cascade::python {
 void bind_core(nanobind::module_& m);
 void bind_simulation(nanobind::module_& m);
+void bind_fit(nanobind::module_& m);
 }  // namespace cascade::python
 
 #include <initializer_list>

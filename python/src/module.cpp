@@ -13,5 +13,6 @@ NB_MODULE(_native, m) {
   cascade::python::register_errors(m);
   cascade::python::bind_core(m);
   cascade::python::bind_simulation(m);
+  cascade::python::bind_fit(m);
   m.attr("__version__") = cascade::build_info().version;
 }

@@ -436,7 +436,9 @@ TEST_F(Cli, FitRecoversTheNetworkThatMadeTheSpikesAndSimulateReadsTheResult) {
   std::size_t edges = 0;
   for (std::size_t q = 0; q < t.size(); ++q) {
     edges += t[q] != 0;
-    if (t[q] == 0) EXPECT_EQ(a[q], 0.0) << "entry " << q << " is not a candidate";
+    if (t[q] == 0) {
+      EXPECT_EQ(a[q], 0.0) << "entry " << q << " is not a candidate";
+    }
   }
   EXPECT_EQ(sc["edges"], edges);
 }
