@@ -3,6 +3,7 @@
 // figures (cascade/fit.hpp).
 #include "cascade/fit.hpp"
 
+#include <nlohmann/json.hpp>
 #include <omp.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "cascade/extend/fit_model.hpp"
 #include "cascade/network.hpp"
 #include "cascade/npy.hpp"
+#include "cascade/sonata.hpp"
 #include "core/limits.hpp"
 
 namespace cascade {
@@ -41,7 +43,64 @@ SpikeData spikes_from_counts(std::vector<std::uint8_t> counts, std::size_t trial
   return s;
 }
 
+namespace {
+
+/// A cascade SONATA spike file back as counts: the provenance attribute says
+/// the window, dt, replicas and network; one population per replica.
+SpikeData load_sonata_spikes(const std::string& path) {
+  nlohmann::json prov;
+  try {
+    prov = nlohmann::json::parse(read_sonata_attribute(path, "provenance"));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": the provenance attribute is not JSON (" + e.what() + ")");
+  }
+  std::size_t trials = 0, neurons = 0, steps = 0, offset = 0;
+  double dt = 0;
+  std::int64_t begin = 0;
+  try {
+    if (prov.at("networks").size() != 1)
+      throw Error(path + ": " + std::to_string(prov.at("networks").size()) +
+                  " networks; fit takes one (simulate it alone, or fit the .npy rows of one network)");
+    if (prov.at("recorded_neurons").get<std::string>() != "all")
+      throw Error(path + ": recorded neurons '" + prov.at("recorded_neurons").get<std::string>() +
+                  "'; the fit needs every neuron of the network (unrecorded inputs cannot be fitted)");
+    trials = prov.at("shape").at(0).get<std::size_t>();
+    neurons = prov.at("shape").at(1).get<std::size_t>();
+    steps = prov.at("shape").at(2).get<std::size_t>();
+    begin = prov.at("record_window").at(0).get<std::int64_t>();
+    dt = prov.at("dt_ms").get<double>();
+    offset = prov.at("replica_offset").get<std::size_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": the provenance attribute lacks what the fit needs (" + e.what() + ")");
+  }
+  require_memory(checked_product(checked_product(trials, neurons, std::uint64_t{1} << 40, path), steps,
+                                 std::uint64_t{1} << 44, path + ": trials x neurons x steps"),
+                 "the spike counts of " + path);
+  std::vector<std::uint8_t> counts(trials * neurons * steps, 0);
+  std::vector<double> times;
+  std::vector<std::uint64_t> ids;
+  for (std::size_t r = 0; r < trials; ++r) {
+    const std::string pop = "net0_r" + std::to_string(offset + r);
+    read_sonata_population(path, pop, &times, &ids);
+    if (times.size() != ids.size()) throw Error(path + ": population " + pop + ": timestamps and node ids differ in number");
+    for (std::size_t q = 0; q < times.size(); ++q) {
+      const double s = std::round(times[q] / dt) - static_cast<double>(begin);
+      if (ids[q] >= neurons || !(s >= 0 && s < static_cast<double>(steps)))
+        throw Error(path + ": population " + pop + ": spike " + std::to_string(q) + " (node " + std::to_string(ids[q]) +
+                    ", " + format_value(times[q]) + " ms) lies outside " + std::to_string(neurons) + " neurons x " +
+                    std::to_string(steps) + " steps");
+      std::uint8_t& c = counts[(r * neurons + ids[q]) * steps + static_cast<std::size_t>(s)];
+      if (c < 255) ++c;
+    }
+  }
+  return spikes_from_counts(std::move(counts), trials, neurons, steps, path);
+}
+
+}  // namespace
+
 SpikeData load_spikes(const std::string& path) {
+  const std::string ext = path.size() >= 3 ? path.substr(path.size() - 3) : "";
+  if (ext == ".h5") return load_sonata_spikes(path);
   const NpyHeader h = read_npy_header(path);
   if (h.shape.size() != 2 && h.shape.size() != 3)
     throw Error(path + ": spikes of shape " + npy_shape_text(h.shape) +

@@ -248,4 +248,35 @@ void read_sonata_population(const std::string& path, const std::string& populati
   H5Fclose(file);
 }
 
+std::string read_sonata_attribute(const std::string& path, const std::string& name) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) throw Error(path + ": cannot open as HDF5");
+  std::string out;
+  bool ok = false;
+  if (H5Aexists(file, name.c_str()) > 0) {
+    const hid_t a = H5Aopen(file, name.c_str(), H5P_DEFAULT);
+    const hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+    if (t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
+      const hid_t mem = H5Tcopy(H5T_C_S1);
+      H5Tset_size(mem, H5T_VARIABLE);
+      H5Tset_cset(mem, H5T_CSET_UTF8);
+      char* v = nullptr;
+      if (H5Aread(a, mem, &v) >= 0 && v) {
+        out = v;
+        ok = true;
+        const hid_t space = H5Aget_space(a);
+        H5Dvlen_reclaim(mem, space, H5P_DEFAULT, &v);
+        H5Sclose(space);
+      }
+      H5Tclose(mem);
+    }
+    if (t >= 0) H5Tclose(t);
+    if (a >= 0) H5Aclose(a);
+  }
+  H5Fclose(file);
+  if (!ok) throw Error(path + ": no string attribute '" + name + "' (expected a SONATA spike file written by cascade)");
+  return out;
+}
+
 }  // namespace cascade

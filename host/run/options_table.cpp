@@ -139,8 +139,8 @@ const OptionSpec kTable[] = {
      "held fixed (--param, --params-file)"},
     {"spikes", kF, K::kText, false, "PATH", nullptr, 0, 0, nullptr,
      "recorded counts (required): cascade simulate's .npy, [N, T] or\n"
-     "[replicas, N, T] (replicas are independent trials); every neuron recorded,\n"
-     "from the first recorded step (the stimulus's time 0)"},
+     "[replicas, N, T], or its SONATA .h5 (one network); replicas are\n"
+     "independent trials; every neuron recorded, from the stimulus's time 0"},
     {"candidates", kF, K::kText, false, "PATH", nullptr, 0, 0, nullptr,
      "the edges to fit: the nonzero pattern of a network file (dense .npy, .mtx,\n"
      "edge-list directory); default: every pair (--screen for large networks)"},

@@ -559,11 +559,13 @@ FitPlan plan_fit(const Settings& s) {
   s.require("output");
   p.spikes = s.text("spikes");
   p.output = s.text("output");
-  const NpyHeader h = read_npy_header(p.spikes);
-  if (h.shape.size() != 2 && h.shape.size() != 3)
-    throw Error("--spikes '" + p.spikes + "': shape " + npy_shape_text(h.shape) +
-                "; expected [neurons, steps] or [replicas, neurons, steps] (a cascade simulate raster)");
-  p.neurons = h.shape[h.shape.size() - 2];
+  if (fs::path(p.spikes).extension() != ".h5") {
+    const NpyHeader h = read_npy_header(p.spikes);
+    if (h.shape.size() != 2 && h.shape.size() != 3)
+      throw Error("--spikes '" + p.spikes + "': shape " + npy_shape_text(h.shape) +
+                  "; expected [neurons, steps] or [replicas, neurons, steps] (a cascade simulate raster)");
+    p.neurons = h.shape[h.shape.size() - 2];
+  }
   p.setup = model_setup(s, 1, p.spikes);
   if (const std::string why = fit_refusal(p.setup.model); !why.empty())
     throw Error("fit: " + model_name(p.setup.model) + " cannot be fitted: " + why);

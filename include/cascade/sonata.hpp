@@ -51,4 +51,8 @@ class SonataWriter {
 void read_sonata_population(const std::string& path, const std::string& population, std::vector<double>* timestamps,
                             std::vector<std::uint64_t>* node_ids);
 
+/// A string attribute of the file's root group (e.g. "provenance"); throws
+/// naming the file when it is not an HDF5 file or has no such attribute.
+std::string read_sonata_attribute(const std::string& path, const std::string& name);
+
 }  // namespace cascade

@@ -401,7 +401,7 @@ TEST_F(Cli, FitRecoversTheNetworkThatMadeTheSpikesAndSimulateReadsTheResult) {
   ASSERT_EQ(cli("generate normal --n 20 --param mean=0 --param std=5 --param glorot=true --count 1 --seed 4 --quiet "
                 "--out " + p("fn")).status, 0);
   ASSERT_EQ(cli("simulate --weights " + p("fn/0.npy") + " --steps 60000 --replicas 2 --seed 2 --quiet --output " +
-                p("fs.npy")).status, 0);
+                p("fs.npy") + " --output " + p("fs.h5")).status, 0);
   const CliRun r = cli("fit --spikes " + p("fs.npy") + " --truth " + p("fn/0.npy") + " --threads 2 --output " +
                        p("fw.npy"));
   ASSERT_EQ(r.status, 0) << r.out;
@@ -421,6 +421,10 @@ TEST_F(Cli, FitRecoversTheNetworkThatMadeTheSpikesAndSimulateReadsTheResult) {
   // One thread: the same file, byte for byte.
   ASSERT_EQ(cli("fit --spikes " + p("fs.npy") + " --threads 1 --quiet --output " + p("fw1.npy")).status, 0);
   EXPECT_EQ(read_npy(p("fw1.npy")).data, w.data);
+  // The same spikes from the SONATA file: the same W0.
+  ASSERT_EQ(cli("fit --spikes " + p("fs.h5") + " --quiet --output " + p("fwh.npy")).status, 0);
+  EXPECT_EQ(read_npy(p("fwh.npy")).data, w.data);
+  EXPECT_EQ(read_json(p("fwh.npy.json"))["spikes"]["trials"], 2);
   // The fitted W0 is a network simulate runs.
   EXPECT_EQ(cli("simulate --weights " + p("fw.npy") + " --steps 50 --quiet --output " + p("again.npy")).status, 0);
   // A candidate file's pattern and a screen: fewer edges.
@@ -464,6 +468,11 @@ TEST_F(Cli, FitRefusesWhatItCannotFit) {
                "the burn-in of 10 steps leaves none of the 3 recorded steps");
   expect_error(cli("fit --spikes " + p("junk.npy") + " --output " + p("o.npy")), "junk.npy");
   expect_error(cli("fit --output " + p("o.npy")), "--spikes");
+  expect_error(cli("fit --spikes " + p("junk.npy") + ".h5 --output " + p("o.npy")), "cannot open as HDF5");
+  ASSERT_EQ(cli("simulate --weights " + p("w.npy") + " --steps 30 --record-neurons 0-1 --quiet --output " +
+                p("sub.h5")).status, 0);
+  expect_error(cli("fit --spikes " + p("sub.h5") + " --output " + p("o.npy")),
+               "recorded neurons '0-1'; the fit needs every neuron");
   EXPECT_FALSE(fs::exists(p("o.npy")));
   EXPECT_FALSE(fs::exists(p("o.npy.json")));
 }

@@ -37,3 +37,11 @@ def test_poisson_glm_basic():
     assert r["before_hz"] < 56
     assert abs(r["after_hz"] - 62.5) < 0.05 * 62.5
     assert all(abs(h - 62.5) < 0.1 * 62.5 for h in r["per_network_hz"])
+
+
+def test_fit_connectivity():
+    # Seeded: deterministic. Measured r 0.969 against the truth, baseline 0.888 (2026-12-01).
+    r = run("fit_connectivity")
+    assert r["converged"] == r["neurons"] == 30 and r["edges"] == 30 * 29
+    assert r["weight_correlation"] > 0.95 > r["baseline_weight_correlation"]
+    assert r["auc"] > 0.85 and r["sign_accuracy"] > 0.9
