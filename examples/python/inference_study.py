@@ -97,7 +97,7 @@ def plot(out_dir, ladders, sweep):
     ax[0].set_xlabel("recorded steps")
     ax[0].set_ylabel("correlation of fitted and true weights")
     ax[0].set_title("recovery against recording length (50 neurons)")
-    ax[0].text(0.02, 0.02, "RectifiedLNP steps are 0.1 ms: x4 on this axis", transform=ax[0].transAxes, fontsize=7)
+    ax[0].text(0.02, 0.02, "BernoulliGLM: 1 ms steps; RectifiedLNP: 0.1 ms", transform=ax[0].transAxes, fontsize=7)
     ax[0].legend(fontsize=8)
     rs = [r["r"] for r in sweep]
     for key, label in (("matched", "rectified LNP, small L2 (matched)"), ("matched_l2_0", "rectified LNP, no penalty"),

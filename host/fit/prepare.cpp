@@ -114,6 +114,22 @@ std::int64_t settle_steps(const FilterSpec& f) {
   return std::max<std::int64_t>(steps, 1);
 }
 
+void check_memory(const SpikeData& s, const Candidates& c, const FitOptions& o, int threads) {
+  std::uint64_t spikes = 0;
+  for (std::uint8_t v : s.counts) spikes += v != 0;
+  std::size_t widest = 0;
+  for (const auto& p : c.pre) widest = std::max(widest, p.size());
+  // Per thread: the self terms of every trial, the stimulus and four series
+  // of one trial; per neuron in flight: 2 m + 6 vectors of its candidates.
+  const std::uint64_t per_thread = (static_cast<std::uint64_t>(s.trials) + 5) * s.steps * 8 +
+                                   (2 * static_cast<std::uint64_t>(o.memory) + 6) * widest * 8;
+  const std::uint64_t bytes = spikes * 5 + per_thread * static_cast<std::uint64_t>(std::max(threads, 1)) +
+                              static_cast<std::uint64_t>(c.edges()) * 8 * 2;
+  require_memory(bytes, "fit: " + std::to_string(s.neurons) + " neurons x " + std::to_string(s.trials) +
+                            " trial(s) x " + std::to_string(s.steps) + " steps on " + std::to_string(threads) +
+                            " thread(s) (fewer --threads, or a shorter recording)");
+}
+
 void check_inputs(const SpikeData& s, const Candidates& c, const FitOptions& o, bool bernoulli, bool self_edges,
                   const char* model) {
   const std::string m = model;

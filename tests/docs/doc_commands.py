@@ -86,7 +86,8 @@ def skip_reason(code, has_gpu):
         return "converts a user's PyTorch files (none here; the CI runs cascade-pt-to-npy --help)"
     if "compare_reference.py" in code:
         return "runs spikeometric beside Cascade (not installed for the tests)"
-    if ("cascade-bench" in code and "--list" not in code) or "python_overhead.py" in code:
+    if ("cascade-bench" in code and "--list" not in code) or "python_overhead.py" in code or \
+            "cascade-fit-bench" in code or "inference_study.py" in code:
         return "a benchmark run (minutes; measured in bench/, never in tests)"
     return None
 

@@ -91,6 +91,9 @@ FitResult assemble(std::vector<Minimum>& minima, const Candidates& c, const Prep
 void check_inputs(const SpikeData& s, const Candidates& c, const FitOptions& o, bool bernoulli, bool self_edges,
                   const char* model);
 std::int64_t settle_steps(const FilterSpec& f);
+/// Refuses a fit whose buffers (spike lists, per-thread time series, the
+/// fitted weights and L-BFGS pairs) exceed the memory available now.
+void check_memory(const SpikeData& s, const Candidates& c, const FitOptions& o, int threads);
 
 inline double log_factorial(unsigned n) { return std::lgamma(static_cast<double>(n) + 1.0); }
 
@@ -235,6 +238,8 @@ FitResult fit_connectivity_of(const M& model, const SpikeData& spikes, const Can
   } else {
     const std::int64_t burn = validate_fit_of(model, spikes, candidates, o);
     const FilterSpec f = model.filters();
+    const int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
+    fit_detail::check_memory(spikes, candidates, o, threads);
     const fit_detail::Prepared p = fit_detail::prepare(spikes, f, burn, stimuli, o.stimulus_seed);
     const std::size_t N = spikes.neurons;
     const double obs = static_cast<double>(p.observations());
@@ -244,7 +249,6 @@ FitResult fit_connectivity_of(const M& model, const SpikeData& spikes, const Can
     std::atomic<std::size_t> done{0};
     std::atomic<bool> failed{false};
     const std::atomic<bool>* stop = current_stop();
-    const int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (std::int64_t ii = 0; ii < static_cast<std::int64_t>(N); ++ii) {
       const std::size_t i = static_cast<std::size_t>(ii);
