@@ -74,7 +74,7 @@ def _spike_counts(spikes):
     import numpy as np
 
     if isinstance(spikes, (str, os.PathLike)):
-        spikes = np.load(os.fspath(spikes), allow_pickle=False)
+        return _native.load_spikes(os.fspath(spikes))  # .npy or SONATA .h5, as cascade fit reads them
     elif isinstance(spikes, Result):
         spikes = spikes.spikes
     elif hasattr(spikes, "detach"):  # torch
@@ -112,7 +112,7 @@ def fit(spikes, model="bernoulli_glm", candidates=None, screen=None, truth=None,
         max_iterations=500, tolerance=1e-9, burn_in=None, seed=0, threads=0, progress=None) -> dict:
     """W0 fitted back from spikes by maximum likelihood (cascade::fit_connectivity, docs/inference.md).
 
-    spikes: counts [N, T] or [trials, N, T] (array, torch tensor, cascade.Result or .npy path).
+    spikes: counts [N, T] or [trials, N, T] (array, torch tensor, cascade.Result, or a .npy / SONATA .h5 path).
     model: the model that made them, parameters fixed (a name, cascade.Model or cascade.models object).
     candidates: a network whose synapses are the edges to fit (any form cascade.Simulator takes), or
     screen=K: the K presynaptic neurons of largest filtered cross-correlation per neuron; default every pair.

@@ -120,6 +120,16 @@ void bind_fit(nb::module_& m) {
       nb::arg("l2") = 0.0, nb::arg("max_iterations") = 500, nb::arg("tolerance") = 1e-9, nb::arg("burn_in") = -1,
       nb::arg("seed") = 0, nb::arg("threads") = 0, nb::arg("progress") = nb::none(),
       "W0 fitted back from spikes [trials, N, T] uint8 by maximum likelihood (cascade::fit_connectivity).");
+  m.def(
+      "load_spikes",
+      [](const std::string& path) {
+        SpikeData s = call_released([&](auto*) { return load_spikes(path); });
+        const std::size_t R = s.trials, N = s.neurons, T = s.steps;
+        auto* heap = new std::vector<std::uint8_t>(std::move(s.counts));
+        nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<std::uint8_t>*>(p); });
+        return nb::ndarray<nb::numpy, std::uint8_t>(heap->data(), {R, N, T}, owner);
+      },
+      nb::arg("path"), "Spike counts [trials, N, T] from a cascade .npy raster or SONATA .h5 (cascade::load_spikes).");
   m.def("fit_refusal", &fit_refusal, nb::arg("model"), "Why a model cannot be fitted ('' when it can).");
   m.def("default_burn_in", &default_burn_in, nb::arg("model"));
 }

@@ -211,6 +211,48 @@ TEST(Fit, RecoversAKnownNetworkAndBeatsTheCrossCorrelationBaseline) {
   EXPECT_GT(rs.weight_correlation, 0.8);
 }
 
+TEST(Fit, RecoversThePoissonEmittingModelsToo) {
+  // 24 neurons, 2e5 steps, l2 = 1e-6; seeds fixed (exact repeats). Measured
+  // (2026-12-01): poisson_glm r 0.915 (baseline 0.899), rectified_sam 0.870
+  // (0.854): its activation trace low-passes the inputs, so edges separate
+  // more slowly.
+  struct Case {
+    const char* model;
+    double std, b, min_r;
+  };
+  for (const Case& k : {Case{"poisson_glm", 0.5, 0.001, 0.88}, Case{"rectified_sam", 2.0, 0.01, 0.83}}) {
+    SCOPED_TRACE(k.model);
+    AnyModel model = make_model(k.model);
+    set_param(model, "b", k.b);
+    Network net = generate(NormalGenerator{24, 0.0, k.std, 0.5, false}, 3);
+    const Recorded rec = record(model, net, 200000, 1, 1);
+    const Candidates c = all_pairs(24, true);
+    FitOptions o;
+    o.l2 = 1e-6;
+    const FitResult fit = fit_connectivity(model, rec.spikes, c, {}, o);
+    EXPECT_EQ(fit.converged, 24u);
+    const std::vector<double> truth = rec.net.dense();
+    const Recovery r = recovery(fit.weights, truth, c);
+    const Recovery base = recovery(filtered_cross_correlation(model, rec.spikes, -1), truth, c);
+    EXPECT_GT(r.weight_correlation, k.min_r);
+    EXPECT_GT(r.weight_correlation, base.weight_correlation);
+  }
+}
+
+TEST(Fit, TheRunsStimulusEntersTheLikelihood) {
+  // A sin stimulus drives every neuron: fitted with it, the likelihood is
+  // higher and the weights closer (measured r 0.995 against 0.975 without).
+  Stimulus stim = parse_stimulus("sin:amplitude=3,period=200,duration=100000");
+  const AnyModel model = make_model("bernoulli_glm");
+  const Recorded rec = record(model, test_network(30, 5.0, 21), 100000, 1, 5, {stim});
+  const Candidates c = all_pairs(30, false);
+  const FitResult with = fit_connectivity(model, rec.spikes, c, {stim}, {});
+  const FitResult without = fit_connectivity(model, rec.spikes, c, {}, {});
+  EXPECT_GT(with.log_likelihood, without.log_likelihood + 1000.0);
+  const std::vector<double> truth = rec.net.dense();
+  EXPECT_GT(recovery(with.weights, truth, c).weight_correlation, recovery(without.weights, truth, c).weight_correlation);
+}
+
 TEST(Fit, TheSameWeightsAndHistoryForAnyThreadCount) {
   const AnyModel model = fittable_models()[2].first;  // rectified_lnp
   const Recorded rec = record(model, test_network(14, 4.0, 2), 3000, 2, 8);

@@ -12,7 +12,8 @@ import cascade
 def test_fit_equals_the_command_line_and_recovers_the_truth(cli, weights, tmp_path):
     (w,) = weights(n=20, std=5.0, seed=4)
     spikes = tmp_path / "s.npy"
-    cli("simulate", "--weights", w, "--steps", 60000, "--replicas", 2, "--seed", 3, "--output", spikes)
+    cli("simulate", "--weights", w, "--steps", 60000, "--replicas", 2, "--seed", 3, "--output", spikes,
+        "--output", tmp_path / "s.h5")
     cli("fit", "--spikes", spikes, "--truth", w, "--threads", 1, "--output", tmp_path / "fw.npy")
     by_cli = np.load(tmp_path / "fw.npy")
     side = json.loads((tmp_path / "fw.npy.json").read_text())
@@ -31,6 +32,7 @@ def test_fit_equals_the_command_line_and_recovers_the_truth(cli, weights, tmp_pa
     x = np.load(spikes)
     assert np.array_equal(cascade.fit(x, truth=w)["weights"], by_cli)
     assert np.array_equal(cascade.fit(x.astype(np.float32))["weights"], by_cli)
+    assert np.array_equal(cascade.fit(tmp_path / "s.h5")["weights"], by_cli)   # SONATA: the same spikes
 
 
 def test_candidates_screen_penalties_and_progress(tmp_path):
