@@ -411,3 +411,27 @@ TEST(Signals, AStopWhilePlanningRunsNoStep) {
   EXPECT_GT(a.summary.recorded_spike_count, 0u);
   EXPECT_EQ(bytes(a.raster), bytes(b.raster));
 }
+
+
+TEST(Checkpoint, SigtermStopsAFitWithinAnEvaluationAndWritesNothing) {
+  Scratch s("fit");
+  ASSERT_EQ(run_cli(s.dir, {"simulate", "--generate", "normal:n=40,seed=2,mean=0,std=5,glorot=true", "--steps",
+                            "1500000", "--seed", "1", "--quiet", "--output", "spikes.npy"}),
+            0);
+  const pid_t pid = spawn(s.dir, {"fit", "--spikes", "spikes.npy", "--threads", "1", "--output", "w.npy"});
+  // The fit takes about 40 s here; after 2 s it is past loading (the report of
+  // its start goes to stdout, which the test does not capture).
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  const auto t0 = std::chrono::steady_clock::now();
+  kill(pid, SIGTERM);
+  const int status = wait_for(pid);
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 143) << slurp(s.dir / "stderr.txt");
+  EXPECT_NE(slurp(s.dir / "stderr.txt").find("interrupted by SIGTERM"), std::string::npos);
+  EXPECT_NE(slurp(s.dir / "stderr.txt").find("nothing was written"), std::string::npos);
+  EXPECT_LT(waited, 5.0) << "one likelihood evaluation of 1.5e6 steps takes tens of milliseconds";
+  EXPECT_FALSE(fs::exists(s.dir / "w.npy"));
+  EXPECT_FALSE(fs::exists(s.dir / "w.npy.json"));
+  EXPECT_FALSE(fs::exists(s.dir / "w.npy.json.tmp"));
+}

@@ -264,6 +264,8 @@ FitResult fit_connectivity_of(const M& model, const SpikeData& spikes, const Can
                       "spike a rate above 0 (rectified models: b above theta)");
         const double l2 = o.l2;
         auto objective = [&](const std::vector<double>& w, std::vector<double>& g) {
+          // A stop request ends the fit at the next evaluation, not after every neuron's.
+          if (stop && stop->load(std::memory_order_relaxed)) throw Stopped("fit: stopped before every neuron was fitted");
           const double ll = L(w, &g);
           double pen = 0.0;
           for (std::size_t k = 0; k < w.size(); ++k) {
@@ -278,6 +280,8 @@ FitResult fit_connectivity_of(const M& model, const SpikeData& spikes, const Can
           return -(smooth - pen) * obs;
         };
         minima[i] = fit_detail::minimize(objective, L.pre().size(), o, o.l1, loglik);
+      } catch (const Stopped&) {
+        // reported once, after the loop
       } catch (const std::exception& e) {
         failure[i] = e.what();
         failed.store(true);
@@ -288,9 +292,9 @@ FitResult fit_connectivity_of(const M& model, const SpikeData& spikes, const Can
         progress(d, N);
       }
     }
+    if (stop && stop->load()) throw Stopped("fit: stopped before every neuron was fitted");
     for (std::size_t i = 0; i < N; ++i)
       if (!failure[i].empty()) throw Error(failure[i]);
-    if (stop && stop->load()) throw Stopped("fit: stopped before every neuron was fitted");
     double null_total = 0.0;
     for (double v : null_ll) null_total += v;
     return fit_detail::assemble(minima, candidates, p, null_total);
