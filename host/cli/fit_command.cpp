@@ -24,7 +24,10 @@ class FitReport final : public run::RunObserver {
     log_info("fitting W0 of %s: %zu neurons, %llu candidate edges, %u trial(s)", s.model.c_str(), s.total_neurons,
              static_cast<unsigned long long>(s.synapses), s.replicas);
   }
-  void progress(std::int64_t done, std::int64_t) override { bar_.update(done, ""); }
+  void progress(std::int64_t done, std::int64_t total) override {
+    bar_.set_total(total);  // a SONATA input's neuron count is known only once it is read
+    bar_.update(done, "");
+  }
   void debug(const std::string& line) override { log_debug("%s", line.c_str()); }
   void finish() { bar_.finish(); }
 

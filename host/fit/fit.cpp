@@ -7,6 +7,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -45,6 +46,34 @@ SpikeData spikes_from_counts(std::vector<std::uint8_t> counts, std::size_t trial
 
 namespace {
 
+/// A cascade output's provenance must describe one network, every neuron recorded.
+void check_one_full_network(const nlohmann::json& prov, const std::string& path) {
+  if (prov.contains("networks") && prov.at("networks").size() != 1)
+    throw Error(path + ": " + std::to_string(prov.at("networks").size()) +
+                " networks in one raster; fit takes one network (simulate it alone, or pass the rows of one "
+                "network from Python: cascade.fit(x[:, first:last]))");
+  if (prov.contains("recorded_neurons") && prov.at("recorded_neurons").get<std::string>() != "all")
+    throw Error(path + ": recorded neurons '" + prov.at("recorded_neurons").get<std::string>() +
+                "'; the fit needs every neuron of the network (unrecorded inputs cannot be fitted)");
+}
+
+/// A .npy's provenance sidecar (FILE.npy.json, when cascade wrote one):
+/// checked as above; its record window's first step.
+std::int64_t npy_stimulus_start(const std::string& path) {
+  const std::string side = path + ".json";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(side, ec)) return 0;
+  nlohmann::json prov;
+  try {
+    prov = nlohmann::json::parse(read_small_file(side, "the provenance of " + path, 64u << 20));
+    check_one_full_network(prov, path);
+    return prov.contains("record_window") ? prov.at("record_window").at(0).get<std::int64_t>() : 0;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(side + ": not the provenance cascade writes (" + e.what() + "); move it away to fit " + path +
+                " as a bare array");
+  }
+}
+
 /// A cascade SONATA spike file back as counts: the provenance attribute says
 /// the window, dt, replicas and network; one population per replica.
 SpikeData load_sonata_spikes(const std::string& path) {
@@ -58,12 +87,7 @@ SpikeData load_sonata_spikes(const std::string& path) {
   double dt = 0;
   std::int64_t begin = 0;
   try {
-    if (prov.at("networks").size() != 1)
-      throw Error(path + ": " + std::to_string(prov.at("networks").size()) +
-                  " networks; fit takes one (simulate it alone, or fit the .npy rows of one network)");
-    if (prov.at("recorded_neurons").get<std::string>() != "all")
-      throw Error(path + ": recorded neurons '" + prov.at("recorded_neurons").get<std::string>() +
-                  "'; the fit needs every neuron of the network (unrecorded inputs cannot be fitted)");
+    check_one_full_network(prov, path);
     trials = prov.at("shape").at(0).get<std::size_t>();
     neurons = prov.at("shape").at(1).get<std::size_t>();
     steps = prov.at("shape").at(2).get<std::size_t>();
@@ -93,7 +117,9 @@ SpikeData load_sonata_spikes(const std::string& path) {
       if (c < 255) ++c;
     }
   }
-  return spikes_from_counts(std::move(counts), trials, neurons, steps, path);
+  SpikeData out = spikes_from_counts(std::move(counts), trials, neurons, steps, path);
+  out.stimulus_start = begin;
+  return out;
 }
 
 }  // namespace
@@ -122,7 +148,9 @@ SpikeData load_spikes(const std::string& path) {
       counts[q] = static_cast<std::uint8_t>(v[q]);
     }
   }
-  return spikes_from_counts(std::move(counts), trials, neurons, steps, path);
+  SpikeData out = spikes_from_counts(std::move(counts), trials, neurons, steps, path);
+  out.stimulus_start = npy_stimulus_start(path);
+  return out;
 }
 
 Candidates all_pairs(std::size_t n, bool self_edges) {
@@ -194,6 +222,10 @@ std::vector<double> dense_weights(const Network& net) {
   return w;
 }
 
+bool fits_self_edges(const AnyModel& model) {
+  return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::kAllowsSelfCoupling; }, model);
+}
+
 std::string fit_refusal(const AnyModel& model) {
   return std::visit(
       [](const auto& m) -> std::string {
@@ -222,9 +254,6 @@ void validate_fit(const AnyModel& model, const SpikeData& spikes, const Candidat
 FitResult fit_connectivity(const AnyModel& model, const SpikeData& spikes, const Candidates& candidates,
                            const std::vector<Stimulus>& stimuli, const FitOptions& options,
                            const FitProgress& progress) {
-  require_memory(checked_product(spikes.neurons, spikes.neurons, std::uint64_t{1} << 40, "fit: the fitted W0") * 8,
-                 "fit: the fitted W0 (dense " + std::to_string(spikes.neurons) + " x " +
-                     std::to_string(spikes.neurons) + ")");
   return std::visit(
       [&](const auto& m) { return fit_connectivity_of(m, spikes, candidates, stimuli, options, progress); }, model);
 }
@@ -232,7 +261,7 @@ FitResult fit_connectivity(const AnyModel& model, const SpikeData& spikes, const
 std::vector<double> filtered_cross_correlation(const AnyModel& model, const SpikeData& s, std::int64_t burn_in,
                                                int threads) {
   const FilterSpec f = std::visit([](const auto& m) { return m.filters(); }, model);
-  const bool self_edges = std::visit([](const auto& m) { return std::decay_t<decltype(m)>::kAllowsSelfCoupling; }, model);
+  const bool self_edges = fits_self_edges(model);
   if (burn_in < 0) burn_in = fit_detail::settle_steps(f);
   if (burn_in >= static_cast<std::int64_t>(s.steps))
     throw Error("fit: the burn-in of " + std::to_string(burn_in) + " steps leaves no recorded step of " + s.source);

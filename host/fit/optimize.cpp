@@ -82,8 +82,16 @@ Minimum minimize(const Objective& f, std::size_t dim, const FitOptions& o, doubl
   for (std::int64_t it = 1; it <= o.max_iterations; ++it) {
     pseudo_gradient(w, g, l1, pg);
     double gmax = 0.0;
-    for (double v : pg) gmax = std::max(gmax, std::fabs(v));
-    if (gmax <= o.gradient_tolerance) {
+    bool finite = true;
+    for (double v : pg) {
+      finite = finite && std::isfinite(v);
+      gmax = std::max(gmax, std::fabs(v));
+    }
+    if (!finite) {
+      out.reason = "non-finite gradient";
+      break;
+    }
+    if (gmax <= o.gradient_tolerance || gmax == 0.0) {
       out.reason = "gradient";
       break;
     }
@@ -96,7 +104,11 @@ Minimum minimize(const Objective& f, std::size_t dim, const FitOptions& o, doubl
       for (std::size_t k = 0; k < dim; ++k) d[k] = -pg[k];
     }
     // The orthant the step stays in: the current signs, or the descent's at 0.
-    double step = mem.empty() ? 1.0 / std::sqrt(dot(pg, pg)) : 1.0;
+    // The first step moves by 1 in the pseudo-gradient's norm (computed
+    // scaled by its largest entry, so a tiny gradient does not overflow).
+    double scaled = 0.0;
+    for (double v : pg) scaled += (v / gmax) * (v / gmax);
+    double step = mem.empty() ? 1.0 / (gmax * std::sqrt(scaled)) : 1.0;
     double Fn = 0.0, smooth_n = 0.0;
     bool accepted = false;
     for (int tries = 0; tries < 60; ++tries, step *= 0.5) {
@@ -125,8 +137,8 @@ Minimum minimize(const Objective& f, std::size_t dim, const FitOptions& o, doubl
       p.s[k] = wn[k] - w[k];
       p.y[k] = gn[k] - g[k];
     }
-    const double sy = dot(p.s, p.y);
-    if (sy > 1e-300) {  // curvature: keep the pair
+    const double sy = dot(p.s, p.y), ss = dot(p.s, p.s), yy = dot(p.y, p.y);
+    if (yy > 0.0 && sy > 1e-10 * std::sqrt(ss * yy)) {  // enough curvature: keep the pair
       p.rho = 1.0 / sy;
       mem.push_back(std::move(p));
       if (static_cast<int>(mem.size()) > o.memory) mem.pop_front();

@@ -38,12 +38,13 @@ Prepared prepare(const SpikeData& s, const FilterSpec& f, std::int64_t burn_in, 
   if (!stimuli.empty()) {
     std::vector<std::shared_ptr<const Network>> nets{
         std::make_shared<const Network>(Network::from_edges(s.neurons, {}, {}, {}, 0, "the fitted network"))};
-    auto table = std::make_shared<const StimulusTable>(stimuli, nets, stimulus_seed,
-                                                       static_cast<std::int64_t>(s.steps), current_stop());
+    // Step t of the recording is stimulus time stimulus_start + t.
+    auto table = std::make_shared<const StimulusTable>(
+        stimuli, nets, stimulus_seed, s.stimulus_start + static_cast<std::int64_t>(s.steps), current_stop());
     const StimulusView v = table->view();
     p.time_values.assign(s.steps * v.count, 0.0);
     for (std::size_t t = 0; t < s.steps; ++t)
-      stimulus_time_values(v, static_cast<std::int64_t>(t), &p.time_values[t * v.count]);
+      stimulus_time_values(v, s.stimulus_start + static_cast<std::int64_t>(t), &p.time_values[t * v.count]);
     p.table = std::move(table);
   }
   return p;
@@ -51,7 +52,8 @@ Prepared prepare(const SpikeData& s, const FilterSpec& f, std::int64_t burn_in, 
 
 double Prepared::stimulus(std::size_t i, std::int64_t t) const {
   const StimulusView v = table->view();
-  return stimulus_input(v, &time_values[static_cast<std::size_t>(t) * v.count], 0, spikes->neurons, i, i, t);
+  return stimulus_input(v, &time_values[static_cast<std::size_t>(t) * v.count], 0, spikes->neurons, i, i,
+                        spikes->stimulus_start + t);
 }
 
 void filter_forward(const FilterSpec& f, double dw, const std::vector<double>& y, std::vector<double>& S) {
@@ -108,8 +110,12 @@ std::int64_t settle_steps(const FilterSpec& f) {
   } else if (f.coupling == CouplingKind::kTrace) {
     // The unrecorded initial activation's weight d^t below 1e-6.
     const double d = f.decay;
-    const std::int64_t k = d <= 0.0 ? 1 : static_cast<std::int64_t>(std::ceil(std::log(1e-6) / std::log(d)));
-    steps = std::max(steps, k);
+    if (!(d < 1.0))
+      throw Error("fit: the activation trace's decay factor is " + format_value(d) +
+                  ": the unrecorded initial activation never fades, so there is no default burn-in; pass --burn-in");
+    const double k = d <= 0.0 ? 1.0 : std::ceil(std::log(1e-6) / std::log(d));
+    if (!(k < 1e12)) throw Error("fit: the activation trace fades too slowly for a default burn-in; pass --burn-in");
+    steps = std::max(steps, static_cast<std::int64_t>(k));
   }
   return std::max<std::int64_t>(steps, 1);
 }
@@ -123,8 +129,9 @@ void check_memory(const SpikeData& s, const Candidates& c, const FitOptions& o, 
   // of one trial; per neuron in flight: 2 m + 6 vectors of its candidates.
   const std::uint64_t per_thread = (static_cast<std::uint64_t>(s.trials) + 5) * s.steps * 8 +
                                    (2 * static_cast<std::uint64_t>(o.memory) + 6) * widest * 8;
+  const std::uint64_t dense = checked_product(s.neurons, s.neurons, std::uint64_t{1} << 40, "fit: the fitted W0") * 8;
   const std::uint64_t bytes = spikes * 5 + per_thread * static_cast<std::uint64_t>(std::max(threads, 1)) +
-                              static_cast<std::uint64_t>(c.edges()) * 8 * 2;
+                              static_cast<std::uint64_t>(c.edges()) * 8 * 2 + dense;
   require_memory(bytes, "fit: " + std::to_string(s.neurons) + " neurons x " + std::to_string(s.trials) +
                             " trial(s) x " + std::to_string(s.steps) + " steps on " + std::to_string(threads) +
                             " thread(s) (fewer --threads, or a shorter recording)");
@@ -140,6 +147,8 @@ void check_inputs(const SpikeData& s, const Candidates& c, const FitOptions& o, 
     throw Error("fit: the spikes (" + s.source + ") hold " + std::to_string(s.counts.size()) + " counts, not " +
                 std::to_string(s.trials) + " x " + std::to_string(s.neurons) + " x " + std::to_string(s.steps));
   if (s.steps > 4294967295u) throw Error("fit: " + s.source + ": more than 2^32 - 1 steps per trial");
+  if (s.stimulus_start < 0)
+    throw Error("fit: " + s.source + ": stimulus start " + std::to_string(s.stimulus_start) + "; expected >= 0");
   if (c.neurons != s.neurons || c.pre.size() != s.neurons)
     throw Error("fit: the candidate edges are for " + std::to_string(c.neurons) + " neurons but the spikes (" +
                 s.source + ") have " + std::to_string(s.neurons) + "; expected the same network");

@@ -16,10 +16,6 @@ namespace cascade::run {
 
 namespace {
 
-bool self_edges_of(const AnyModel& m) {
-  return std::visit([](const auto& model) { return std::decay_t<decltype(model)>::kAllowsSelfCoupling; }, m);
-}
-
 std::vector<double> truth_weights(const std::string& path, std::size_t n) {
   const Network net = load_network(path);
   if (net.n_neurons() != n)
@@ -39,7 +35,9 @@ FitOutcome run_fit(const FitPlan& plan, RunObserver& observer) {
   out.neurons = spikes.neurons;
   out.steps = spikes.steps;
   const std::size_t N = spikes.neurons;
-  const bool self = self_edges_of(plan.setup.model);
+  const bool self = fits_self_edges(plan.setup.model);
+  // The spikes and options first (before the cross-correlation's O(N x spikes)).
+  validate_fit(plan.setup.model, spikes, Candidates{N, std::vector<std::vector<std::uint32_t>>(N)}, plan.fit);
   std::vector<double> truth;
   if (!plan.truth.empty()) truth = truth_weights(plan.truth, N);  // before the fit: a bad truth fails fast
   check_stop("reading the fit's inputs");

@@ -29,14 +29,19 @@ struct SpikeData {
   std::size_t trials = 0, neurons = 0, steps = 0;
   std::vector<std::uint8_t> counts;
   std::string source;  // where it was read from (messages, provenance)
+  /// The stimulus time of step 0: a recording window's first step (the
+  /// run's --record-window; from a cascade output's provenance), else 0.
+  std::int64_t stimulus_start = 0;
   std::uint8_t at(std::size_t r, std::size_t i, std::size_t t) const {
     return counts[(r * neurons + i) * steps + t];
   }
 };
 
 /// Reads a raster: .npy of integer, bool or float dtype holding counts
-/// 0..255, shape [N, T] or [R, N, T]. Errors name the file and what was
-/// expected.
+/// 0..255, shape [N, T] or [R, N, T], or a cascade SONATA .h5 of one
+/// network. A cascade output's provenance (FILE.npy.json, the .h5's
+/// attribute) gives the stimulus start and must describe one network with
+/// every neuron recorded. Errors name the file and what was expected.
 SpikeData load_spikes(const std::string& path);
 /// Spikes from memory (the Python package's arrays); `what` names them in errors.
 SpikeData spikes_from_counts(std::vector<std::uint8_t> counts, std::size_t trials, std::size_t neurons,
@@ -84,7 +89,7 @@ struct FitIteration {
   std::int64_t iteration = 0;
   double objective = 0.0;       // sum_i (-loglik_i / observations + penalty_i)
   double log_likelihood = 0.0;  // sum_i loglik_i (nats, the counts' full log-probability)
-  std::size_t active = 0;       // neurons still iterating
+  std::size_t active = 0;       // neurons that took this iteration (row 0: all)
 };
 
 struct FitResult {
@@ -102,6 +107,9 @@ struct FitResult {
 
 using FitProgress = std::function<void(std::size_t neurons_done, std::size_t neurons)>;
 
+/// Whether W0's diagonal may be fitted: false for a model that keeps it for
+/// its own refractory filter (BernoulliGLM).
+bool fits_self_edges(const AnyModel& model);
 /// Why a model cannot be fitted ("" when it can).
 std::string fit_refusal(const AnyModel& model);
 /// The default burn-in: the steps after which the model's drive no longer

@@ -32,10 +32,6 @@ nb::dict recovery_dict(const Recovery& r) {
                   {"sign_accuracy", number(r.sign_accuracy)}});
 }
 
-bool self_edges_of(const AnyModel& m) {
-  return std::visit([](const auto& model) { return std::decay_t<decltype(model)>::kAllowsSelfCoupling; }, m);
-}
-
 }  // namespace
 
 void bind_fit(nb::module_& m) {
@@ -63,7 +59,12 @@ void bind_fit(nb::module_& m) {
           auto f = *progress;
           fp = [f](std::size_t done, std::size_t total) {
             nb::gil_scoped_acquire gil;
-            f(done, total);
+            try {
+              f(done, total);
+            } catch (nb::python_error& e) {  // from a worker thread: ends the fit with the callback's message
+              const std::string type = nb::cast<std::string>(nb::str(e.type().attr("__name__")));
+              throw Error("fit: the progress callback raised " + type + ": " + nb::cast<std::string>(nb::str(e.value())));
+            }
           };
         }
         struct Out {
@@ -73,12 +74,13 @@ void bind_fit(nb::module_& m) {
         };
         Out out = call_released([&](auto*) {
           Out o2;
-          const bool self = self_edges_of(model);
+          const bool self = fits_self_edges(model);
           std::vector<double> xcorr, w_true;
           if (truth) w_true = dense_weights(*truth);
           if (truth && truth->n_neurons() != N)
             throw Error("fit: truth: a network of " + std::to_string(truth->n_neurons()) +
                         " neurons, but the spikes have " + std::to_string(N));
+          validate_fit(model, s, Candidates{N, std::vector<std::vector<std::uint32_t>>(N)}, o);
           if (screen || truth) xcorr = filtered_cross_correlation(model, s, burn_in, threads);
           const Candidates c = candidates ? candidates_from_network(*candidates, N, self, "candidates")
                                : screen   ? screen_candidates(xcorr, N, screen, self)

@@ -473,6 +473,10 @@ TEST_F(Cli, FitRefusesWhatItCannotFit) {
                 p("sub.h5")).status, 0);
   expect_error(cli("fit --spikes " + p("sub.h5") + " --output " + p("o.npy")),
                "recorded neurons '0-1'; the fit needs every neuron");
+  ASSERT_EQ(cli("simulate --generate normal:n=6,count=2,seed=1,mean=0,std=5 --steps 100 --quiet --output " +
+                p("two.npy")).status, 0);
+  expect_error(cli("fit --spikes " + p("two.npy") + " --burn-in 5 --output " + p("o.npy")),
+               "2 networks in one raster; fit takes one network");
   EXPECT_FALSE(fs::exists(p("o.npy")));
   EXPECT_FALSE(fs::exists(p("o.npy.json")));
 }

@@ -113,6 +113,33 @@ TEST(Fit, TheLikelihoodsDriveIsTheEnginesRecordedInput) {
       }
       // float32 recording: 2^-24 relative, plus the trace's decayed initial state (< 1e-6).
       EXPECT_LT(worst, 3e-6);
+      // A window of the recording (as --record-window 700:3000 keeps): its
+      // step 0 is stimulus time 700, which the spikes carry.
+      SpikeData tail = rec.spikes;
+      const std::size_t from = 700, len = T - from;
+      tail.steps = len;
+      tail.stimulus_start = static_cast<std::int64_t>(from);
+      tail.counts.clear();
+      for (std::size_t r = 0; r < 2; ++r)
+        for (std::size_t i = 0; i < N; ++i)
+          for (std::size_t t = from; t < T; ++t) tail.counts.push_back(rec.spikes.at(r, i, t));
+      const fit_detail::Prepared pt = fit_detail::prepare(tail, f, burn, {stim}, 11);
+      double worst_tail = 0.0;
+      for (std::size_t i = 0; i < N; ++i) {
+        std::vector<std::uint32_t> pre;
+        std::vector<double> w;
+        for (std::uint32_t j = 0; j < N; ++j)
+          if (W[j * N + i] != 0.0) {
+            pre.push_back(j);
+            w.push_back(W[j * N + i]);
+          }
+        const std::vector<double> g = NeuronLikelihood(m, pt, i, pre).drive(w, 1);
+        for (std::size_t t = static_cast<std::size_t>(burn); t < len; ++t) {
+          const double engine = rec.g[(N + i) * T + from + t];
+          worst_tail = std::max(worst_tail, std::fabs(g[t] - engine) / std::max(1.0, std::fabs(engine)));
+        }
+      }
+      EXPECT_LT(worst_tail, 3e-6);
     });
   }
 }

@@ -52,6 +52,11 @@ def test_candidates_screen_penalties_and_progress(tmp_path):
     shrunk = cascade.fit(x, l2=1e-2)
     assert np.abs(shrunk["weights"]).sum() < np.abs(full["weights"]).sum()
 
+    def broken(done, total):
+        raise RuntimeError("the user's callback failed")
+    with pytest.raises(ValueError, match="progress callback raised.*the user's callback failed"):
+        cascade.fit(x, progress=broken)
+
 
 @pytest.mark.parametrize("spikes, text", [
     (np.full((4, 100), 0.5), r"expected spike counts \(whole numbers 0 to 255\)"),

@@ -194,7 +194,7 @@ class NeuronLikelihood {
       return n ? std::log(p) : std::log1p(-p);
     } else {
       const double mu = std::max(phi, kTiny);
-      *dphi = (phi > kTiny ? n / mu : 0.0) - 1.0;
+      *dphi = (phi > kTiny ? n / mu : 0.0) - (phi > 0.0 ? 1.0 : 0.0);
       return (n ? n * std::log(mu) - fit_detail::log_factorial(n) : 0.0) - std::max(phi, 0.0);
     }
   }
@@ -214,7 +214,7 @@ std::int64_t validate_fit_of(const M& model, const SpikeData& spikes, const Cand
                              const FitOptions& o) {
   model.validate();
   const FilterSpec f = model.filters();
-  if (f.coupling == CouplingKind::kNone)
+  if (f.coupling == CouplingKind::kNone || (f.coupling == CouplingKind::kTruncatedExp && f.window < 1))
     throw Error(std::string("fit: ") + M::kName +
                 " with these parameters has no coupling filter (its drive does not depend on W0): nothing to fit");
   constexpr bool bernoulli = M::kEmission == EmissionLaw::kBernoulli;
@@ -226,6 +226,35 @@ std::int64_t validate_fit_of(const M& model, const SpikeData& spikes, const Cand
                 "); record longer or pass a shorter --burn-in");
   return burn;
 }
+
+namespace fit_detail {
+
+/// Every neuron's observed spikes where the rate at W0 = 0 is 0, checked
+/// before any fit (the lowest such neuron is named: the same for any
+/// thread count); returns each neuron's log-likelihood at W0 = 0.
+template <FittableModel M>
+std::vector<double> check_starting_point(const M& model, const Prepared& p, const Candidates& c, int threads) {
+  const std::size_t N = c.neurons;
+  std::vector<double> null_ll(N, 0.0);
+  std::vector<std::size_t> bad(N, 0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (std::int64_t ii = 0; ii < static_cast<std::int64_t>(N); ++ii) {
+    const std::size_t i = static_cast<std::size_t>(ii);
+    const NeuronLikelihood<M> L(model, p, i, c.pre[i]);
+    const std::vector<double> zero(L.pre().size(), 0.0);
+    null_ll[i] = L(zero, nullptr);
+    bad[i] = L.impossible_spikes(zero);
+  }
+  for (std::size_t i = 0; i < N; ++i)
+    if (bad[i])
+      throw Error("fit: neuron " + std::to_string(i) + " spikes " + std::to_string(bad[i]) +
+                  " time(s) where the model's rate is 0 with W0 = 0 (" + M::kName +
+                  ": phi(g) = 0 there, a log-likelihood of -inf); the starting point must give every observed "
+                  "spike a rate above 0 (rectified models: b above theta)");
+  return null_ll;
+}
+
+}  // namespace fit_detail
 
 /// fit_connectivity for a model type (FittableModel); the built-in models'
 /// fit_connectivity calls it.
@@ -243,25 +272,19 @@ FitResult fit_connectivity_of(const M& model, const SpikeData& spikes, const Can
     const fit_detail::Prepared p = fit_detail::prepare(spikes, f, burn, stimuli, o.stimulus_seed);
     const std::size_t N = spikes.neurons;
     const double obs = static_cast<double>(p.observations());
+    const std::vector<double> null_ll = fit_detail::check_starting_point(model, p, candidates, threads);
     std::vector<fit_detail::Minimum> minima(N);
-    std::vector<double> null_ll(N, 0.0);
     std::vector<std::string> failure(N);
     std::atomic<std::size_t> done{0};
-    std::atomic<bool> failed{false};
+    std::atomic<bool> failed{false}, stopped{false};
     const std::atomic<bool>* stop = current_stop();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (std::int64_t ii = 0; ii < static_cast<std::int64_t>(N); ++ii) {
       const std::size_t i = static_cast<std::size_t>(ii);
-      if (failed.load() || (stop && stop->load())) continue;
+      if (failed.load() || stopped.load() || (stop && stop->load())) continue;
+      // Nothing may leave the parallel region: every exception is kept here.
       try {
         const NeuronLikelihood<M> L(model, p, i, candidates.pre[i]);
-        const std::vector<double> zero(L.pre().size(), 0.0);
-        null_ll[i] = L(zero, nullptr);
-        if (const std::size_t bad = L.impossible_spikes(zero))
-          throw Error("fit: neuron " + std::to_string(i) + " spikes " + std::to_string(bad) +
-                      " time(s) where the model's rate is 0 with W0 = 0 (" + M::kName +
-                      ": phi(g) = 0 there, a log-likelihood of -inf); the starting point must give every observed "
-                      "spike a rate above 0 (rectified models: b above theta)");
         const double l2 = o.l2;
         auto objective = [&](const std::vector<double>& w, std::vector<double>& g) {
           // A stop request ends the fit at the next evaluation, not after every neuron's.
@@ -280,19 +303,32 @@ FitResult fit_connectivity_of(const M& model, const SpikeData& spikes, const Can
           return -(smooth - pen) * obs;
         };
         minima[i] = fit_detail::minimize(objective, L.pre().size(), o, o.l1, loglik);
+        const std::size_t d = done.fetch_add(1) + 1;
+        if (progress) {
+          std::string raised;  // an exception may not leave the critical section
+#pragma omp critical(cascade_fit_progress)
+          {
+            try {
+              progress(d, N);
+            } catch (const std::exception& e) {
+              raised = e.what();
+            } catch (...) {
+              raised = "fit: the progress callback raised an unknown exception";
+            }
+          }
+          if (!raised.empty()) throw Error(raised);
+        }
       } catch (const Stopped&) {
-        // reported once, after the loop
+        stopped.store(true);  // reported once, after the loop
       } catch (const std::exception& e) {
         failure[i] = e.what();
         failed.store(true);
-      }
-      const std::size_t d = done.fetch_add(1) + 1;
-      if (progress) {
-#pragma omp critical(cascade_fit_progress)
-        progress(d, N);
+      } catch (...) {
+        failure[i] = "fit: neuron " + std::to_string(i) + ": an unknown exception";
+        failed.store(true);
       }
     }
-    if (stop && stop->load()) throw Stopped("fit: stopped before every neuron was fitted");
+    if (stopped.load() || (stop && stop->load())) throw Stopped("fit: stopped before every neuron was fitted");
     for (std::size_t i = 0; i < N; ++i)
       if (!failure[i].empty()) throw Error(failure[i]);
     double null_total = 0.0;
