@@ -55,6 +55,18 @@ double mean_rate(const SpikeData& s) {
   return c / static_cast<double>(s.counts.size());
 }
 
+/// The presynaptic neurons of neuron i in a dense W (j * N + i) and their weights.
+std::pair<std::vector<std::uint32_t>, std::vector<double>> true_inputs(const std::vector<double>& W, std::size_t N,
+                                                                       std::size_t i) {
+  std::pair<std::vector<std::uint32_t>, std::vector<double>> out;
+  for (std::uint32_t j = 0; j < N; ++j)
+    if (W[j * N + i] != 0.0) {
+      out.first.push_back(j);
+      out.second.push_back(W[j * N + i]);
+    }
+  return out;
+}
+
 /// The four fittable models at parameters that keep a 24-neuron network spiking.
 std::vector<std::pair<AnyModel, double>> fittable_models() {
   AnyModel bern = make_model("bernoulli_glm");
@@ -95,13 +107,7 @@ TEST(Fit, TheLikelihoodsDriveIsTheEnginesRecordedInput) {
       const fit_detail::Prepared p = fit_detail::prepare(rec.spikes, f, burn, {stim}, 11);
       double worst = 0.0;
       for (std::size_t i = 0; i < N; ++i) {
-        std::vector<std::uint32_t> pre;
-        std::vector<double> w;
-        for (std::uint32_t j = 0; j < N; ++j)
-          if (W[j * N + i] != 0.0) {
-            pre.push_back(j);
-            w.push_back(W[j * N + i]);
-          }
+        const auto [pre, w] = true_inputs(W, N, i);
         const NeuronLikelihood L(m, p, i, pre);
         for (std::size_t r = 0; r < 2; ++r) {
           const std::vector<double> g = L.drive(w, r);
@@ -126,13 +132,7 @@ TEST(Fit, TheLikelihoodsDriveIsTheEnginesRecordedInput) {
       const fit_detail::Prepared pt = fit_detail::prepare(tail, f, burn, {stim}, 11);
       double worst_tail = 0.0;
       for (std::size_t i = 0; i < N; ++i) {
-        std::vector<std::uint32_t> pre;
-        std::vector<double> w;
-        for (std::uint32_t j = 0; j < N; ++j)
-          if (W[j * N + i] != 0.0) {
-            pre.push_back(j);
-            w.push_back(W[j * N + i]);
-          }
+        const auto [pre, w] = true_inputs(W, N, i);
         const std::vector<double> g = NeuronLikelihood(m, pt, i, pre).drive(w, 1);
         for (std::size_t t = static_cast<std::size_t>(burn); t < len; ++t) {
           const double engine = rec.g[(N + i) * T + from + t];
