@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -316,6 +317,50 @@ std::vector<double> filtered_cross_correlation(const AnyModel& model, const Spik
     }
   }
   return score;
+}
+
+FitComparison fit_and_compare(const AnyModel& model, const SpikeData& spikes, const FitSetup& setup,
+                              const std::vector<Stimulus>& stimuli, const FitOptions& options,
+                              const FitProgress& progress,
+                              const std::function<void(const Candidates&, const std::string&)>& started) {
+  const std::size_t N = spikes.neurons;
+  if (setup.candidates && setup.screen)
+    throw Error("fit: a screen and " + setup.candidates_what + " both choose the edges to fit: give one");
+  // The spikes and options first, before the cross-correlation's O(N x spikes).
+  validate_fit(model, spikes, Candidates{N, std::vector<std::vector<std::uint32_t>>(N)}, options);
+  std::vector<double> truth;
+  if (setup.truth) {
+    if (setup.truth->n_neurons() != N)
+      throw Error(setup.truth_what + ": a network of " + std::to_string(setup.truth->n_neurons()) +
+                  " neurons, but the spikes have " + std::to_string(N) + "; expected the network that made them");
+    truth = dense_weights(*setup.truth);
+  }
+  const bool self = fits_self_edges(model);
+  std::vector<double> xcorr;
+  if (setup.screen || setup.truth)
+    xcorr = filtered_cross_correlation(model, spikes, options.burn_in, options.threads);
+  FitComparison out;
+  Candidates cand;
+  if (setup.candidates) {
+    cand = candidates_from_network(*setup.candidates, N, self, setup.candidates_what);
+    out.candidates = setup.candidates_source;
+  } else if (setup.screen) {
+    cand = screen_candidates(xcorr, N, setup.screen, self);
+    out.candidates = "screened: the " + std::to_string(setup.screen) +
+                     " presynaptic neurons of largest filtered cross-correlation per neuron";
+  } else {
+    cand = all_pairs(N, self);
+    out.candidates = self ? "every pair" : "every pair but the diagonal";
+  }
+  validate_fit(model, spikes, cand, options);
+  if (started) started(cand, out.candidates);
+  out.result = fit_connectivity(model, spikes, cand, stimuli, options, progress);
+  if (setup.truth) {
+    out.has_truth = true;
+    out.recovery = recovery(out.result.weights, truth, cand);
+    out.baseline = recovery(xcorr, truth, cand);
+  }
+  return out;
 }
 
 Candidates screen_candidates(const std::vector<double>& scores, std::size_t n, std::size_t k, bool self_edges) {

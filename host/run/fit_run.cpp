@@ -2,6 +2,7 @@
 // compared, W0 and its provenance written together (or neither).
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "cascade/dataset.hpp"
 #include "cascade/error.hpp"
@@ -14,18 +15,6 @@
 
 namespace cascade::run {
 
-namespace {
-
-std::vector<double> truth_weights(const std::string& path, std::size_t n) {
-  const Network net = load_network(path);
-  if (net.n_neurons() != n)
-    throw Error("--truth '" + path + "': a network of " + std::to_string(net.n_neurons()) +
-                " neurons, but the spikes have " + std::to_string(n) + "; expected the network that made them");
-  return dense_weights(net);
-}
-
-}  // namespace
-
 FitOutcome run_fit(const FitPlan& plan, RunObserver& observer) {
   const auto started = std::chrono::system_clock::now();
   const auto t0 = std::chrono::steady_clock::now();
@@ -35,46 +24,43 @@ FitOutcome run_fit(const FitPlan& plan, RunObserver& observer) {
   out.neurons = spikes.neurons;
   out.steps = spikes.steps;
   const std::size_t N = spikes.neurons;
-  const bool self = fits_self_edges(plan.setup.model);
-  // The spikes and options first (before the cross-correlation's O(N x spikes)).
-  validate_fit(plan.setup.model, spikes, Candidates{N, std::vector<std::vector<std::uint32_t>>(N)}, plan.fit);
-  std::vector<double> truth;
-  if (!plan.truth.empty()) truth = truth_weights(plan.truth, N);  // before the fit: a bad truth fails fast
-  check_stop("reading the fit's inputs");
-  const std::int64_t burn = plan.fit.burn_in;
-  std::vector<double> xcorr;
-  if (plan.screen > 0 || !truth.empty()) xcorr = filtered_cross_correlation(plan.setup.model, spikes, burn, plan.fit.threads);
-  Candidates cand;
+  FitSetup setup;
+  std::optional<Network> candidates, truth;  // loaded from their files first: a bad file fails before any work
   if (!plan.candidates.empty()) {
-    cand = candidates_from_file(plan.candidates, N, self);
-    out.candidates = plan.candidates;
-  } else if (plan.screen > 0) {
-    cand = screen_candidates(xcorr, N, static_cast<std::size_t>(plan.screen), self);
-    out.candidates = "screened: the " + std::to_string(plan.screen) +
-                     " presynaptic neurons of largest filtered cross-correlation per neuron";
-  } else {
-    cand = all_pairs(N, self);
-    out.candidates = self ? "every pair" : "every pair but the diagonal";
+    candidates = load_network(plan.candidates);
+    setup.candidates = &*candidates;
+    setup.candidates_what = "--candidates " + plan.candidates;
+    setup.candidates_source = plan.candidates;
   }
-  validate_fit(plan.setup.model, spikes, cand, plan.fit);
-  RunStart start;
-  start.model = model_name(plan.setup.model);
-  start.networks = 1;
-  start.total_neurons = N;
-  start.synapses = cand.edges();
-  start.replicas = static_cast<std::uint32_t>(spikes.trials);
-  start.backend = "cpu";
-  observer.started(start);
-  observer.debug("fit: " + std::to_string(cand.edges()) + " candidate edges (" + out.candidates + ")");
-  out.result = fit_connectivity(plan.setup.model, spikes, cand, plan.setup.stimuli, plan.fit,
-                                [&](std::size_t done, std::size_t total) {
-                                  observer.progress(static_cast<std::int64_t>(done), static_cast<std::int64_t>(total));
-                                });
-  if (!truth.empty()) {
-    out.has_truth = true;
-    out.recovery = recovery(out.result.weights, truth, cand);
-    out.baseline = recovery(xcorr, truth, cand);
+  if (!plan.truth.empty()) {
+    truth = load_network(plan.truth);
+    setup.truth = &*truth;
+    setup.truth_what = "--truth '" + plan.truth + "'";
   }
+  setup.screen = static_cast<std::size_t>(plan.screen);
+  check_stop("reading the fit's inputs");
+  auto started_fit = [&](const Candidates& cand, const std::string& how) {
+    RunStart start;
+    start.model = model_name(plan.setup.model);
+    start.networks = 1;
+    start.total_neurons = N;
+    start.synapses = cand.edges();
+    start.replicas = static_cast<std::uint32_t>(spikes.trials);
+    start.backend = "cpu";
+    observer.started(start);
+    observer.debug("fit: " + std::to_string(cand.edges()) + " candidate edges (" + how + ")");
+  };
+  FitComparison fc = fit_and_compare(
+      plan.setup.model, spikes, setup, plan.setup.stimuli, plan.fit,
+      [&](std::size_t done, std::size_t total) {
+        observer.progress(static_cast<std::int64_t>(done), static_cast<std::int64_t>(total));
+      },
+      started_fit);
+  out.result = std::move(fc.result);
+  out.candidates = std::move(fc.candidates);
+  out.has_truth = fc.has_truth;
+  out.recovery = fc.recovery;
+  out.baseline = fc.baseline;
   out.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // W0 and its sidecar appear together: the sidecar staged, the array written
   // through its .tmp and renamed, then the sidecar renamed.

@@ -152,4 +152,30 @@ struct Recovery {
 /// compared (the candidates), others only counted.
 Recovery recovery(const std::vector<double>& estimate, const std::vector<double>& truth, const Candidates& scored);
 
+/// What cascade fit (and cascade.fit) is asked beyond the spikes: the edges
+/// to fit — a network's synapses, or the `screen` presynaptic neurons of
+/// largest baseline score per neuron, or (neither) every pair — and a true
+/// W0 to compare with. The names say where each came from in messages.
+struct FitSetup {
+  const Network* candidates = nullptr;
+  std::string candidates_what = "candidates";    // in messages ("--candidates PATH")
+  std::string candidates_source = "candidates";  // in the description (a path)
+  std::size_t screen = 0;
+  const Network* truth = nullptr;
+  std::string truth_what = "truth";
+};
+struct FitComparison {
+  FitResult result;
+  std::string candidates;  // how they were chosen ("every pair", "screened: ...", the source)
+  bool has_truth = false;
+  Recovery recovery, baseline;  // with a truth: the fit's and the cross-correlation baseline's
+};
+/// The spikes and options checked, the candidates chosen (`started`, when
+/// given, hears them just before the fit), the fit, and with a truth both
+/// recoveries: the one sequence every front end runs.
+FitComparison fit_and_compare(const AnyModel& model, const SpikeData& spikes, const FitSetup& setup,
+                              const std::vector<Stimulus>& stimuli, const FitOptions& options,
+                              const FitProgress& progress = {},
+                              const std::function<void(const Candidates&, const std::string&)>& started = {});
+
 }  // namespace cascade

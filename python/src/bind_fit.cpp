@@ -53,7 +53,6 @@ void bind_fit(nb::module_& m) {
         o.burn_in = burn_in;
         o.stimulus_seed = seed;
         o.threads = threads;
-        if (candidates && screen) throw Error("fit: screen and candidates both choose the edges to fit: give one");
         FitProgress fp;
         if (progress) {
           auto f = *progress;
@@ -67,55 +66,34 @@ void bind_fit(nb::module_& m) {
             }
           };
         }
-        struct Out {
-          FitResult r;
-          bool has_truth = false;
-          Recovery rec, base;
-        };
-        Out out = call_released([&](auto*) {
-          Out o2;
-          const bool self = fits_self_edges(model);
-          std::vector<double> xcorr, w_true;
-          if (truth) w_true = dense_weights(*truth);
-          if (truth && truth->n_neurons() != N)
-            throw Error("fit: truth: a network of " + std::to_string(truth->n_neurons()) +
-                        " neurons, but the spikes have " + std::to_string(N));
-          validate_fit(model, s, Candidates{N, std::vector<std::vector<std::uint32_t>>(N)}, o);
-          if (screen || truth) xcorr = filtered_cross_correlation(model, s, burn_in, threads);
-          const Candidates c = candidates ? candidates_from_network(*candidates, N, self, "candidates")
-                               : screen   ? screen_candidates(xcorr, N, screen, self)
-                                          : all_pairs(N, self);
-          o2.r = fit_connectivity(model, s, c, stimuli, o, fp);
-          if (truth) {
-            o2.has_truth = true;
-            o2.rec = recovery(o2.r.weights, w_true, c);
-            o2.base = recovery(xcorr, w_true, c);
-          }
-          return o2;
-        });
+        FitSetup setup;
+        setup.candidates = candidates ? &*candidates : nullptr;
+        setup.screen = screen;
+        setup.truth = truth ? &*truth : nullptr;
+        FitComparison out = call_released([&](auto*) { return fit_and_compare(model, s, setup, stimuli, o, fp); });
         nb::list history;
-        for (const auto& h : out.r.history)
+        for (const auto& h : out.result.history)
           history.append(dict_of({{"iteration", nb::cast(h.iteration)},
                                   {"objective", nb::cast(h.objective)},
                                   {"log_likelihood", nb::cast(h.log_likelihood)},
                                   {"active_neurons", nb::cast(h.active)}}));
         std::map<std::string, std::size_t> reasons;
-        for (const auto& why : out.r.stop_reason) ++reasons[why];
-        auto* heap = new std::vector<double>(std::move(out.r.weights));
+        for (const auto& why : out.result.stop_reason) ++reasons[why];
+        auto* heap = new std::vector<double>(std::move(out.result.weights));
         nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<double>*>(p); });
         nb::ndarray<nb::numpy, double> w(heap->data(), {N, N}, owner);
         return dict_of({{"weights", nb::cast(w)},
                         {"history", history},
-                        {"log_likelihood", nb::cast(out.r.log_likelihood)},
-                        {"null_log_likelihood", nb::cast(out.r.null_log_likelihood)},
-                        {"edges", nb::cast(out.r.edges)},
-                        {"converged", nb::cast(out.r.converged)},
-                        {"iterations", nb::cast(out.r.iterations)},
+                        {"log_likelihood", nb::cast(out.result.log_likelihood)},
+                        {"null_log_likelihood", nb::cast(out.result.null_log_likelihood)},
+                        {"edges", nb::cast(out.result.edges)},
+                        {"converged", nb::cast(out.result.converged)},
+                        {"iterations", nb::cast(out.result.iterations)},
                         {"stop_reasons", nb::cast(reasons)},
-                        {"burn_in", nb::cast(out.r.burn_in)},
-                        {"observations", nb::cast(out.r.observations)},
-                        {"recovery", out.has_truth ? nb::object(recovery_dict(out.rec)) : nb::none()},
-                        {"baseline", out.has_truth ? nb::object(recovery_dict(out.base)) : nb::none()}});
+                        {"burn_in", nb::cast(out.result.burn_in)},
+                        {"observations", nb::cast(out.result.observations)},
+                        {"recovery", out.has_truth ? nb::object(recovery_dict(out.recovery)) : nb::none()},
+                        {"baseline", out.has_truth ? nb::object(recovery_dict(out.baseline)) : nb::none()}});
       },
       nb::arg("model"), nb::arg("spikes"), nb::arg("candidates") = nb::none(), nb::arg("screen") = 0,
       nb::arg("truth") = nb::none(), nb::arg("stimuli") = std::vector<Stimulus>{}, nb::arg("l1") = 0.0,
