@@ -7,7 +7,7 @@ set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for pkg in cmake g++ make librandom123-dev libgtest-dev libhdf5-dev libcli11-dev nlohmann-json3-dev python3-venv python3-dev \
-           clang libclang-rt-14-dev libomp-dev; do
+           clang libclang-rt-14-dev libomp-dev libopenmpi-dev openmpi-bin; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 # OpenMP comes with gcc (libgomp); check it links rather than naming a package.

@@ -7,6 +7,7 @@ namespace cascade::cli {
 
 namespace {
 LogLevel g_level = LogLevel::kInfo;
+bool g_muted = false;  // a distributed run's ranks other than 0 report errors only
 
 void emit(std::FILE* out, const char* prefix, const char* format, std::va_list args) {
   std::fputs(prefix, out);
@@ -16,13 +17,14 @@ void emit(std::FILE* out, const char* prefix, const char* format, std::va_list a
 }  // namespace
 
 void set_log_level(LogLevel level) { g_level = level; }
+void mute_log_for_rank(bool muted) { g_muted = muted; }
 LogLevel log_level() { return g_level; }
 void set_log_level_from_flags(bool quiet, bool verbose) {
   g_level = quiet ? LogLevel::kError : verbose ? LogLevel::kDebug : LogLevel::kInfo;
 }
 
 void log_info(const char* format, ...) {
-  if (g_level < LogLevel::kInfo) return;
+  if (g_muted || g_level < LogLevel::kInfo) return;
   std::va_list a;
   va_start(a, format);
   emit(stdout, "cascade: ", format, a);
@@ -30,7 +32,7 @@ void log_info(const char* format, ...) {
 }
 
 void log_warning(const char* format, ...) {
-  if (g_level < LogLevel::kWarning) return;
+  if (g_muted || g_level < LogLevel::kWarning) return;
   std::va_list a;
   va_start(a, format);
   emit(stdout, "cascade: warning: ", format, a);
@@ -38,7 +40,7 @@ void log_warning(const char* format, ...) {
 }
 
 void log_debug(const char* format, ...) {
-  if (g_level < LogLevel::kDebug) return;
+  if (g_muted || g_level < LogLevel::kDebug) return;
   std::va_list a;
   va_start(a, format);
   emit(stderr, "cascade: debug: ", format, a);

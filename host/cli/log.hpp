@@ -9,6 +9,8 @@ namespace cascade::cli {
 enum class LogLevel { kError = 0, kWarning = 1, kInfo = 2, kDebug = 3 };
 
 void set_log_level(LogLevel level);
+/// Ranks other than 0 of a distributed run log nothing but errors.
+void mute_log_for_rank(bool muted);
 LogLevel log_level();
 /// Sets the level from the common flags: --quiet (errors only), --verbose (debug).
 void set_log_level_from_flags(bool quiet, bool verbose);

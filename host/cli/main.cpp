@@ -9,6 +9,7 @@
 
 #include "cascade/cascade.hpp"
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "signals.hpp"
 
 namespace {
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
     // with the file's name, instead of killing the process silently.
     std::signal(SIGXFSZ, SIG_IGN);
     const cascade::StopScope stop_scope(&cascade::cli::stop_requested());
+    // Under mpirun/mpiexec/srun: this process is one rank of a distributed run.
+    cascade::cli::start_distributed(cmd);
     if (cmd == "simulate") return cascade::cli::simulate_command(args);
     if (cmd == "tune") return cascade::cli::tune_command(args);
     if (cmd == "fit") return cascade::cli::fit_command(args);
@@ -61,20 +64,30 @@ int main(int argc, char** argv) {
     if (cmd == "models") return cascade::cli::models_command(args);
     std::fprintf(stderr, "cascade: error: unknown command '%s'; expected simulate, resume, tune, fit, generate, models or info (see --help)\n", cmd.c_str());
     return 2;
+  } catch (const cascade::cli::AgreedError& e) {
+    // Every rank raised it: rank 0 says it once, every rank exits.
+    std::fflush(stdout);
+    if (cascade::cli::is_root()) std::fprintf(stderr, "cascade: error: %s\n", e.what());
+    return e.code;
   } catch (const cascade::Stopped& e) {
     std::fflush(stdout);
+    if (cascade::cli::distributed()) cascade::cli::fail_distributed(std::string("interrupted: ") + e.what(), 130);
     const int sig = cascade::cli::stop_signal() ? cascade::cli::stop_signal() : SIGINT;
     std::fprintf(stderr, "cascade: interrupted by %s (%s); nothing was written\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                  e.what());
     return 128 + sig;
   } catch (const std::bad_alloc&) {
     std::fflush(stdout);
+    if (cascade::cli::distributed()) cascade::cli::fail_distributed("out of memory (std::bad_alloc)", 1);
     std::fprintf(stderr,
                  "cascade: error: out of memory (std::bad_alloc): the run needs more memory than this process may "
                  "use (physical memory, ulimit -v, a container's limit); use smaller networks, fewer replicas or "
                  "steps per chunk (--chunk-steps)\n");
     return 1;
   } catch (const std::exception& e) {
+    // During a distributed run the other ranks may wait in a collective:
+    // the failing rank ends them all, with its message.
+    if (cascade::cli::distributed()) cascade::cli::fail_distributed(e.what(), 1);
     std::fflush(stdout);  // what was reported comes before the error
     std::fprintf(stderr, "cascade: error: %s\n", e.what());
     return 1;

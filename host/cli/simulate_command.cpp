@@ -7,6 +7,7 @@
 #include "cascade/engine/gpu_engine.hpp"
 #include "cascade/run/execute.hpp"
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "log.hpp"
 #include "progress.hpp"
 #include "signals.hpp"
@@ -48,6 +49,7 @@ class SimulationReport final : public run::RunObserver {
 
 int report(const run::SimulationPlan& plan, const run::SimulationOutcome& out) {
   const RunSummary& s = out.summary;
+  if (out.stopped && !is_root()) return 128 + (stop_signal() ? stop_signal() : SIGINT);
   if (out.stopped) {
     const int sig = stop_signal();
     const char* name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
@@ -75,6 +77,10 @@ int report(const run::SimulationPlan& plan, const run::SimulationOutcome& out) {
   log_info("%lld steps (+%lld equilibration) in %.3f s on %d thread(s); mean rate %.4g Hz; %llu synaptic events",
            static_cast<long long>(plan.steps), static_cast<long long>(plan.equilibration), s.wall_seconds, s.threads,
            s.mean_rate_hz, static_cast<unsigned long long>(s.synaptic_events));
+  if (s.ranks > 1)
+    log_info("distributed over %d MPI ranks: rank 0 spent %.3f s (%.1f %%) in the spike exchange, %.3g MB exchanged",
+             s.ranks, s.exchange_seconds, s.wall_seconds > 0 ? 100.0 * s.exchange_seconds / s.wall_seconds : 0.0,
+             static_cast<double>(s.exchange_bytes) / 1e6);
   const int asked = resolve_thread_count(plan.options.threads);
   if (s.backend == "cpu" && s.threads < asked && plan.settings.has("threads"))
     log_info("note: %d of the %d thread(s) ran: the CPU engine gives each thread a whole network and replica "
@@ -99,14 +105,24 @@ int report(const run::SimulationPlan& plan, const run::SimulationOutcome& out) {
 }  // namespace
 
 int simulate_command(const std::vector<std::string>& argv) {
-  const run::Settings settings = parse_settings(run::Command::kSimulate, argv);
-  if (settings.flag("help")) {
-    std::fputs(run::help_text(run::Command::kSimulate).c_str(), stdout);
+  run::Settings settings;
+  run::SimulationPlan plan;
+  bool help = false;
+  // The inputs are checked on every rank before any runs: a bad one is
+  // reported once and every rank exits.
+  agreed([&] {
+    settings = parse_settings(run::Command::kSimulate, argv);
+    help = settings.flag("help");
+    if (help) return;
+    set_log_level_from_flags(settings.flag("quiet"), settings.flag("verbose"));
+    plan = run::plan_simulation(settings);
+    plan.options.communicator = world();
+  });
+  if (help) {
+    if (is_root()) std::fputs(run::help_text(run::Command::kSimulate).c_str(), stdout);
     return 0;
   }
-  set_log_level_from_flags(settings.flag("quiet"), settings.flag("verbose"));
-  const run::SimulationPlan plan = run::plan_simulation(settings);
-  SimulationReport observer(settings.flag("quiet"));
+  SimulationReport observer(settings.flag("quiet") || !is_root());
   const run::SimulationOutcome out = run::run_simulation(plan, observer, &stop_requested());
   observer.finish();
   return report(plan, out);
@@ -123,10 +139,10 @@ int resume_command(const std::vector<std::string>& argv) {
   if (args.positional.size() != 1) throw Error("resume: expected one checkpoint file (cascade resume FILE)");
   if (args.positional.front().empty()) throw Error("resume: an empty path; expected the checkpoint file");
   set_log_level_from_flags(args.has("quiet"), args.has("verbose"));
-  SimulationReport observer(args.has("quiet"), !args.has("quiet") && !args.has("verbose"));
+  SimulationReport observer(args.has("quiet") || !is_root(), !args.has("quiet") && !args.has("verbose") && is_root());
   run::SimulationPlan plan;
   const run::SimulationOutcome out =
-      run::resume_simulation(args.positional.front(), observer, &stop_requested(), &plan);
+      run::resume_simulation(args.positional.front(), observer, &stop_requested(), &plan, world());
   observer.finish();
   return report(plan, out);
 }

@@ -19,7 +19,7 @@ int resolve_thread_count(int requested) {
 #endif
 }
 
-CpuLayout make_cpu_layout(const engine::Networks& nets, const SimulatorOptions& opt) {
+CpuLayout make_cpu_layout(const engine::Networks& nets, const SimulatorOptions& opt, const engine::Partition& part) {
   CpuLayout L;
   static_cast<engine::BatchLayout&>(L) = engine::make_batch_layout(nets, opt);
   L.threads = resolve_thread_count(opt.threads);
@@ -27,15 +27,20 @@ CpuLayout make_cpu_layout(const engine::Networks& nets, const SimulatorOptions& 
   // 64k neurons keep a task's targets in cache; at least 256 neurons a block.
   const std::size_t want = (4 * static_cast<std::size_t>(L.threads) + L.units.size() - 1) / L.units.size();
   for (std::uint32_t u = 0; u < L.units.size(); ++u) {
-    const std::size_t N = nets[L.units[u].net]->n_neurons();
-    std::size_t blocks = std::min(want, (N + 255) / 256);
-    blocks = std::max<std::size_t>({blocks, 1, (N + 65535) / 65536});
+    // The unit's neurons this rank owns (all of them in one process).
+    const std::size_t off = L.net_offset[L.units[u].net], N = nets[L.units[u].net]->n_neurons();
+    const std::size_t own_lo = std::clamp(part.lo(), off, off + N) - off, own_hi = std::clamp(part.hi(), off, off + N) - off;
+    const std::size_t own = own_hi - own_lo;
     L.unit_first_task.push_back(L.tasks.size());
+    if (own == 0) continue;
+    std::size_t blocks = std::min(want, (own + 255) / 256);
+    blocks = std::max<std::size_t>({blocks, 1, (own + 65535) / 65536});
     for (std::size_t b = 0; b < blocks; ++b) {
-      const auto lo = static_cast<std::int32_t>(N * b / blocks);
-      const auto hi = static_cast<std::int32_t>(N * (b + 1) / blocks);
+      const auto lo = static_cast<std::int32_t>(own_lo + own * b / blocks);
+      const auto hi = static_cast<std::int32_t>(own_lo + own * (b + 1) / blocks);
       L.tasks.push_back({u, lo, hi});
     }
+    L.own_slots += own;
   }
   L.unit_first_task.push_back(L.tasks.size());
   return L;

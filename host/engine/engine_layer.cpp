@@ -223,7 +223,20 @@ void accumulate(RunSummary& s, const RunSummary& part) {
   s.rate_capped += part.rate_capped;
   s.counts_saturated += part.counts_saturated;
   s.wall_seconds += part.wall_seconds;
+  s.ranks = std::max(s.ranks, part.ranks);
+  s.exchange_seconds += part.exchange_seconds;
+  s.exchange_bytes += part.exchange_bytes;
   s.mean_rate_hz = mean_rate_hz(s.recorded_spike_count, s.recorded_neuron_steps, s.dt);
+}
+
+std::string exception_text(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unknown error";
+  }
 }
 
 }  // namespace cascade::engine

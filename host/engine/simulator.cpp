@@ -4,7 +4,9 @@
 
 #include <sstream>
 
+#include "cascade/communicator.hpp"
 #include "cascade/extend/engine_layer.hpp"
+#include "cascade/extend/partition.hpp"
 
 namespace cascade {
 
@@ -66,6 +68,7 @@ const char* backend_name(Backend b) {
 Simulator::Simulator(std::vector<Network> networks, const SimulatorOptions& options) : options_(options) {
   networks_.reserve(networks.size());
   for (auto& n : networks) networks_.push_back(std::make_shared<const Network>(std::move(n)));
+  engine::distribute(networks_, options_);  // a distributed run keeps only this rank's part of each network
 }
 
 Simulator::Simulator(const AnyModel& model, std::vector<Network> networks, const SimulatorOptions& options)
@@ -74,7 +77,11 @@ Simulator::Simulator(const AnyModel& model, std::vector<Network> networks, const
 }
 
 std::unique_ptr<Engine> Simulator::make_engine(const AnyModel& model) const {
-  if (resolve_backend(options_.backend) == Backend::kGpu) return make_gpu_engine(model, networks_, options_);
+  const int ranks = ranks_of(options_.communicator.get());
+  if (ranks > 1 && options_.backend == Backend::kGpu)
+    throw Error("backend 'gpu': a distributed run (" + std::to_string(ranks) +
+                " ranks) runs the partitioned CPU engine in this version (docs/distributed.md); use --backend cpu or auto");
+  if (ranks == 1 && resolve_backend(options_.backend) == Backend::kGpu) return make_gpu_engine(model, networks_, options_);
   return std::visit([&](const auto& m) { return make_cpu_engine(m, networks_, options_); }, model);
 }
 
@@ -83,6 +90,9 @@ Simulator Simulator::with_engine(std::vector<Network> networks, const SimulatorO
   Simulator s(std::move(networks), options);
   s.engine_ = factory(s.networks_, s.options_);
   if (!s.engine_) throw Error("with_engine: the factory returned no engine");
+  if (ranks_of(s.options_.communicator.get()) > 1 && s.engine_->backend_name() != "cpu")
+    throw Error("with_engine: a distributed run needs the partitioned CPU engine (make_cpu_engine); the factory made a '" +
+                s.engine_->backend_name() + "' engine");
   return s;
 }
 
@@ -91,6 +101,7 @@ Simulator::Simulator(const AnyModel& model, std::vector<std::shared_ptr<const Ne
     : networks_(std::move(networks)), options_(options) {
   for (const auto& n : networks_)
     if (!n) throw Error("a null network was given");
+  engine::distribute(networks_, options_);
   engine_ = make_engine(model);
 }
 
@@ -102,7 +113,7 @@ std::size_t Simulator::total_neurons() const {
 
 std::size_t Simulator::total_synapses() const {
   std::size_t n = 0;
-  for (const auto& net : networks_) n += net->n_synapses();
+  for (const auto& net : networks_) n += net->whole_synapses();
   return n;
 }
 

@@ -251,4 +251,68 @@ std::vector<double> Network::dense() const {
   return d;
 }
 
+Network Network::part(std::size_t lo, std::size_t hi) const {
+  if (lo > hi || hi > n_)
+    throw Error(label_ + ": part [" + std::to_string(lo) + ", " + std::to_string(hi) + ") is outside [0, " +
+                std::to_string(n_) + ")");
+  Network p;
+  p.n_ = n_;
+  p.instance_id_ = instance_id_;
+  p.label_ = label_;
+  p.filter_length_ = filter_length_;
+  p.scale_exponent_ = scale_exponent_;
+  p.has_self_edges_ = has_self_edges_;
+  p.is_part_ = true;
+  p.part_lo_ = lo;
+  p.part_hi_ = hi;
+  p.whole_synapses_ = whole_synapses();
+  const auto lo32 = static_cast<std::int32_t>(lo), hi32 = static_cast<std::int32_t>(hi);
+  // Rows are sorted by target: each row's part is one contiguous run.
+  std::vector<std::int64_t> first(n_), last(n_);
+  p.row_ptr_.assign(n_ + 1, 0);
+  for (std::size_t j = 0; j < n_; ++j) {
+    const std::int32_t* b = post_.data() + row_ptr_[j];
+    const std::int32_t* e = post_.data() + row_ptr_[j + 1];
+    first[j] = std::lower_bound(b, e, lo32) - post_.data();
+    last[j] = std::lower_bound(b, e, hi32) - post_.data();
+    p.row_ptr_[j + 1] = p.row_ptr_[j] + (last[j] - first[j]);
+  }
+  const std::size_t E = static_cast<std::size_t>(p.row_ptr_[n_]);
+  const std::size_t T = filter_length_ ? filter_length_ : 1;
+  require_memory(build_bytes(n_, E, T), label_ + ": its part of " + std::to_string(E) + " synapses");
+  p.post_.reserve(E);
+  p.quantised_.reserve(E * T);
+  if (!weight_.empty()) p.weight_.reserve(E);
+  if (!filters_.empty()) p.filters_.reserve(E * T);
+  for (std::size_t j = 0; j < n_; ++j) {
+    p.post_.insert(p.post_.end(), post_.begin() + first[j], post_.begin() + last[j]);
+    p.quantised_.insert(p.quantised_.end(), quantised_.begin() + first[j] * T, quantised_.begin() + last[j] * T);
+    if (!weight_.empty()) p.weight_.insert(p.weight_.end(), weight_.begin() + first[j], weight_.begin() + last[j]);
+    if (!filters_.empty())
+      p.filters_.insert(p.filters_.end(), filters_.begin() + first[j] * T, filters_.begin() + last[j] * T);
+  }
+  return p;
+}
+
+Network Network::part_from_csr(std::size_t n, std::size_t lo, std::size_t hi, std::vector<std::int64_t> row_ptr,
+                               std::vector<std::int32_t> post, std::vector<double> weight, double whole_max_abs,
+                               std::uint64_t whole_synapses, bool whole_has_self_edges, std::uint32_t instance_id,
+                               std::string label) {
+  for (std::int32_t i : post)
+    if (i < static_cast<std::int64_t>(lo) || i >= static_cast<std::int64_t>(hi))
+      throw Error(label + ": a part's synapse targets neuron " + std::to_string(i) + " outside its part [" +
+                  std::to_string(lo) + ", " + std::to_string(hi) + ")");
+  Network p = from_csr(n, std::move(row_ptr), std::move(post), std::move(weight), instance_id, std::move(label));
+  // The whole network's scale: every weight quantised as the whole network quantises it.
+  p.scale_exponent_ = fixed_point_exponent(whole_max_abs);
+  for (std::size_t e = 0; e < p.weight_.size(); ++e)
+    p.quantised_[e] = static_cast<std::int32_t>(std::llrint(std::ldexp(p.weight_[e], -p.scale_exponent_)));
+  p.has_self_edges_ = whole_has_self_edges;
+  p.is_part_ = true;
+  p.part_lo_ = lo;
+  p.part_hi_ = hi;
+  p.whole_synapses_ = whole_synapses;
+  return p;
+}
+
 }  // namespace cascade

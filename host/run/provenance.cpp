@@ -1,5 +1,7 @@
 #include "provenance.hpp"
 
+#include "cascade/communicator.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -102,6 +104,10 @@ std::string simulation_provenance(const SimulationPlan& plan, const RunSummary& 
   if (s.backend == "gpu") j["gpu_strategy"] = s.gpu_strategy;
   j["backend"] = s.backend;
   j["threads"] = s.threads;
+  if (plan.options.communicator && plan.options.communicator->size() > 1) {  // one process: as before
+    j["ranks"] = plan.options.communicator->size();
+    j["mpi"] = plan.options.communicator->describe();
+  }
   j["started"] = utc_time_text(started);
   j["wall_seconds"] = s.wall_seconds;
   j["mean_rate_hz"] = s.mean_rate_hz;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "cascade/communicator.hpp"
 #include "cascade/extend/engine_layer.hpp"
 #include "cascade/error.hpp"
 #include "cascade/run/execute.hpp"
@@ -97,7 +98,8 @@ class SimulationRun {
  public:
   SimulationRun(const SimulationPlan& plan, RunObserver& observer, const std::atomic<bool>* stop,
                 const CheckpointData* resume)
-      : plan_(plan), obs_(observer), stop_(stop), resume_(resume), outputs_(plan) {
+      : plan_(plan), obs_(observer), stop_(stop), resume_(resume), outputs_(plan),
+        root_(rank_of(plan.options.communicator.get()) == 0) {
     if (resume) {
       pos_.batch = resume->batch;
       pos_.eq_done = resume->eq_done;
@@ -126,8 +128,12 @@ class SimulationRun {
                   std::to_string(plan_.steps) + " steps): it was not written by this run (the dataset changed?)");
   }
 
+  // A distributed run (docs/distributed.md): every rank simulates its part
+  // and takes part in the collectives (the recording's rows are gathered on
+  // rank 0, a checkpoint's state on every rank); rank 0 alone writes
+  // outputs, checkpoints, states and locks.
   SimulationOutcome run() {
-    outputs_.check_disk();
+    if (root_) outputs_.check_disk();
     const auto started = std::chrono::system_clock::now();
     SimulationOutcome out;
     if (!plan_.checkpoint.empty() && !take_checkpoint()) {
@@ -143,7 +149,7 @@ class SimulationRun {
       }
       RunSummary& s = pos_.totals;
       s.mean_rate_hz = engine::mean_rate_hz(s.recorded_spike_count, s.recorded_neuron_steps, s.dt);
-      if (plan_.records()) {
+      if (plan_.records() && root_) {
         outputs_.commit(simulation_provenance(plan_, s, dt_ms_, started, resume_ != nullptr));
         out.written = outputs_.written();
       }
@@ -155,20 +161,22 @@ class SimulationRun {
       out.recorded_done = pos_.rec_done;
       out.summary = pos_.totals;
       if (checkpointed_) {
-        outputs_.keep();
+        if (root_) outputs_.keep();
         out.checkpoint_saved = true;
       }
       return stopped(out);
     } catch (const std::exception& e) {
       if (!checkpointed_) throw;
       // A checkpoint names these outputs: they were kept, so that it stays valid.
-      outputs_.keep();
+      if (root_) outputs_.keep();
       throw Error(std::string(e.what()) + "; the outputs so far and checkpoint '" + plan_.checkpoint +
                   "' are kept: resume with `cascade resume " + plan_.checkpoint + "` once the cause is fixed");
     }
     if (!plan_.checkpoint.empty()) {
-      std::remove(plan_.checkpoint.c_str());  // the run is complete: nothing to resume
-      lock_->remove();
+      if (root_) {
+        std::remove(plan_.checkpoint.c_str());  // the run is complete: nothing to resume
+        lock_->remove();
+      }
       out.checkpoint_removed = true;
     }
     out.summary = pos_.totals;
@@ -193,13 +201,13 @@ class SimulationRun {
   /// the check that inputs and partial outputs are as the checkpoint left
   /// them. False when a stop request came while the inputs were read.
   bool take_checkpoint() {
-    lock_.emplace(plan_.checkpoint);
+    if (root_) lock_.emplace(plan_.checkpoint);
     std::error_code ec;
-    if (resume_ && !fs::exists(plan_.checkpoint, ec))
+    if (root_ && resume_ && !fs::exists(plan_.checkpoint, ec))
       throw Error("checkpoint '" + plan_.checkpoint +
                   "' was completed or removed by another cascade run while this one started; nothing to resume");
     // A stale checkpoint (--force) would name the outputs this run replaces.
-    if (!resume_) std::remove(plan_.checkpoint.c_str());
+    if (root_ && !resume_) std::remove(plan_.checkpoint.c_str());
     for (const auto& f : input_files(plan_)) {
       inputs_.push_back(identify_file(f, stop_));
       if (stop_ && stop_->load()) return false;
@@ -261,7 +269,7 @@ class SimulationRun {
     dt_ms_ = sim.dt();
     const std::int64_t chunk = chunk_of(sim);
     if (plan_.records()) sim.check_recording(chunk, plan_.dtype);  // refuse before running
-    if (plan_.records() && !outputs_.is_open()) {
+    if (plan_.records() && root_ && !outputs_.is_open()) {
       outputs_.open(resume_ != nullptr);
       if (checkpointed_) outputs_.keep_on_failure();
     }
@@ -285,7 +293,7 @@ class SimulationRun {
         out.summary = pos_.totals;
         if (!plan_.checkpoint.empty()) {
           save_checkpoint(b, fresh ? nullptr : &sim);  // no state yet: the batch starts fresh on resume
-          outputs_.keep();
+          if (root_) outputs_.keep();
           out.checkpoint_saved = true;
         }
         return false;  // without a checkpoint the writers remove their partial files
@@ -339,7 +347,8 @@ class SimulationRun {
 
   void save_state(const Simulator& sim) {
     SavedState s = saved_identity();
-    s.state = sim.save_state();
+    s.state = sim.save_state();  // collective in a distributed run
+    if (!root_) return;
     write_state_file(plan_.save_state, s);
     obs_.debug("saved the state at global step " + std::to_string(s.state.step) + " to " + plan_.save_state);
   }
@@ -392,7 +401,7 @@ class SimulationRun {
     pos_.steps_before += res.summary.steps_run;
     pos_.eq_done += eq_part;
     pos_.rec_done += rec_part;
-    if (ro.record) outputs_.write(rows, res, lo, hi, std::min(c0 + rec_part, plan_.window_end), dt_ms_);
+    if (ro.record && root_) outputs_.write(rows, res, lo, hi, std::min(c0 + rec_part, plan_.window_end), dt_ms_);
     if (!pos_.have_totals) {
       pos_.totals = res.summary;
       pos_.have_totals = true;
@@ -413,7 +422,11 @@ class SimulationRun {
     c.has_totals = pos_.have_totals;
     c.totals = pos_.totals;
     c.has_state = sim != nullptr;
-    if (sim) c.state = sim->save_state();
+    if (sim) c.state = sim->save_state();  // collective in a distributed run: every rank's part
+    if (!root_) {
+      mark_checkpointed();
+      return;
+    }
     c.inputs = inputs_;
     outputs_.flush();  // the outputs first: the checkpoint then names data already on disk
     for (const auto& tmp : outputs_.partial_files()) {
@@ -438,6 +451,7 @@ class SimulationRun {
   std::optional<CheckpointLock> lock_;
   std::vector<FileIdentity> inputs_;
   bool checkpointed_ = false;  // a checkpoint of this run is on disk and names its partial outputs
+  bool root_ = true;           // rank 0 of a distributed run (or the only process) writes
 };
 
 }  // namespace
@@ -448,13 +462,15 @@ SimulationOutcome run_simulation(const SimulationPlan& plan, RunObserver& observ
 }
 
 SimulationOutcome resume_simulation(const std::string& checkpoint, RunObserver& observer,
-                                    const std::atomic<bool>* stop, SimulationPlan* plan_out) {
+                                    const std::atomic<bool>* stop, SimulationPlan* plan_out,
+                                    std::shared_ptr<Communicator> communicator) {
   const std::string path = std::filesystem::absolute(checkpoint).string();
   const CheckpointData c = read_checkpoint(path);
   std::error_code ec;
   std::filesystem::current_path(c.cwd, ec);
   if (ec) throw Error("checkpoint '" + path + "': the run's directory '" + c.cwd + "' is not available: " + ec.message());
-  const SimulationPlan plan = plan_simulation(settings_from_json(c.settings, "checkpoint '" + path + "'"), true);
+  SimulationPlan plan = plan_simulation(settings_from_json(c.settings, "checkpoint '" + path + "'"), true);
+  plan.options.communicator = std::move(communicator);  // any number of ranks resumes any checkpoint
   // Its lock, its partial outputs and its removal at the end go by the name
   // it was written under: a copy or a moved file is refused, not half-used.
   if (path_identity(plan.checkpoint) != path_identity(path))

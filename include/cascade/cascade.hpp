@@ -1,6 +1,7 @@
 // Cascade: the whole public C++ API. No CUDA types appear here.
 #pragma once
 #include "cascade/build_info.hpp"
+#include "cascade/communicator.hpp"
 #include "cascade/config.hpp"
 #include "cascade/connectivity_filter.hpp"
 #include "cascade/dataset.hpp"

@@ -85,6 +85,24 @@ class Network {
   /// 2^scale_exponent as a double (exact).
   double scale() const;
 
+  /// The part a rank of a distributed run keeps (docs/distributed.md): the
+  /// synapses onto neurons [lo, hi), in CSR order, with the whole network's
+  /// neuron count, fixed-point scale (every quantised weight is the whole's)
+  /// and self-edge flag.
+  Network part(std::size_t lo, std::size_t hi) const;
+  /// A part made by a generator for neurons [lo, hi) (CSR rows hold only
+  /// targets in it), quantised with the whole network's largest |weight|.
+  static Network part_from_csr(std::size_t n, std::size_t lo, std::size_t hi, std::vector<std::int64_t> row_ptr,
+                               std::vector<std::int32_t> post, std::vector<double> weight, double whole_max_abs,
+                               std::uint64_t whole_synapses, bool whole_has_self_edges, std::uint32_t instance_id,
+                               std::string label);
+  /// A part holds only the synapses onto [part_lo, part_hi); a whole network
+  /// is its own part [0, n).
+  bool is_part() const { return is_part_; }
+  std::size_t part_lo() const { return is_part_ ? part_lo_ : 0; }
+  std::size_t part_hi() const { return is_part_ ? part_hi_ : n_; }
+  /// The synapses of the whole network (n_synapses() for a whole one).
+  std::uint64_t whole_synapses() const { return is_part_ ? whole_synapses_ : post_.size(); }
   /// Dense row-major copy (tests and small outputs only; refuses n > 20000).
   std::vector<double> dense() const;
 
@@ -104,6 +122,9 @@ class Network {
   std::vector<std::int32_t> quantised_;
   int scale_exponent_ = 0;
   bool has_self_edges_ = false;
+  bool is_part_ = false;
+  std::size_t part_lo_ = 0, part_hi_ = 0;
+  std::uint64_t whole_synapses_ = 0;
 };
 
 /// Quantisation shared by every network: the exponent e such that

@@ -15,6 +15,7 @@
 namespace cascade {
 
 class StimulusTable;
+class Communicator;
 
 /// Stimulus time meaning "stimulus off" (inspect, equilibration).
 inline constexpr std::int64_t kStimulusOff = std::numeric_limits<std::int64_t>::min();
@@ -51,6 +52,12 @@ struct SimulatorOptions {
   GpuStrategy gpu_strategy = GpuStrategy::kAuto;
   int device = 0;                    // CUDA device ordinal (GPU backend)
   std::int64_t gpu_chunk_steps = 0;  // GPU recording: steps per device chunk (0: sized from memory)
+  // Distributed runs (docs/distributed.md): the ranks that run this
+  // simulation together (null: one process), and optionally the K + 1
+  // boundaries of their parts in the batch's global neurons (empty:
+  // balanced by synapses). Every rank constructs the same simulator.
+  std::shared_ptr<Communicator> communicator;
+  std::vector<std::size_t> partition;
 };
 
 /// Called with (steps done, steps total) during a run, from one thread, at
@@ -100,6 +107,11 @@ struct RunSummary {
   double wall_seconds = 0.0;
   bool stopped = false;                     // RunOptions::stop ended the run early
   std::int64_t steps_run = 0;               // steps simulated, equilibration included
+  // Distributed runs: the number of ranks, and this rank's time in the
+  // per-step exchange and the bytes it sent and received there.
+  int ranks = 1;
+  double exchange_seconds = 0.0;
+  std::uint64_t exchange_bytes = 0;
   // GPU runs only:
   std::string gpu_strategy;           // the strategy that ran
   std::string device;                 // the device's name

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@
 #include "cascade/engine/engine.hpp"
 #include "cascade/extend/engine_layer.hpp"
 #include "cascade/extend/neuron_update.hpp"
+#include "cascade/extend/partition.hpp"
 #include "cascade/error.hpp"
 #include "cascade/models/model_api.hpp"
 #include "cascade/network.hpp"
@@ -49,8 +51,10 @@ struct CpuLayout : engine::BatchLayout {
   std::vector<Task> tasks;
   std::vector<std::size_t> unit_first_task;  // tasks of unit u: [first[u], first[u+1])
   int threads = 1;
+  std::size_t own_slots = 0;  // the slots the tasks cover (all of them in one process)
 };
-CpuLayout make_cpu_layout(const engine::Networks& nets, const SimulatorOptions& opt);
+/// The tasks cover the neurons `part` gives this rank, in every unit.
+CpuLayout make_cpu_layout(const engine::Networks& nets, const SimulatorOptions& opt, const engine::Partition& part);
 /// The CPU threads `requested` means (0: all cores); refuses negative counts.
 int resolve_thread_count(int requested);
 
@@ -60,9 +64,16 @@ class CpuEngine final : public Engine {
   CpuEngine(const Model& model, std::vector<std::shared_ptr<const Network>> nets, const SimulatorOptions& opt)
       : model_(model), nets_(std::move(nets)), opt_(opt) {
     model_.validate();
+    part_ = engine::distribute(nets_, opt_);  // a distributed run keeps this rank's part of each network
     shape_ = engine::make_engine_shape(model_.filters(), nets_, Model::kName);
     engine::check_batch(nets_, shape_, Model::kAllowsSelfCoupling, Model::kName, opt_);
-    layout_ = make_cpu_layout(nets_, opt_);
+    layout_ = make_cpu_layout(nets_, opt_, part_);
+    if (part_.distributed()) {
+      if (layout_.units.size() > engine::kMaxExchangeUnits)
+        throw Error("a distributed run handles at most 2^24 replica x network units; this batch has " +
+                    std::to_string(layout_.units.size()));
+      exchange_.emplace(opt_.communicator);
+    }
     step_ = opt_.first_step;
     engine::check_memory(shape_.state_bytes(layout_.slots), "the simulation state");
     State::for_each_array(state_, [&](auto& a, const char*, StateExtent e) { a.assign(layout_.slots * shape_.per_slot(e), 0); });
@@ -71,6 +82,7 @@ class CpuEngine final : public Engine {
       for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
         state_.lists[b][t].reserve(layout_.tasks[t].hi - layout_.tasks[t].lo);
     }
+    state_.remote.resize(part_.distributed() ? layout_.units.size() : 0);
     reset_random_state();
   }
 
@@ -82,6 +94,7 @@ class CpuEngine final : public Engine {
   /// it (host memory). The engine's step may go back: an epoch split over
   /// several taps runs again from the same step, with the same spikes.
   void run_tapped_epoch(std::uint64_t first_step, std::int64_t equilibration, std::int64_t steps, const EpochTap& tap) {
+    refuse_distributed("tune");
     step_ = first_step;
     tap_ = tap;
     run_quiet(equilibration, steps, true);
@@ -92,6 +105,7 @@ class CpuEngine final : public Engine {
   /// neurons][record_steps], step 0 the current step), tapped into `tap`.
   void run_forced(const std::uint8_t* counts, std::size_t neurons, std::size_t record_steps, std::int64_t equilibration,
                   std::int64_t steps, const EpochTap& tap) {
+    refuse_distributed("tune's replay");
     if (neurons != layout_.total_neurons || record_steps < static_cast<std::size_t>(equilibration + steps))
       throw Error("replay: the spike record does not cover this engine's neurons and steps");
     forced_ = Forced{counts, neurons, record_steps, step_};
@@ -153,6 +167,10 @@ class CpuEngine final : public Engine {
     Counters c;
     for (std::size_t t = 0; t < layout_.tasks.size(); ++t)
       run_task<true>(copy, t, step_, nullptr, 0, stimulus_time, c, g.data(), p.data());
+    if (exchange_) {  // every rank's own neurons, on every rank
+      engine::allgather_owned(exchange_->comm(), part_, layout_.total_neurons, opt_.replicas, 1, g);
+      engine::allgather_owned(exchange_->comm(), part_, layout_.total_neurons, opt_.replicas, 1, p);
+    }
     if (input) *input = std::move(g);
     if (rate) *rate = std::move(p);
   }
@@ -162,6 +180,10 @@ class CpuEngine final : public Engine {
     e.step = step_;
     e.advance = advance_;
     EngineState::for_each_pair(e, state_, [](auto& to, const auto& from, const char*, StateExtent) { to = from; });
+    if (exchange_)  // each rank holds its own slots: the whole state on every rank, as one process has it
+      EngineState::for_each_array(e, [&](auto& a, const char*, StateExtent x) {
+        engine::allgather_owned(exchange_->comm(), part_, layout_.total_neurons, opt_.replicas, shape_.per_slot(x), a);
+      });
     return e;
   }
 
@@ -196,46 +218,60 @@ class CpuEngine final : public Engine {
     // A team costs two barriers per step (about a microsecond each, far more
     // when cores are oversubscribed): use one thread per 2048 neuron slots at most.
     const int nthreads = std::max(1, std::min({layout_.threads, static_cast<int>(layout_.tasks.size()),
-                                               static_cast<int>(layout_.slots / 2048)}));
+                                               static_cast<int>(layout_.own_slots / 2048)}));
+    if (exchange_) exchange_->reset_stats();
     std::vector<Counters> counters(layout_.tasks.size());
     std::atomic<bool> stop{false};
     std::exception_ptr failure;
     int team = 1;
     std::int64_t done = 0;
 
+    // Between steps, on one thread: the stop request, the first non-finite
+    // rate (the lowest slot: the first task's), progress; in a distributed
+    // run each rank's spikes and these flags are exchanged first, so that
+    // every rank stops, fails or goes on at the same step.
     auto after_step = [&]() {
       cur_ ^= 1;
       ++step_;
       advance_ = true;
       ++done;
-      if (options.stop && options.stop->load(std::memory_order_relaxed) && done < total) {
-        stop = true;
-        sum.stopped = true;
-      }
+      engine::StepFlags f;
+      f.stop = options.stop && options.stop->load(std::memory_order_relaxed) && done < total;
       for (std::size_t t = 0; t < counters.size(); ++t)
         if (counters[t].bad_neuron >= 0) {
-          stop = true;
-          const auto& task = layout_.tasks[t];
-          try {
-            engine::throw_non_finite(layout_, nets_, step_ - 1,
-                                     layout_.units[task.unit].slot_base + static_cast<std::size_t>(counters[t].bad_neuron),
-                                     counters[t].bad_g, counters[t].bad_rate);
-          } catch (...) {
-            failure = std::current_exception();
-          }
-          return;
+          f.bad_slot = layout_.units[layout_.tasks[t].unit].slot_base + static_cast<std::size_t>(counters[t].bad_neuron);
+          f.bad_g = counters[t].bad_g;
+          f.bad_rate = counters[t].bad_rate;
+          break;
         }
-      if (options.progress && (done % stride == 0 || done == total)) {
+      if (f.bad_slot == UINT64_MAX && options.progress && (done % stride == 0 || done == total)) {
         try {
           options.progress(done, total);
         } catch (...) {
           failure = std::current_exception();
-          stop = true;
+          f.failed_rank = part_.rank;
+          f.failure = engine::exception_text(failure);
+        }
+      }
+      if (exchange_) share_step(f, failure);
+      if (f.stop) {
+        stop = true;
+        sum.stopped = true;
+      }
+      if (failure) stop = true;
+      if (f.bad_slot != UINT64_MAX) {
+        stop = true;
+        if (!failure) {
+          try {
+            engine::throw_non_finite(layout_, nets_, step_ - 1, f.bad_slot, f.bad_g, f.bad_rate);
+          } catch (...) {
+            failure = std::current_exception();
+          }
         }
       }
     };
 
-    if (unit_parallel()) {
+    if (unit_parallel() && !exchange_) {
       team = run_units_apart(total, stim_time, target, record_from, counters, sum, failure, done, options);
     } else if (nthreads <= 1) {
       for (std::int64_t s = 0; s < total && !stop; ++s) {
@@ -268,6 +304,7 @@ class CpuEngine final : public Engine {
     sum.threads = team;
     engine::RunCounters summed;
     for (const auto& c : counters) summed += c;
+    if (exchange_) finish_distributed(summed, sum, target);
     engine::finish_summary(sum, summed, done, options.equilibration_steps, layout_.slots);
     sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return sum;
@@ -288,6 +325,7 @@ class CpuEngine final : public Engine {
   };
   struct State : StateArrays<HostArray> {
     std::vector<SpikeList> lists[2];  // per task, double-buffered
+    std::vector<SpikeList> remote;    // distributed: per unit, the other ranks' spikes of the previous step
   };
   struct Counters : engine::RunCounters {
     std::int32_t bad_neuron = -1;
@@ -382,6 +420,7 @@ class CpuEngine final : public Engine {
     State::for_each_array(s, [](auto& a, const char*, StateExtent) { std::fill(a.begin(), a.end(), 0); });
     for (auto& b : s.lists)
       for (auto& l : b) l.clear();
+    for (auto& l : s.remote) l.clear();
     cur_ = 0;
   }
 
@@ -400,7 +439,78 @@ class CpuEngine final : public Engine {
         }
       }
     }
+    // Every rank knows every slot's counts here: the other ranks' neurons
+    // go to the remote lists.
+    for (std::size_t u = 0; u < state_.remote.size(); ++u) {
+      const auto& unit = layout_.units[u];
+      const std::size_t off = layout_.net_offset[unit.net], N = nets_[unit.net]->n_neurons();
+      for (std::size_t i = 0; i < N; ++i) {
+        const std::uint8_t c = x[unit.slot_base + i];
+        if (c && (off + i < part_.lo() || off + i >= part_.hi())) {
+          state_.remote[u].neuron.push_back(static_cast<std::int32_t>(i));
+          state_.remote[u].count.push_back(c);
+        }
+      }
+    }
     advance_ = true;
+  }
+
+  /// Distributed: this rank's spikes of the step out, every other rank's
+  /// into the remote lists, and the flags merged (a failure elsewhere
+  /// becomes this rank's, named).
+  void share_step(engine::StepFlags& f, std::exception_ptr& failure) {
+    auto& out = exchange_->outbox();
+    for (std::size_t t = 0; t < layout_.tasks.size(); ++t) {
+      const SpikeList& l = state_.lists[cur_][t];
+      for (std::size_t s = 0; s < l.neuron.size(); ++s) out.push_back(engine::pack_spike(layout_.tasks[t].unit, l.neuron[s], l.count[s]));
+    }
+    const engine::StepFlags all = exchange_->exchange(f);
+    for (auto& l : state_.remote) l.clear();
+    for (int r = 0; r < part_.ranks(); ++r) {
+      if (r == part_.rank) continue;
+      for (std::uint64_t s : exchange_->from(r)) {
+        SpikeList& l = state_.remote[engine::spike_unit(s)];
+        l.neuron.push_back(engine::spike_neuron(s));
+        l.count.push_back(engine::spike_count(s));
+      }
+    }
+    if (all.failed_rank >= 0 && !failure)
+      failure = std::make_exception_ptr(Error("rank " + std::to_string(all.failed_rank) + " of " +
+                                              std::to_string(part_.ranks()) + " failed: " + all.failure));
+    const int failed = f.failed_rank;
+    f = all;
+    f.failed_rank = failed;
+  }
+
+  /// Distributed: the run's counters summed over the ranks (in rank order),
+  /// the recording's rows gathered on rank 0, the exchange's cost reported.
+  void finish_distributed(engine::RunCounters& c, RunSummary& sum, const RecordTarget* target) {
+    Communicator& comm = exchange_->comm();
+    std::uint64_t mine[5] = {c.events, c.scattered, c.recorded_spikes, c.capped, c.saturated};
+    std::vector<std::uint64_t> all(5 * static_cast<std::size_t>(part_.ranks()));
+    comm.allgather(mine, sizeof mine, all.data());
+    c = engine::RunCounters{};
+    for (int r = 0; r < part_.ranks(); ++r) {
+      const std::uint64_t* x = all.data() + 5 * r;
+      c.events += x[0], c.scattered += x[1], c.recorded_spikes += x[2], c.capped += x[3], c.saturated += x[4];
+    }
+    if (target && target->raster) {
+      const auto rows = engine::recorded_row_bounds(part_, target->index, target->neurons);
+      Raster& R = *target->raster;
+      engine::gather_rows_to_root(comm, rows, R.replicas(), R.neurons(), R.steps() * record_dtype_size(R.dtype()), R.data());
+      for (float* f : {target->input, target->rate})
+        if (f) engine::gather_rows_to_root(comm, rows, R.replicas(), R.neurons(), R.steps() * sizeof(float),
+                                           reinterpret_cast<std::uint8_t*>(f));
+    }
+    sum.ranks = part_.ranks();
+    sum.exchange_seconds = exchange_->seconds();
+    sum.exchange_bytes = exchange_->bytes();
+  }
+
+  void refuse_distributed(const char* what) const {
+    if (exchange_)
+      throw Error(std::string(what) + " runs in one process: a distributed run (" + std::to_string(part_.ranks()) +
+                  " ranks) simulates and records only (docs/distributed.md)");
   }
 
   /// Activation s_j: the drive sum_j W0[j,i] s_j with each product quantised
@@ -448,11 +558,16 @@ class CpuEngine final : public Engine {
     const std::int32_t* post = net.post().data();
     const std::int32_t* q = net.quantised().data();
 
-    // A. Scatter the unit's previous-step spikes into this block's targets.
+    // A. Scatter the unit's previous-step spikes into this block's targets:
+    // those of its own tasks and, in a distributed run, the other ranks'.
     if (advance) {
       const std::size_t T = net.filter_length();
-      for (std::size_t bt = layout_.unit_first_task[task.unit]; bt < layout_.unit_first_task[task.unit + 1]; ++bt) {
-        const SpikeList& l = st.lists[cur][bt];
+      const std::size_t first_task = layout_.unit_first_task[task.unit], end_task = layout_.unit_first_task[task.unit + 1];
+      const std::size_t lists = end_task - first_task + (st.remote.empty() ? 0 : 1);
+      for (std::size_t li = 0; li < lists; ++li) {
+        const std::size_t bt = first_task + li;
+        const SpikeList& l = bt < end_task ? st.lists[cur][bt] : st.remote[task.unit];
+        if (bt == t) c.scattered += l.neuron.size();  // each spiking neuron once, in its own block's task
         for (std::size_t s = 0; s < l.neuron.size(); ++s) {
           const std::int32_t j = l.neuron[s];
           const std::int64_t cnt = l.count[s];
@@ -460,10 +575,7 @@ class CpuEngine final : public Engine {
           const std::int32_t* last = post + rp[j + 1];
           const std::int32_t* e = (lo == 0) ? first : std::lower_bound(first, last, lo);
           const std::int32_t* end = (hi == static_cast<std::int32_t>(net.n_neurons())) ? last : std::lower_bound(e, last, hi);
-          if (bt == t) {  // count each spiking neuron's out-degree once, in its own block's task
-            c.events += static_cast<std::uint64_t>(last - first);
-            ++c.scattered;
-          }
+          c.events += static_cast<std::uint64_t>(end - e);  // the blocks' shares add up to the out-degree
           if (!shape_.per_edge) {
             std::int64_t* acc = st.acc.data() + base;
             for (; e < end; ++e) acc[*e] += static_cast<std::int64_t>(q[e - post]) * cnt;
@@ -580,6 +692,8 @@ class CpuEngine final : public Engine {
   std::vector<std::shared_ptr<const Network>> nets_;
   SimulatorOptions opt_;
   engine::EngineShape shape_;
+  engine::Partition part_;
+  mutable std::optional<engine::SpikeExchange> exchange_;  // distributed runs only (collectives in const calls too)
   CpuLayout layout_;
   State state_;
   std::shared_ptr<const StimulusTable> stimulus_;

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <span>
 #include <string>
@@ -95,6 +96,8 @@ void check_initial_spikes(std::span<const std::uint8_t> counts, std::size_t slot
 void check_initial_activation(std::span<const double> activation, std::size_t slots, const EngineShape& shape,
                               const char* model_name);
 void check_inspect_time(std::int64_t stimulus_time);
+/// The message of a caught exception ("unknown error" for non-standard ones).
+std::string exception_text(const std::exception_ptr& e);
 /// Throws the non-finite-rate error for `slot` at global `step`.
 [[noreturn]] void throw_non_finite(const BatchLayout& layout, const Networks& nets, std::uint64_t step,
                                    std::size_t slot, double g, double rate);

@@ -5,6 +5,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,7 +50,9 @@ struct SimulationOutcome {
   std::vector<std::string> written;  // outputs committed (.npy with its .json, .h5)
 };
 
-/// Runs a planned simulation. `stop` (may be null) ends it at a step
+/// Runs a planned simulation (distributed over plan.options.communicator's
+/// ranks when it has one: every rank calls this with the same plan; rank 0
+/// writes the outputs). `stop` (may be null) ends it at a step
 /// boundary: the outputs stay under temporary names for a checkpointed run
 /// (saved first) and are removed otherwise.
 SimulationOutcome run_simulation(const SimulationPlan& plan, RunObserver& observer,
@@ -58,8 +61,11 @@ SimulationOutcome run_simulation(const SimulationPlan& plan, RunObserver& observ
 /// Continues the run a checkpoint holds (`cascade resume FILE`): its settings,
 /// its directory, its partial outputs; bit-identical to an uninterrupted run.
 /// `plan` (may be null) receives the plan the checkpoint's settings make.
+/// `communicator`: the ranks of a distributed resume (null: one process);
+/// the checkpoint holds the whole state, so any number of ranks resumes it.
 SimulationOutcome resume_simulation(const std::string& checkpoint, RunObserver& observer,
-                                    const std::atomic<bool>* stop = nullptr, SimulationPlan* plan = nullptr);
+                                    const std::atomic<bool>* stop = nullptr, SimulationPlan* plan = nullptr,
+                                    std::shared_ptr<Communicator> communicator = nullptr);
 
 struct TuneOutcome {
   TuneResult result;
