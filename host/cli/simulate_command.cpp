@@ -118,6 +118,7 @@ int simulate_command(const std::vector<std::string>& argv) {
     plan = run::plan_simulation(settings);
     plan.options.communicator = world();
   });
+  if (!help) agreed([&] { run::check_same_plan(plan); });  // a collective: only once every rank has its plan
   if (help) {
     if (is_root()) std::fputs(run::help_text(run::Command::kSimulate).c_str(), stdout);
     return 0;
@@ -156,6 +157,8 @@ int info_command(const std::vector<std::string>& argv) {
   std::printf("cascade %s (git %s)\nrng stream: %s\nbuild: %s, %s\nCUDA kernels built: %s\n", b.version.c_str(),
               b.git_hash.c_str(), kRngStreamVersion, b.build_type.c_str(), b.compiler.c_str(),
               b.cuda ? ("yes (sm_" + b.cuda_architectures + ")").c_str() : "no");
+  std::printf("MPI: %s\n", mpi_built() ? "built (simulate and resume run distributed under mpirun, mpiexec or srun)"
+                                        : "not in this build (one process)");
   const std::vector<std::string> devices = gpu_device_descriptions();
   if (devices.empty()) std::printf("GPUs: none visible\n");
   for (std::size_t d = 0; d < devices.size(); ++d) std::printf("GPU %zu: %s\n", d, devices[d].c_str());

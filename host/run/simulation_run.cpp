@@ -11,6 +11,7 @@
 #include "cascade/error.hpp"
 #include "cascade/run/execute.hpp"
 #include "cascade/simulator.hpp"
+#include "binary_file.hpp"
 #include "checkpoint.hpp"
 #include "paths.hpp"
 #include "output_set.hpp"
@@ -456,7 +457,18 @@ class SimulationRun {
 
 }  // namespace
 
+void check_same_plan(const SimulationPlan& plan) {
+  Communicator* comm = plan.options.communicator.get();
+  if (!comm || comm->size() == 1) return;
+  const std::vector<std::uint64_t> h = comm->gather_sizes(fnv1a(settings_to_json(plan.settings)));
+  for (std::size_t r = 1; r < h.size(); ++r)
+    if (h[r] != h[0])
+      throw Error("distributed run: rank " + std::to_string(r) + " was given other settings than rank 0 (every rank " +
+                  "must run the same command with the same arguments and run file)");
+}
+
 SimulationOutcome run_simulation(const SimulationPlan& plan, RunObserver& observer, const std::atomic<bool>* stop) {
+  check_same_plan(plan);
   observer.planned(plan);
   return SimulationRun(plan, observer, stop, nullptr).run();
 }

@@ -21,6 +21,12 @@ bug or a deliberate stream change that bumps kRngStreamVersion and records
 new hashes (--record) in the same commit. The test fails when the stream
 version differs from the recorded one.
 
+--ranks K runs the simulate cases distributed over K MPI ranks (mpiexec -n K;
+docs/distributed.md) and compares all their outputs with the same hashes: a
+distributed run writes the one-process run's bytes. Its provenance adds the
+keys "ranks" and "mpi", checked here and left out of the hash. It exits 77
+(skipped) without mpiexec or in a cascade built without MPI.
+
 --backend gpu runs the simulate cases on the GPU and compares only their data
 (spikes, g, phi(g)): the GPU engine promises the CPU's bits for those, not for
 the provenance (backend, device) or tune (agreement to 1e-9). It exits 77
@@ -44,6 +50,9 @@ VOLATILE |= {"check"}
 # run a network and replica per thread (issue 18's CPU part); the threads
 # never change a spike, so that count is not part of the hash.
 VOLATILE |= {"threads"}
+# A distributed run's provenance says how many ranks ran (docs/distributed.md);
+# it writes the same outputs as one process, so the rest must hash alike.
+VOLATILE |= {"ranks", "mpi"}
 SKIP = 77
 
 
@@ -293,8 +302,15 @@ def is_data(name):
 
 # --- driver ----------------------------------------------------------------
 
-def run(cli, d, argv):
-    p = subprocess.run([cli] + argv, cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def mpi_launcher(ranks):
+    """mpiexec -n K, allowed to run as root and to oversubscribe the cores."""
+    os.environ.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+                       "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_mpi_yield_when_idle": "1"})
+    return [shutil.which("mpiexec"), "-n", str(ranks)]
+
+
+def run(cli, d, argv, launcher=()):
+    p = subprocess.run(list(launcher) + [cli] + argv, cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # tune's status 3: it ran and wrote its parameters, but its check missed
     # the target (these tunes are a few epochs long on purpose).
     if p.returncode != 0 and not (argv[0] == "tune" and p.returncode == 3):
@@ -313,6 +329,14 @@ def main():
     if "--backend" in args:
         backend = args[args.index("--backend") + 1]
     cli, d = os.path.abspath(args[0]), args[1]
+    ranks = int(args[args.index("--ranks") + 1]) if "--ranks" in args else 0
+    launcher = ()
+    if ranks:
+        info = subprocess.run([cli, "info"], stdout=subprocess.PIPE, text=True).stdout
+        if not shutil.which("mpiexec") or "MPI: built" not in info:
+            print("golden: no mpiexec, or a cascade built without MPI; skipped")
+            return SKIP
+        launcher = mpi_launcher(ranks)
     if backend == "gpu":
         info = subprocess.run([cli, "info"], stdout=subprocess.PIPE, text=True).stdout
         if "GPU engine: built; --backend auto runs on GPU" not in info:
@@ -327,11 +351,17 @@ def main():
         for f in files:
             got[f"{name}:{f}"] = hash_output(os.path.join(d, f))
     for name, argv, files in SIM:
-        run(cli, d, ["simulate"] + argv + COMMON + ["--backend", backend])  # a run file comes first
+        run(cli, d, ["simulate"] + argv + COMMON + ["--backend", backend], launcher)  # a run file comes first
         for f in files:
             if backend == "cpu" or is_data(f):
                 got[f"{name}:{f}"] = hash_output(os.path.join(d, f))
-    if backend == "cpu":
+            if ranks > 1 and f.endswith(".npy.json"):
+                with open(os.path.join(d, f)) as fj:
+                    prov = json.load(fj)
+                if prov.get("ranks") != ranks or "MPI" not in prov.get("mpi", ""):
+                    sys.exit(f"golden: {f} should record ranks = {ranks} and the MPI library, has "
+                             f"{prov.get('ranks')!r}, {prov.get('mpi')!r}")
+    if backend == "cpu" and not ranks:
         for name, argv, stem in TUNE:
             run(cli, d, ["tune"] + argv + COMMON + ["--backend", "cpu"])
             got[f"{name}:{stem}.json"] = hash_output(os.path.join(d, f"{stem}.json"))
@@ -363,8 +393,9 @@ def main():
         sys.exit(f"golden: the RNG stream version is {version} but the hashes were recorded for {recorded_version}: "
                  "record the new stream's hashes (golden.py --record) in the commit that changes it")
     bad = [k for k in got if k in want and want[k] != got[k]]
-    missing = [k for k in got if k not in want] if backend == "cpu" else []
-    absent = [k for k in want if k not in got and backend == "cpu"]
+    whole = backend == "cpu" and not ranks  # the GPU and MPI variants run the simulate cases only
+    missing = [k for k in got if k not in want] if whole else []
+    absent = [k for k in want if k not in got and whole]
     for k in bad:
         print(f"golden: {k} changed: {got[k]} (recorded {want[k]})")
     for k in missing:
@@ -374,7 +405,8 @@ def main():
     if bad or missing or absent:
         sys.exit(f"golden: {len(bad) + len(missing) + len(absent)} of {len(got)} outputs differ from "
                  f"tests/golden/hashes.txt (stream {version})")
-    print(f"golden: {len(got)} outputs ({backend}) equal the recorded hashes (stream {version})")
+    where = f"{backend}, {ranks} MPI ranks" if ranks else backend
+    print(f"golden: {len(got)} outputs ({where}) equal the recorded hashes (stream {version})")
     return 0
 
 

@@ -58,6 +58,11 @@ struct SimulationOutcome {
 SimulationOutcome run_simulation(const SimulationPlan& plan, RunObserver& observer,
                                  const std::atomic<bool>* stop = nullptr);
 
+/// Collective in a distributed run: refuses (on every rank) a plan whose
+/// settings differ between the ranks, which would otherwise wait forever in
+/// mismatched collectives. Nothing to check in one process.
+void check_same_plan(const SimulationPlan& plan);
+
 /// Continues the run a checkpoint holds (`cascade resume FILE`): its settings,
 /// its directory, its partial outputs; bit-identical to an uninterrupted run.
 /// `plan` (may be null) receives the plan the checkpoint's settings make.

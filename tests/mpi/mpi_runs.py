@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Distributed runs through the command line (docs/distributed.md), compared
+byte for byte with one process; faults end every rank.
+
+    python mpi_runs.py CASCADE_CLI SCRATCH_DIR
+
+The golden matrix (tests/golden/golden.py --ranks K) covers every model,
+stimulus kind, batches, replicas, recording subsets and SONATA; this adds
+what it cannot: runs large enough to see a difference (>= 10^5 spikes), a
+checkpoint written by K ranks and resumed by other numbers of ranks after a
+rank was killed, a stop request (SIGTERM), a bad input on one rank, a rank
+failing during the run, ranks given different arguments, and the commands
+that run in one process only. Exits 77 (skipped) without mpiexec or MPI.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+cli, d = os.path.abspath(sys.argv[1]), sys.argv[2]
+SKIP = 77
+info = subprocess.run([cli, "info"], stdout=subprocess.PIPE, text=True).stdout
+if not shutil.which("mpiexec") or "MPI: built" not in info:
+    print("mpi_runs: no mpiexec, or a cascade built without MPI; skipped")
+    sys.exit(SKIP)
+os.environ.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+                   "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_mpi_yield_when_idle": "1"})
+MPIEXEC = shutil.which("mpiexec")
+shutil.rmtree(d, ignore_errors=True)
+os.makedirs(d)
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def run(argv, ranks=0, timeout=300, **kw):
+    cmd = ([MPIEXEC, "-n", str(ranks)] if ranks else []) + [cli] + argv
+    return subprocess.run(cmd, cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout, **kw)
+
+
+def same(a, b):
+    with open(os.path.join(d, a), "rb") as fa, open(os.path.join(d, b), "rb") as fb:
+        return fa.read() == fb.read()
+
+
+# 1. Large enough to see a difference: >= 10^5 spikes per comparison.
+BIG = ["simulate", "--model", "bernoulli_glm", "--generate", "sparse:n=4000,p=0.01,seed=2", "--steps", "3000",
+       "--seed", "5", "--threads", "1", "--quiet", "--stimulus", "regular:strength=2,period=100,tau=5"]
+p = run(BIG + ["--output", "big1.npy", "--record-input", "big1_g.npy"])
+assert p.returncode == 0, p.stderr
+spikes = int(np.load(os.path.join(d, "big1.npy")).astype(np.int64).sum())
+check(spikes >= 100000, f"the large run has {spikes} spikes (>= 10^5)")
+for k in (2, 3, 4):
+    p = run(BIG + ["--output", f"big{k}r.npy", "--record-input", f"big{k}r_g.npy"], ranks=k)
+    check(p.returncode == 0 and same("big1.npy", f"big{k}r.npy") and same("big1_g.npy", f"big{k}r_g.npy"),
+          f"{k} ranks: spikes and g equal one process's, byte for byte ({p.stderr.strip()[:200]})")
+    prov = json.load(open(os.path.join(d, f"big{k}r.npy.json")))
+    ref = json.load(open(os.path.join(d, "big1.npy.json")))
+    check(prov["ranks"] == k and prov["synaptic_events"] == ref["synaptic_events"],
+          f"{k} ranks: provenance records ranks = {k} and the one-process synaptic events")
+
+# 2. A checkpoint written by 3 ranks, one of them killed; resumed by 2 ranks
+#    and by one process: the uninterrupted run's bytes.
+CK = ["simulate", "--model", "bernoulli_glm", "--generate", "sparse:n=2000,p=0.01,seed=4", "--steps", "20000",
+      "--seed", "9", "--threads", "1", "--quiet", "--record-dtype", "int32",
+      "--stimulus", "poisson:strength=0.5,mean_interval=20,duration=20000,tau=3", "--chunk-steps", "500"]
+p = run(CK + ["--output", "ck_ref.npy"])
+assert p.returncode == 0, p.stderr
+for resume_ranks, tag in ((2, "a"), (0, "b")):
+    ckpt = os.path.join(d, f"ck{tag}.ckpt")
+    mp = subprocess.Popen([MPIEXEC, "-n", "3", cli] + CK + ["--output", f"ck{tag}.npy", "--checkpoint", ckpt],
+                          cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
+    while not os.path.exists(ckpt) and time.time() - t0 < 60 and mp.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    ranks = subprocess.run(["pgrep", "-P", str(mp.pid)], stdout=subprocess.PIPE, text=True).stdout.split()
+    killed = bool(ranks) and mp.poll() is None
+    if killed:
+        os.kill(int(ranks[-1]), signal.SIGKILL)  # the last rank dies mid-run
+    t1 = time.time()
+    try:
+        _, err = mp.communicate(timeout=30)
+        ended = time.time() - t1
+    except subprocess.TimeoutExpired:
+        mp.kill()
+        _, err = mp.communicate()
+        ended = 999
+    check(killed and mp.returncode != 0 and ended < 15,
+          f"a rank killed by SIGKILL ends the job within seconds ({ended:.1f} s, exit {mp.returncode})")
+    check(os.path.exists(ckpt), "the checkpoint of the 3-rank run is on disk")
+    p = run(["resume", ckpt, "--quiet"], ranks=resume_ranks)
+    who = f"{resume_ranks} ranks" if resume_ranks else "one process"
+    check(p.returncode == 0 and same("ck_ref.npy", f"ck{tag}.npy"),
+          f"3 ranks, a rank killed, resumed by {who}: the uninterrupted run's bytes ({p.stderr.strip()[:200]})")
+    check(not os.path.exists(ckpt), f"resumed by {who}: the checkpoint is removed at the end")
+
+# 3. A stop request (SIGTERM to mpiexec, which forwards it): every rank stops
+#    at the same step, the checkpoint is saved, the resume completes the run.
+ckpt = os.path.join(d, "ckt.ckpt")
+mp = subprocess.Popen([MPIEXEC, "-n", "2", cli] + CK + ["--output", "ckt.npy", "--checkpoint", ckpt],
+                      cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+t0 = time.time()
+while not os.path.exists(ckpt) and time.time() - t0 < 60 and mp.poll() is None:
+    time.sleep(0.05)
+mp.send_signal(signal.SIGTERM)
+try:
+    _, err = mp.communicate(timeout=30)
+    stopped = True
+except subprocess.TimeoutExpired:
+    mp.kill()
+    _, err = mp.communicate()
+    stopped = False
+check(stopped and mp.returncode != 0, f"SIGTERM ends a 2-rank run (exit {mp.returncode})")
+p = run(["resume", ckpt, "--quiet"], ranks=2)
+check(p.returncode == 0 and same("ck_ref.npy", "ckt.npy"),
+      f"stopped by SIGTERM, resumed by 2 ranks: the uninterrupted run's bytes ({p.stderr.strip()[:200]})")
+
+# 4. A bad input on one rank only (an MPMD launch gives rank 1 another file):
+#    refused before anything runs, on every rank, with rank 1's message.
+np.save(os.path.join(d, "w.npy"), np.zeros((20, 20), dtype=np.float32))
+t0 = time.time()
+p = subprocess.run([MPIEXEC, "-n", "1", cli, "simulate", "--weights", "w.npy", "--steps", "10", "--output", "bad.npy",
+                    ":", "-n", "1", cli, "simulate", "--weights", "missing.npy", "--steps", "10", "--output", "bad.npy"],
+                   cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+check(p.returncode != 0 and "rank 1 of 2" in p.stderr and "missing.npy" in p.stderr and time.time() - t0 < 20
+      and not os.path.exists(os.path.join(d, "bad.npy")),
+      f"a bad input on rank 1 ends every rank, naming it: {p.stderr.strip().splitlines()[0] if p.stderr else ''}")
+
+# 5. Ranks given different arguments are refused (they would wait forever in
+#    mismatched collectives).
+p = subprocess.run([MPIEXEC, "-n", "1", cli, "simulate", "--weights", "w.npy", "--steps", "10", "--output", "x.npy",
+                    ":", "-n", "1", cli, "simulate", "--weights", "w.npy", "--steps", "11", "--output", "x.npy"],
+                   cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+check(p.returncode != 0 and "other settings than rank 0" in p.stderr, "ranks with different arguments are refused")
+
+# 6. A rank failing during the run (rank 0 cannot write its output: a file-size
+#    limit on that rank alone, 20 MB of the 40 MB raster): every rank ends
+#    within seconds, with the file named.
+t0 = time.time()
+FSZ = f"{cli} simulate --model bernoulli_glm --generate sparse:n=2000,p=0.01 --steps 20000 --chunk-steps 1000 " \
+      "--output fsz.npy --quiet"
+p = subprocess.run([MPIEXEC, "-n", "1", "bash", "-c", f"ulimit -f 20000; exec {FSZ}", ":", "-n", "1"] + FSZ.split(),
+                   cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+check(p.returncode != 0 and "fsz.npy" in p.stderr and time.time() - t0 < 60,
+      f"rank 0 failing to write ends both ranks ({time.time() - t0:.1f} s): "
+      f"{p.stderr.strip().splitlines()[0] if p.stderr else ''}")
+
+# 7. Commands that run in one process say so.
+p = run(["tune", "--weights", "w.npy", "--target-hz", "10"], ranks=2)
+check(p.returncode != 0 and "runs in one process" in p.stderr, "tune under 2 ranks is refused with the reason")
+
+if failures:
+    sys.exit(f"mpi_runs: {len(failures)} check(s) failed")
+print("mpi_runs: all checks passed")
