@@ -523,6 +523,19 @@ std::vector<Network> NetworkSource::load_range(std::size_t first, std::size_t co
   return out;
 }
 
+Network NetworkSource::load_part(std::size_t k, std::size_t lo, std::size_t hi, Communicator* comm) const {
+  if (!make_part_) return load(k).part(lo, hi);
+  if (k >= entries_.size())
+    throw Error("network " + std::to_string(k) + " requested from a source of " + std::to_string(entries_.size()));
+  GeneratedPart p = make_part_(static_cast<std::uint32_t>(k), lo, hi);
+  // The whole network's scale, size and self-edge flag, from every rank's part.
+  const double max_abs = comm ? comm->max(p.max_abs) : p.max_abs;
+  const std::uint64_t synapses = comm ? comm->sum(p.post.size()) : p.post.size();
+  const bool self = comm ? comm->any(p.self_edges) : p.self_edges;
+  return Network::part_from_csr(neurons_, lo, hi, std::move(p.row_ptr), std::move(p.post), std::move(p.weight), max_abs,
+                                synapses, self, static_cast<std::uint32_t>(k), p.label);
+}
+
 std::vector<Network> load_networks(const std::string& path) {
   const NetworkSource src(path);
   return src.load_range(0, src.size());

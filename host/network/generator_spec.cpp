@@ -53,6 +53,52 @@ std::map<std::string, std::string> parse_params(const std::string& kind, const s
 
 }  // namespace
 
+/// The sparse generator's NAME=VALUE parameters, checked.
+static SparseGenerator sparse_generator(std::size_t n, const std::vector<std::string>& items) {
+  const std::string kind = "sparse";
+  const auto p = parse_params(kind, items,
+                              {"in_degree", "p", "weights", "mean", "std", "low", "high", "glorot", "dale",
+                               "excitatory_fraction", "inhibitory_scale"},
+                              {});
+  SparseGenerator g;
+  g.n = n;
+  if (p.count("in_degree") == p.count("p"))
+    throw Error("generate sparse: give exactly one of --param in_degree=K (fixed in-degree) or --param p=P "
+                "(fixed probability)");
+  if (p.count("in_degree")) {
+    const double k = parse_number("in_degree", p.at("in_degree"));
+    if (!(k >= 0 && k < 2147483648.0) || k != static_cast<double>(static_cast<std::int64_t>(k)))
+      throw Error("--param in_degree=" + p.at("in_degree") + ": expected an integer");
+    g.rule = SparseGenerator::Rule::kFixedInDegree;
+    g.in_degree = static_cast<std::int64_t>(k);
+  } else {
+    g.rule = SparseGenerator::Rule::kFixedProbability;
+    g.p = parse_number("p", p.at("p"));
+  }
+  if (p.count("weights")) {
+    const std::string w = p.at("weights");
+    if (w == "normal") g.weights = SparseGenerator::Weights::kNormal;
+    else if (w == "uniform") g.weights = SparseGenerator::Weights::kUniform;
+    else throw Error("--param weights=" + w + ": expected normal or uniform");
+  }
+  const bool uniform = g.weights == SparseGenerator::Weights::kUniform;
+  for (const char* key : {"mean", "std"})
+    if (uniform && p.count(key)) throw Error(std::string("--param ") + key + " applies to weights=normal only");
+  for (const char* key : {"low", "high"})
+    if (!uniform && p.count(key)) throw Error(std::string("--param ") + key + " applies to weights=uniform only");
+  if (p.count("mean")) g.mean = parse_number("mean", p.at("mean"));
+  if (p.count("std")) g.std = parse_number("std", p.at("std"));
+  if (p.count("low")) g.low = parse_number("low", p.at("low"));
+  if (p.count("high")) g.high = parse_number("high", p.at("high"));
+  if (p.count("glorot")) g.glorot = parse_bool("glorot", p.at("glorot"));
+  if (p.count("dale")) g.dale = parse_bool("dale", p.at("dale"));
+  if (p.count("excitatory_fraction"))
+    g.excitatory_fraction = parse_number("excitatory_fraction", p.at("excitatory_fraction"));
+  if (p.count("inhibitory_scale")) g.inhibitory_scale = parse_number("inhibitory_scale", p.at("inhibitory_scale"));
+  validate_generator(g);
+  return g;
+}
+
 std::function<Network(std::uint32_t)> make_generator(const std::string& kind, std::size_t n,
                                                      const std::vector<std::string>& items, std::uint64_t seed,
                                                      int threads) {
@@ -86,52 +132,23 @@ std::function<Network(std::uint32_t)> make_generator(const std::string& kind, st
     validate_generator(g);
     make = [g](std::uint32_t k) { return generate(g, k); };
   } else if (kind == "sparse") {
-    const auto p = parse_params(kind, items,
-                                {"in_degree", "p", "weights", "mean", "std", "low", "high", "glorot", "dale",
-                                 "excitatory_fraction", "inhibitory_scale"},
-                                {});
-    SparseGenerator g;
-    g.n = n;
-    if (p.count("in_degree") == p.count("p"))
-      throw Error("generate sparse: give exactly one of --param in_degree=K (fixed in-degree) or --param p=P "
-                  "(fixed probability)");
-    if (p.count("in_degree")) {
-      const double k = parse_number("in_degree", p.at("in_degree"));
-      if (!(k >= 0 && k < 2147483648.0) || k != static_cast<double>(static_cast<std::int64_t>(k)))
-        throw Error("--param in_degree=" + p.at("in_degree") + ": expected an integer");
-      g.rule = SparseGenerator::Rule::kFixedInDegree;
-      g.in_degree = static_cast<std::int64_t>(k);
-    } else {
-      g.rule = SparseGenerator::Rule::kFixedProbability;
-      g.p = parse_number("p", p.at("p"));
-    }
-    if (p.count("weights")) {
-      const std::string w = p.at("weights");
-      if (w == "normal") g.weights = SparseGenerator::Weights::kNormal;
-      else if (w == "uniform") g.weights = SparseGenerator::Weights::kUniform;
-      else throw Error("--param weights=" + w + ": expected normal or uniform");
-    }
-    const bool uniform = g.weights == SparseGenerator::Weights::kUniform;
-    for (const char* key : {"mean", "std"})
-      if (uniform && p.count(key)) throw Error(std::string("--param ") + key + " applies to weights=normal only");
-    for (const char* key : {"low", "high"})
-      if (!uniform && p.count(key)) throw Error(std::string("--param ") + key + " applies to weights=uniform only");
-    if (p.count("mean")) g.mean = parse_number("mean", p.at("mean"));
-    if (p.count("std")) g.std = parse_number("std", p.at("std"));
-    if (p.count("low")) g.low = parse_number("low", p.at("low"));
-    if (p.count("high")) g.high = parse_number("high", p.at("high"));
-    if (p.count("glorot")) g.glorot = parse_bool("glorot", p.at("glorot"));
-    if (p.count("dale")) g.dale = parse_bool("dale", p.at("dale"));
-    if (p.count("excitatory_fraction"))
-      g.excitatory_fraction = parse_number("excitatory_fraction", p.at("excitatory_fraction"));
-    if (p.count("inhibitory_scale")) g.inhibitory_scale = parse_number("inhibitory_scale", p.at("inhibitory_scale"));
-    validate_generator(g);
+    const SparseGenerator g = sparse_generator(n, items);
     make = [g, seed, threads](std::uint32_t k) { return generate(g, seed, k, threads); };
   } else {
     throw Error("generate: unknown kind '" + kind + "'; expected normal, uniform, mexican_hat or sparse");
   }
 
   return make;
+}
+
+
+std::function<GeneratedPart(std::uint32_t, std::size_t, std::size_t)> make_part_generator(
+    const std::string& kind, std::size_t n, const std::vector<std::string>& items, std::uint64_t seed, int threads) {
+  if (kind != "sparse") return {};
+  const SparseGenerator g = sparse_generator(n, items);
+  return [g, seed, threads](std::uint32_t k, std::size_t lo, std::size_t hi) {
+    return generate_part(g, seed, k, lo, hi, threads);
+  };
 }
 
 }  // namespace cascade

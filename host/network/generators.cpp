@@ -212,9 +212,18 @@ Network generate(const MexicanHatGenerator& g, std::uint32_t index) {
   return Network::from_edges(g.n, pre, post, w, index, label);
 }
 
-Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t index, int threads) {
+namespace {
+
+/// The sparse generator's synapses onto neurons [lo, hi) (all of them for
+/// [0, n)), as CSR by presynaptic neuron with the weights; entry (j, i)'s
+/// draws depend on (seed, index, j, i) only, so a part is the whole's rows cut.
+GeneratedPart sparse_part(const SparseGenerator& g, std::uint64_t seed, std::uint32_t index, std::size_t lo,
+                          std::size_t hi, int threads) {
   validate_generator(g);
   const std::size_t n = g.n;
+  if (lo > hi || hi > n)
+    throw Error("sparse generator: part [" + std::to_string(lo) + ", " + std::to_string(hi) + ") is outside [0, " +
+                std::to_string(n) + ")");
   const std::size_t n_exc = static_cast<std::size_t>(std::llround(g.excitatory_fraction * static_cast<double>(n)));
   const double root_n = std::sqrt(static_cast<double>(n));
   auto weight = [&](std::size_t j, std::size_t i) {
@@ -228,6 +237,7 @@ Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t ind
   };
   // Candidates for neuron x exclude x itself: candidate c maps to c < x ? c : c + 1.
   const std::uint64_t M = n - 1;
+  const std::size_t targets = hi - lo;
 #if defined(_OPENMP)
   const int team = threads > 0 ? threads : omp_get_max_threads();
 #else
@@ -235,19 +245,23 @@ Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t ind
   (void)threads;
   (void)team;
 #endif
+  GeneratedPart out;
+  out.label = label_of("sparse", seed, index);
   // The structure as CSR by presynaptic neuron (targets ascending), built
   // without an edge-list copy: about 16 bytes per synapse at the peak.
   {
-    const double edges = g.rule == SparseGenerator::Rule::kFixedInDegree
-                             ? static_cast<double>(n) * static_cast<double>(g.in_degree)
-                             : static_cast<double>(n) * static_cast<double>(M) * g.p;
-    const std::string label = label_of("sparse", seed, index);
+    const double edges = (g.rule == SparseGenerator::Rule::kFixedInDegree
+                              ? static_cast<double>(n) * static_cast<double>(g.in_degree)
+                              : static_cast<double>(n) * static_cast<double>(M) * g.p) *
+                         (static_cast<double>(targets) / static_cast<double>(n));
+    const std::string& label = out.label;
     if (n > kMaxNeurons) throw Error(label + ": n = " + std::to_string(n) + " exceeds the limit 2^31 - 1");
     if (!(edges < 1e18)) throw Error(label + ": about " + format_value(edges) + " synapses are far too many");
     require_memory(static_cast<std::uint64_t>(edges * 1.01 + 1024) * 16 + 56 * static_cast<std::uint64_t>(n) +
                        static_cast<std::uint64_t>(team) * M,
                    label + ": " + std::to_string(n) + " neurons with about " +
-                       std::to_string(static_cast<std::uint64_t>(edges)) + " synapses");
+                       std::to_string(static_cast<std::uint64_t>(edges)) + " synapses" +
+                       (targets < n ? " onto this rank's " + std::to_string(targets) + " neurons" : std::string()));
   }
   // A stop request is seen by every thread; the loops then skip their rest.
   const std::atomic<bool>* stop = current_stop();
@@ -259,21 +273,22 @@ Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t ind
   auto throw_if_stopped = [&] {
     if (stopped.load()) throw Stopped("stopped while generating a network");
   };
-  std::vector<std::int64_t> row_ptr(n + 1, 0);
-  std::vector<std::int32_t> post;
+  std::vector<std::int64_t>& row_ptr = out.row_ptr;
+  std::vector<std::int32_t>& post = out.post;
+  row_ptr.assign(n + 1, 0);
   if (g.rule == SparseGenerator::Rule::kFixedInDegree) {
     const std::uint64_t K = static_cast<std::uint64_t>(g.in_degree);
     // Pick min(K, M - K) distinct candidates by rejection (expected draws
     // < 2 per pick), then take them or their complement.
     const bool complement = K > M / 2;
     const std::uint64_t picks = complement ? M - K : K;
-    std::vector<std::vector<std::int32_t>> pres(n);  // per post, ascending
+    std::vector<std::vector<std::int32_t>> pres(targets);  // per post of the part, ascending
 #pragma omp parallel num_threads(team)
     {
       std::vector<std::uint8_t> mark(M, 0);
       std::vector<std::int64_t> sel;
 #pragma omp for schedule(dynamic, 64)
-      for (std::int64_t ii = 0; ii < static_cast<std::int64_t>(n); ++ii) {
+      for (std::int64_t ii = static_cast<std::int64_t>(lo); ii < static_cast<std::int64_t>(hi); ++ii) {
         if (stopping(ii)) continue;
         const std::size_t i = static_cast<std::size_t>(ii);
         sel.clear();
@@ -288,15 +303,15 @@ Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t ind
             }
           }
         }
-        auto& out = pres[i];
-        out.clear();
-        out.reserve(K);
+        auto& list = pres[i - lo];
+        list.clear();
+        list.reserve(K);
         if (complement) {
           for (std::uint64_t c = 0; c < M; ++c)
-            if (!mark[c]) out.push_back(static_cast<std::int32_t>(c < i ? c : c + 1));
+            if (!mark[c]) list.push_back(static_cast<std::int32_t>(c < i ? c : c + 1));
         } else {
-          for (std::int64_t c : sel) out.push_back(static_cast<std::int32_t>(c < static_cast<std::int64_t>(i) ? c : c + 1));
-          std::sort(out.begin(), out.end());
+          for (std::int64_t c : sel) list.push_back(static_cast<std::int32_t>(c < static_cast<std::int64_t>(i) ? c : c + 1));
+          std::sort(list.begin(), list.end());
         }
         for (std::int64_t c : sel) mark[static_cast<std::size_t>(c)] = 0;
       }
@@ -308,19 +323,20 @@ Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t ind
     for (std::size_t j = 0; j < n; ++j) row_ptr[j + 1] += row_ptr[j];
     post.resize(static_cast<std::size_t>(row_ptr[n]));
     std::vector<std::int64_t> fill(row_ptr.begin(), row_ptr.end() - 1);
-    for (std::size_t i = 0; i < n; ++i) {
-      for (std::int32_t j : pres[i]) post[static_cast<std::size_t>(fill[static_cast<std::size_t>(j)]++)] = static_cast<std::int32_t>(i);
-      std::vector<std::int32_t>().swap(pres[i]);
+    for (std::size_t i = lo; i < hi; ++i) {
+      for (std::int32_t j : pres[i - lo])
+        post[static_cast<std::size_t>(fill[static_cast<std::size_t>(j)]++)] = static_cast<std::int32_t>(i);
+      std::vector<std::int32_t>().swap(pres[i - lo]);
     }
   } else {
     std::vector<std::vector<std::int32_t>> rows(n);
-    if (g.p > 0.0) {
+    if (g.p > 0.0 && targets > 0) {
       const double log_q = std::log1p(-g.p);  // -inf when p = 1: every gap is 0
 #pragma omp parallel for schedule(dynamic, 64) num_threads(team)
       for (std::int64_t jj = 0; jj < static_cast<std::int64_t>(n); ++jj) {
         if (stopping(jj)) continue;
         const std::size_t j = static_cast<std::size_t>(jj);
-        auto& out = rows[j];
+        auto& list = rows[j];
         std::uint64_t pos = 0, m = 0;
         for (;;) {
           const Block4 b = entry_block(seed, index, kSparseProbability, m++, static_cast<std::uint32_t>(j));
@@ -328,7 +344,9 @@ Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t ind
           const double gap = g.p >= 1.0 ? 0.0 : std::floor(math::log(uniform52(b.w[0], b.w[1])) / log_q);
           if (gap >= static_cast<double>(M - pos)) break;
           pos += static_cast<std::uint64_t>(gap);
-          out.push_back(static_cast<std::int32_t>(pos < j ? pos : pos + 1));
+          const std::uint64_t target = pos < j ? pos : pos + 1;
+          if (target >= hi) break;  // the row's targets ascend: the rest lie beyond the part
+          if (target >= lo) list.push_back(static_cast<std::int32_t>(target));
           if (++pos >= M) break;
         }
       }
@@ -341,12 +359,30 @@ Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t ind
       std::vector<std::int32_t>().swap(rows[j]);
     }
   }
-  std::vector<double> w(post.size());
-#pragma omp parallel for schedule(dynamic, 64) num_threads(team)
+  std::vector<double>& w = out.weight;
+  w.resize(post.size());
+  double max_abs = 0.0;
+#pragma omp parallel for schedule(dynamic, 64) num_threads(team) reduction(max : max_abs)
   for (std::int64_t jj = 0; jj < static_cast<std::int64_t>(n); ++jj)
-    for (std::int64_t e = row_ptr[jj]; e < row_ptr[jj + 1]; ++e)
+    for (std::int64_t e = row_ptr[jj]; e < row_ptr[jj + 1]; ++e) {
       w[e] = weight(static_cast<std::size_t>(jj), static_cast<std::size_t>(post[e]));
-  return Network::from_csr(n, std::move(row_ptr), std::move(post), std::move(w), index, label_of("sparse", seed, index));
+      max_abs = std::max(max_abs, std::fabs(w[e]));
+    }
+  out.max_abs = max_abs;
+  out.self_edges = false;  // candidates exclude the neuron itself
+  return out;
+}
+
+}  // namespace
+
+Network generate(const SparseGenerator& g, std::uint64_t seed, std::uint32_t index, int threads) {
+  GeneratedPart p = sparse_part(g, seed, index, 0, g.n, threads);
+  return Network::from_csr(g.n, std::move(p.row_ptr), std::move(p.post), std::move(p.weight), index, p.label);
+}
+
+GeneratedPart generate_part(const SparseGenerator& g, std::uint64_t seed, std::uint32_t index, std::size_t lo,
+                            std::size_t hi, int threads) {
+  return sparse_part(g, seed, index, lo, hi, threads);
 }
 
 }  // namespace cascade

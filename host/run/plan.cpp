@@ -280,10 +280,13 @@ NetworkPlan network_plan(const Settings& s) {
     else items.push_back(item);
   }
   if (n < 0) throw Error("--generate '" + g + "': n=N (neurons per network) is required");
-  auto make = make_generator(kind, static_cast<std::size_t>(n), items, seed, static_cast<int>(s.integer("threads")));
-  return NetworkPlan{NetworkSource::generated(kind + " generator", static_cast<std::size_t>(count),
-                                              static_cast<std::size_t>(n), std::move(make)),
-                     "generated " + g};
+  const int threads = static_cast<int>(s.integer("threads"));
+  auto make = make_generator(kind, static_cast<std::size_t>(n), items, seed, threads);
+  NetworkSource source = NetworkSource::generated(kind + " generator", static_cast<std::size_t>(count),
+                                                  static_cast<std::size_t>(n), std::move(make));
+  // A distributed run makes each rank's part only (docs/distributed.md).
+  source.set_part_maker(make_part_generator(kind, static_cast<std::size_t>(n), items, seed, threads));
+  return NetworkPlan{std::move(source), "generated " + g};
 }
 
 std::vector<std::uint32_t> parse_neuron_selection(const std::string& spec, std::size_t total) {

@@ -8,6 +8,7 @@
 
 #include "cascade/communicator.hpp"
 #include "cascade/extend/engine_layer.hpp"
+#include "cascade/extend/partition.hpp"
 #include "cascade/error.hpp"
 #include "cascade/run/execute.hpp"
 #include "cascade/simulator.hpp"
@@ -254,10 +255,36 @@ class SimulationRun {
     obs_.started(st);
   }
 
+  /// The batch's simulator. A distributed run whose networks are generated
+  /// in parts gives each rank only its part, cut at boundaries even in
+  /// neurons (the generators' in-degrees are even in expectation); loaded
+  /// networks are read whole, then cut where the synapses balance.
+  Simulator make_simulator(std::size_t first, std::size_t count) const {
+    const NetworkSource& src = plan_.networks.source;
+    Communicator* comm = plan_.options.communicator.get();
+    if (ranks_of(comm) == 1 || !src.makes_parts())
+      return Simulator(plan_.setup.model, src.load_range(first, count), plan_.options);
+    SimulatorOptions opt = plan_.options;
+    std::vector<std::size_t> sizes;
+    std::size_t total = 0;
+    for (std::size_t k = first; k < first + count; ++k) total += sizes.emplace_back(src.neuron_count(k));
+    opt.partition = engine::even_bounds(total, comm->size());
+    const std::size_t lo = opt.partition[static_cast<std::size_t>(comm->rank())];
+    const std::size_t hi = opt.partition[static_cast<std::size_t>(comm->rank()) + 1];
+    std::vector<Network> parts;
+    std::size_t off = 0;
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::size_t N = sizes[k];
+      parts.push_back(src.load_part(first + k, std::clamp(lo, off, off + N) - off, std::clamp(hi, off, off + N) - off, comm));
+      off += N;
+    }
+    return Simulator(plan_.setup.model, std::move(parts), opt);
+  }
+
   /// Runs batch b from where the run stands; false when a stop request ended it.
   bool run_batch(std::size_t b, SimulationOutcome& out) {
     const std::size_t first = b * plan_.batch_size, count = std::min(plan_.batch_size, plan_.network_count() - first);
-    Simulator sim(plan_.setup.model, plan_.networks.source.load_range(first, count), plan_.options);
+    Simulator sim = make_simulator(first, count);
     if (!plan_.setup.stimuli.empty()) sim.set_stimuli(plan_.setup.stimuli);
     const bool resuming_here = resume_ && b == resume_->batch;
     bool state_loaded = resuming_here && resume_->has_state;

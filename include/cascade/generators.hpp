@@ -79,6 +79,28 @@ void validate_generator(const UniformGenerator& g);
 void validate_generator(const MexicanHatGenerator& g);
 void validate_generator(const SparseGenerator& g);
 
+/// A rank's part of a generated network (distributed runs,
+/// docs/distributed.md): the synapses onto neurons [lo, hi) as CSR by
+/// presynaptic neuron with their weights, made without the rest of the
+/// network (memory for its own synapses only). The whole network's largest
+/// |weight| (for its quantisation scale), synapse count and self-edge flag
+/// are the maximum, sum and "any" of its parts' (Network::part_from_csr).
+struct GeneratedPart {
+  std::vector<std::int64_t> row_ptr;
+  std::vector<std::int32_t> post;
+  std::vector<double> weight;
+  double max_abs = 0.0;
+  bool self_edges = false;
+  std::string label;
+};
+/// generate(g, seed, index)'s synapses onto [lo, hi), bit for bit.
+GeneratedPart generate_part(const SparseGenerator& g, std::uint64_t seed, std::uint32_t index, std::size_t lo,
+                            std::size_t hi, int threads = 0);
+/// make_generator's parts: null for the kinds made whole (normal, uniform,
+/// mexican_hat: dense generators of small networks), which are cut instead.
+std::function<GeneratedPart(std::uint32_t, std::size_t, std::size_t)> make_part_generator(
+    const std::string& kind, std::size_t n, const std::vector<std::string>& params, std::uint64_t seed, int threads = 0);
+
 /// A seeded family of networks by kind (normal, uniform, mexican_hat,
 /// sparse) and NAME=VALUE parameters (cascade generate's --param): unknown,
 /// missing or malformed parameters are errors naming them; the generator is

@@ -68,6 +68,18 @@ for k in (2, 3, 4):
     check(prov["ranks"] == k and prov["synaptic_events"] == ref["synaptic_events"],
           f"{k} ranks: provenance records ranks = {k} and the one-process synaptic events")
 
+# Networks generated in parts (each rank makes only the synapses onto its
+# neurons): fixed in-degree too, with replicas and a batch of two networks.
+IND = ["simulate", "--model", "rectified_lnp", "--param", "r=0.002", "--generate",
+       "sparse:n=1500,count=2,in_degree=40,seed=3,std=0.5", "--replicas", "2", "--steps", "1500", "--seed", "6",
+       "--threads", "1", "--quiet"]
+p = run(IND + ["--output", "ind1.npy"])
+assert p.returncode == 0, p.stderr
+for k in (2, 3):
+    p = run(IND + ["--output", f"ind{k}.npy"], ranks=k)
+    check(p.returncode == 0 and same("ind1.npy", f"ind{k}.npy"),
+          f"{k} ranks, fixed in-degree networks generated in parts: one process's bytes ({p.stderr.strip()[:200]})")
+
 # 2. A checkpoint written by 3 ranks, one of them killed; resumed by 2 ranks
 #    and by one process: the uninterrupted run's bytes.
 CK = ["simulate", "--model", "bernoulli_glm", "--generate", "sparse:n=2000,p=0.01,seed=4", "--steps", "20000",

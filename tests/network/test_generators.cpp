@@ -231,3 +231,53 @@ TEST(Generators, SavedFloat32NetworksLoadBackIdentical) {
   EXPECT_TRUE(same_network(b, load_network((dir / "1").string(), 1)));
   fs::remove_all(dir);
 }
+
+// Distributed runs (docs/distributed.md): a rank's part of a generated network,
+// made alone, is the whole network's synapses onto its neurons, bit for bit
+// (weights, their quantisation with the whole's scale, CSR order).
+namespace {
+void expect_same_part(const Network& cut, const Network& made) {
+  EXPECT_EQ(cut.row_ptr(), made.row_ptr());
+  EXPECT_EQ(cut.post(), made.post());
+  EXPECT_EQ(cut.weight(), made.weight());
+  EXPECT_EQ(cut.quantised(), made.quantised());
+  EXPECT_EQ(cut.scale_exponent(), made.scale_exponent());
+  EXPECT_EQ(cut.whole_synapses(), made.whole_synapses());
+  EXPECT_EQ(cut.part_lo(), made.part_lo());
+  EXPECT_EQ(cut.part_hi(), made.part_hi());
+}
+}  // namespace
+
+TEST(Generators, SparsePartsAreTheWholeNetworksRowsCut) {
+  for (int rule = 0; rule < 2; ++rule) {
+    SparseGenerator g;
+    g.n = 700;
+    g.rule = rule ? SparseGenerator::Rule::kFixedProbability : SparseGenerator::Rule::kFixedInDegree;
+    g.in_degree = 30;
+    g.p = 0.04;
+    g.glorot = true;
+    const Network whole = generate(g, 9, 2, 2);
+    const std::size_t cuts[] = {0, 1, 233, 234, 699, 700};
+    // The parts' largest |weight| and synapse count are what the whole network has.
+    double max_abs = 0;
+    std::uint64_t synapses = 0;
+    for (std::size_t c = 0; c + 1 < std::size(cuts); ++c) {
+      const GeneratedPart p = generate_part(g, 9, 2, cuts[c], cuts[c + 1], 2);
+      max_abs = std::max(max_abs, p.max_abs);
+      synapses += p.post.size();
+      EXPECT_FALSE(p.self_edges);
+    }
+    EXPECT_EQ(synapses, whole.n_synapses());
+    EXPECT_EQ(fixed_point_exponent(max_abs), whole.scale_exponent());
+    for (std::size_t c = 0; c + 1 < std::size(cuts); ++c) {
+      GeneratedPart p = generate_part(g, 9, 2, cuts[c], cuts[c + 1], 1);
+      const Network made = Network::part_from_csr(g.n, cuts[c], cuts[c + 1], std::move(p.row_ptr), std::move(p.post),
+                                                  std::move(p.weight), max_abs, synapses, false, 2, p.label);
+      expect_same_part(whole.part(cuts[c], cuts[c + 1]), made);
+    }
+  }
+  SparseGenerator g;
+  g.n = 50;
+  g.in_degree = 5;
+  EXPECT_ERROR_HAS(generate_part(g, 1, 0, 30, 51), "part [30, 51) is outside [0, 50)");
+}

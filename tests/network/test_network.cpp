@@ -125,3 +125,30 @@ TEST(Network, DatasetDirectoryIsReadInLexicographicOrder) {
             std::string::npos);
   fs::remove(p);
 }
+
+// A rank's part (docs/distributed.md): the synapses onto [lo, hi), in CSR
+// order, quantised exactly as in the whole network (its scale), with the
+// whole's neuron count, synapse count and self-edge flag.
+TEST(Network, PartKeepsTheSynapsesOntoItsNeuronsWithTheWholeScale) {
+  // 0 -> 1 (0.5), 0 -> 3 (-2), 1 -> 1 (self, 0.25), 2 -> 0 (1), 3 -> 2 (4)
+  const std::vector<std::int64_t> pre = {0, 0, 1, 2, 3}, post = {1, 3, 1, 0, 2};
+  const std::vector<double> w = {0.5, -2, 0.25, 1, 4};
+  const Network whole = Network::from_edges(4, pre, post, w, 7, "toy");
+  const Network p = whole.part(1, 3);  // targets 1 and 2
+  EXPECT_EQ(p.n_neurons(), 4u);
+  EXPECT_EQ(p.instance_id(), 7u);
+  EXPECT_EQ(p.n_synapses(), 3u);
+  EXPECT_EQ(p.whole_synapses(), 5u);
+  EXPECT_TRUE(p.is_part());
+  EXPECT_TRUE(p.has_self_edges());
+  EXPECT_EQ(p.row_ptr(), (std::vector<std::int64_t>{0, 1, 2, 2, 3}));
+  EXPECT_EQ(p.post(), (std::vector<std::int32_t>{1, 1, 2}));
+  EXPECT_EQ(p.weight(), (std::vector<double>{0.5, 0.25, 4}));
+  EXPECT_EQ(p.scale_exponent(), whole.scale_exponent());  // the whole's largest |w| (4), not the part's
+  EXPECT_EQ(p.quantised(), (std::vector<std::int32_t>{whole.quantised()[0], whole.quantised()[2], whole.quantised()[4]}));
+  EXPECT_EQ(whole.part(0, 4).quantised(), whole.quantised());
+  EXPECT_EQ(whole.part(2, 2).n_synapses(), 0u);
+  EXPECT_FALSE(whole.is_part());
+  EXPECT_EQ(whole.whole_synapses(), 5u);
+  EXPECT_ERROR_HAS(whole.part(3, 5), "toy: part [3, 5) is outside [0, 4)");
+}
