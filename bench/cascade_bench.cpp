@@ -20,6 +20,7 @@
 
 #include "cascade/cascade.hpp"
 #include "cascade/engine/gpu_engine.hpp"
+#include "cascade/extend/partition.hpp"
 #include "gpu_floors.hpp"  // kernels/: the benchmark's own, not installed
 
 namespace fs = std::filesystem;
@@ -37,7 +38,16 @@ struct Case {
   std::string description;
   std::function<std::vector<Network>()> networks;
   bool tune = false;  // time tune epochs (100 steps, 10 equilibration; theta, alpha, beta) instead of steps
+  // Under mpiexec (docs/distributed.md): a case generated in parts gives each
+  // rank only its part of the network, `part(ranks)` its (lo, hi) part.
+  std::function<Network(std::size_t lo, std::size_t hi, Communicator* comm, int ranks)> part;
+  std::function<std::size_t(int ranks)> part_neurons;
 };
+
+/// The world of an mpiexec launch (null in one process).
+std::shared_ptr<Communicator> g_world;
+int world_ranks() { return ranks_of(g_world.get()); }
+bool is_root() { return rank_of(g_world.get()) == 0; }
 
 std::uint64_t available_bytes() { return available_memory_bytes(); }
 
@@ -102,6 +112,36 @@ std::vector<Case> make_cases() {
   cases.push_back({"microcircuit", "scale", "bernoulli_glm", {}, 1, 20,
                    "77 000 neurons x 3 900 random inputs (300 M synapses), normal std 5/sqrt(3900), Dale's law",
                    [microcircuit] { return microcircuit(77000, 3900); }});
+  // Distributed scaling (run under mpiexec -n K; bench/mpi_scaling.sh): each
+  // rank generates only its part. Strong: one network whatever K; weak: 50 000
+  // neurons per rank. 100 inputs a neuron, normal std 5/sqrt(100), Dale's law.
+  auto sparse_part = [](std::size_t n, std::size_t lo, std::size_t hi, Communicator* comm) {
+    SparseGenerator g;
+    g.n = n;
+    g.in_degree = 100;
+    g.std = 0.5;
+    GeneratedPart p = generate_part(g, 7, 0, lo, hi);
+    const double max_abs = comm ? comm->max(p.max_abs) : p.max_abs;
+    const std::uint64_t syn = comm ? comm->sum(p.post.size()) : p.post.size();
+    return Network::part_from_csr(n, lo, hi, std::move(p.row_ptr), std::move(p.post), std::move(p.weight), max_abs, syn,
+                                  false, 0, p.label);
+  };
+  for (const bool weak : {false, true}) {
+    Case c{weak ? "mpi-weak" : "mpi-strong", "mpi", "bernoulli_glm", {}, 1, 200,
+           weak ? "50 000 neurons per rank x 100 inputs (5 M synapses a rank), generated in parts"
+                : "200 000 neurons x 100 inputs (20 M synapses), generated in parts",
+           {}};
+    auto neurons = [weak](int ranks) { return weak ? std::size_t{50000} * static_cast<std::size_t>(ranks) : std::size_t{200000}; };
+    c.part_neurons = neurons;
+    c.part = [neurons, sparse_part](std::size_t lo, std::size_t hi, Communicator* comm, int ranks) {
+      return sparse_part(neurons(ranks), lo, hi, comm);
+    };
+    c.networks = [neurons, sparse_part] {
+      const std::size_t n = neurons(1);
+      return std::vector<Network>{sparse_part(n, 0, n, nullptr)};
+    };
+    cases.push_back(c);
+  }
   cases.push_back({"max-scale", "scale", "bernoulli_glm", {}, 1, 10,
                    "the largest 1 000-input network that fits (sized from free host and device memory; at most 2e9 synapses)", [microcircuit] {
                      // The host builds it at about 20 bytes per synapse (16 kept); a GPU
@@ -127,6 +167,11 @@ struct Result {
   double steps_per_s = 0, events_per_s = 0, neuron_steps_per_s = 0;
   double bytes_per_synapse = 0, mean_rate_hz = 0, build_seconds = 0;
   std::uint64_t peak_device_bytes = 0, peak_host_bytes = 0;
+  // Distributed runs: per rank, its time per step, its exchange time per
+  // step, the bytes it exchanged per step and its peak memory.
+  int ranks = 1;
+  std::vector<double> rank_us, rank_exchange_us, rank_exchange_bytes;
+  std::vector<std::uint64_t> rank_peak_bytes;
 };
 
 std::uint64_t peak_rss_bytes() {
@@ -168,18 +213,28 @@ Result run_case(const Case& c, Backend backend, GpuStrategy strategy, int repeat
   r.backend = backend_name(backend);
   r.replicas = c.replicas;
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<Network> nets = c.networks();
+  const int K = world_ranks();
+  std::vector<Network> nets;
+  std::vector<std::size_t> bounds;
+  if (K > 1 && c.part) {  // each rank makes its part only
+    bounds = engine::even_bounds(c.part_neurons(K), K);
+    const int me = rank_of(g_world.get());
+    nets.push_back(c.part(bounds[static_cast<std::size_t>(me)], bounds[static_cast<std::size_t>(me) + 1], g_world.get(), K));
+  } else {
+    nets = c.networks();
+  }
   r.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.networks = nets.size();
-  std::size_t bytes = 0;
+  std::size_t bytes = 0, held = 0;  // held: the synapses this process stores (its part)
   for (const auto& n : nets) {
+    held += n.n_synapses();
     r.neurons += n.n_neurons();
-    r.synapses += n.n_synapses();
+    r.synapses += n.whole_synapses();
     // The GPU keeps index + fixed-point weight; the host also the given double weights.
     bytes += n.row_ptr().size() * 8 + n.post().size() * 4 + n.quantised().size() * 4 +
              (backend == Backend::kGpu ? 0 : n.weight().size() * 8);
   }
-  r.bytes_per_synapse = r.synapses ? static_cast<double>(bytes) / static_cast<double>(r.synapses) : 0.0;
+  r.bytes_per_synapse = held ? static_cast<double>(bytes) / static_cast<double>(held) : 0.0;
   AnyModel model = make_model(c.model);
   for (const auto& [k, v] : c.params) set_param(model, k, v);
   if (c.tune) {
@@ -228,7 +283,10 @@ Result run_case(const Case& c, Backend backend, GpuStrategy strategy, int repeat
   opt.threads = threads;
   opt.backend = backend;
   opt.gpu_strategy = strategy;
+  opt.communicator = g_world;
+  opt.partition = bounds;
   Simulator sim(model, std::move(nets), opt);
+  r.ranks = K;
   const bool gpu = backend == Backend::kGpu;
   r.steps = steps_override > 0 ? steps_override : gpu ? gpu_steps(c) : c.steps;
   // Warm-up: equilibration from a fresh state, then timed repeats continuing it.
@@ -238,8 +296,8 @@ Result run_case(const Case& c, Backend backend, GpuStrategy strategy, int repeat
   warm.record = false;
   sim.run(warm);
   std::vector<double> us;
-  std::uint64_t events = 0, spikes = 0, neuron_steps = 0;
-  double wall = 0;
+  std::uint64_t events = 0, spikes = 0, neuron_steps = 0, exchanged = 0;
+  double wall = 0, exchange = 0;
   for (int k = 0; k < repeat; ++k) {
     RunOptions ro;
     ro.steps = r.steps;
@@ -255,6 +313,8 @@ Result run_case(const Case& c, Backend backend, GpuStrategy strategy, int repeat
     spikes += s.recorded_spike_count;
     neuron_steps += s.recorded_neuron_steps;
     wall += gpu ? s.device_seconds : s.wall_seconds;
+    exchange += s.exchange_seconds;
+    exchanged += s.exchange_bytes;
     r.threads = s.threads;
   }
   r.repeats = repeat;
@@ -266,6 +326,19 @@ Result run_case(const Case& c, Backend backend, GpuStrategy strategy, int repeat
   r.neuron_steps_per_s = static_cast<double>(neuron_steps) / wall;
   r.mean_rate_hz = neuron_steps ? static_cast<double>(spikes) / static_cast<double>(neuron_steps) * 1000.0 / sim.dt() : 0;
   r.peak_host_bytes = peak_rss_bytes();
+  if (g_world) {  // every rank's own figures, in rank order
+    const double total_steps = static_cast<double>(r.steps) * repeat;
+    const double mine[4] = {r.us_median, exchange / total_steps * 1e6, static_cast<double>(exchanged) / total_steps,
+                            static_cast<double>(r.peak_host_bytes)};
+    std::vector<double> all(4 * static_cast<std::size_t>(K));
+    g_world->allgather(mine, sizeof mine, all.data());
+    for (int k = 0; k < K; ++k) {
+      r.rank_us.push_back(all[4 * k]);
+      r.rank_exchange_us.push_back(all[4 * k + 1]);
+      r.rank_exchange_bytes.push_back(all[4 * k + 2]);
+      r.rank_peak_bytes.push_back(static_cast<std::uint64_t>(all[4 * k + 3]));
+    }
+  }
   return r;
 }
 
@@ -297,11 +370,17 @@ const char* kHelp =
     "                     edge-list directories for the scale cases) and a\n"
     "                     cases.json describing them, for bench/compare_reference.py;\n"
     "                     runs nothing\n"
-    "  --list             list the cases\n";
+    "  --list             list the cases\n"
+    "\n"
+    "Under mpiexec -n K every case runs distributed over the K ranks (docs/distributed.md;\n"
+    "the mpi cases generate each rank's part only): rank 0 prints per-rank step and\n"
+    "exchange times, bytes exchanged per step and peak memory per rank.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  g_world = world_communicator();  // null unless an MPI launcher started the bench
+  if (!is_root() && !std::freopen("/dev/null", "w", stdout)) return 1;  // rank 0 reports
   std::vector<std::string> names;
   std::string backend_arg = "cpu", json_path, write_dir, strategy_arg = "auto";
   int repeat = 5, threads = 0;
@@ -349,7 +428,7 @@ int main(int argc, char** argv) {
       if (take) selected.push_back(&c);
     }
     for (const auto& n : names) {
-      bool known = n == "all" || n == "scale" || n == "default";
+      bool known = n == "all" || n == "scale" || n == "default" || n == "mpi";
       for (const auto& c : cases) known = known || c.name == n;
       if (!known) {
         std::string valid;
@@ -444,11 +523,25 @@ int main(int argc, char** argv) {
           std::printf("%-18s %-10s %8zu %11zu %6d %8lld %11.4g %11.4g %11.4g %10.3g %9.4g %8.3g\n", r.name.c_str(),
                       bk.c_str(), r.neurons, r.synapses, r.repeats, static_cast<long long>(r.steps), r.us_median,
                       r.us_min, r.us_max, r.events_per_s, r.mean_rate_hz, r.bytes_per_synapse);
+          if (r.ranks > 1) {
+            double share = 0, bytes = 0;
+            std::uint64_t peak = 0;
+            std::string per;
+            for (int k = 0; k < r.ranks; ++k) {
+              share = std::max(share, r.rank_exchange_us[k] / r.rank_us[k]);
+              bytes = std::max(bytes, r.rank_exchange_bytes[k]);
+              peak = std::max(peak, r.rank_peak_bytes[k]);
+              per += (k ? " " : "") + std::to_string(static_cast<long long>(std::llround(r.rank_us[k])));
+            }
+            std::printf("  %d ranks: us/step by rank [%s]; exchange up to %.1f %% of a step, %.3g bytes a step; "
+                        "peak memory up to %.1f MiB a rank\n",
+                        r.ranks, per.c_str(), 100 * share, bytes, static_cast<double>(peak) / 1048576.0);
+          }
           std::fflush(stdout);
           results.push_back(r);
         }
     }
-    if (!json_path.empty()) {
+    if (!json_path.empty() && is_root()) {
       std::ostringstream js;
       js << "{\n  \"machine\": {\"host\": " << json_str(host) << ", \"cpu\": " << json_str(cpu_model())
          << ", \"hardware_threads\": " << std::thread::hardware_concurrency()
@@ -473,7 +566,20 @@ int main(int argc, char** argv) {
            << ", \"neuron_steps_per_s\": " << num(r.neuron_steps_per_s)
            << ", \"bytes_per_synapse\": " << num(r.bytes_per_synapse)
            << ", \"peak_device_bytes\": " << r.peak_device_bytes << ", \"peak_host_bytes\": " << r.peak_host_bytes
-           << ", \"mean_rate_hz\": " << num(r.mean_rate_hz) << ", \"build_seconds\": " << num(r.build_seconds) << "}"
+           << ", \"mean_rate_hz\": " << num(r.mean_rate_hz) << ", \"build_seconds\": " << num(r.build_seconds)
+           << ", \"ranks\": " << r.ranks;
+        auto list = [&](const char* key, const auto& v) {
+          js << ", \"" << key << "\": [";
+          for (std::size_t k = 0; k < v.size(); ++k) js << (k ? ", " : "") << num(static_cast<double>(v[k]));
+          js << "]";
+        };
+        if (r.ranks > 1) {
+          list("rank_us_per_step", r.rank_us);
+          list("rank_exchange_us_per_step", r.rank_exchange_us);
+          list("rank_exchange_bytes_per_step", r.rank_exchange_bytes);
+          list("rank_peak_host_bytes", r.rank_peak_bytes);
+        }
+        js << "}"
            << (k + 1 < results.size() ? ",\n" : "\n");
       }
       js << "  ]\n}\n";

@@ -73,7 +73,8 @@ Partition distribute(Networks& nets, SimulatorOptions& opt) {
     return p;
   }
   p.rank = rank_of(opt.communicator.get());
-  if (opt.partition.empty()) opt.partition = balanced_bounds(nets, ranks);
+  if (opt.partition.empty())
+    opt.partition = ranks == 1 ? std::vector<std::size_t>{0, total} : balanced_bounds(nets, ranks);
   check_bounds(opt.partition, ranks, total);
   p.bounds = opt.partition;
   std::size_t off = 0;
