@@ -36,9 +36,9 @@ void start_distributed(const std::string& command) {
   }
   g_world = world_communicator();
   if (g_world && g_world->size() > 1) mute_log_for_rank(g_world->rank() != 0);
-  if (g_world && g_world->size() > 1 && command != "simulate" && command != "resume")
+  if (g_world && g_world->size() > 1 && command != "simulate" && command != "resume" && command != "tune")
     agree(std::make_exception_ptr(Error(
-        "cascade " + command + " runs in one process; only simulate and resume run distributed over " +
+        "cascade " + command + " runs in one process; only simulate, resume and tune run distributed over " +
         std::to_string(g_world->size()) + " MPI ranks (docs/distributed.md): launch it without mpirun")));
 }
 

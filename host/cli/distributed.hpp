@@ -11,8 +11,8 @@
 
 namespace cascade::cli {
 
-/// Joins the launcher's job for `command` (simulate and resume run
-/// distributed; the others refuse K > 1 ranks). Null outside a launcher.
+/// Joins the launcher's job for `command` (simulate, resume and tune run
+/// distributed; the others refuse K > 1 ranks). Nothing outside a launcher.
 void start_distributed(const std::string& command);
 /// The job's communicator (null: one process).
 std::shared_ptr<Communicator> world();

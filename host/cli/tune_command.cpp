@@ -10,6 +10,7 @@
 #include "cascade/cascade.hpp"
 #include "cascade/run/execute.hpp"
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "log.hpp"
 #include "progress.hpp"
 
@@ -45,20 +46,29 @@ class TuneReport final : public run::RunObserver {
 }  // namespace
 
 int tune_command(const std::vector<std::string>& argv) {
-  const run::Settings settings = parse_settings(run::Command::kTune, argv);
-  if (settings.flag("help")) {
-    std::fputs(run::help_text(run::Command::kTune).c_str(), stdout);
+  run::Settings settings;
+  run::TunePlan plan;
+  bool help = false;
+  agreed([&] {  // the inputs checked on every rank of a distributed tune before any runs
+    settings = parse_settings(run::Command::kTune, argv);
+    help = settings.flag("help");
+    if (help) return;
+    set_log_level_from_flags(settings.flag("quiet"), settings.flag("verbose"));
+    plan = run::plan_tune(settings);
+    plan.options.communicator = world();
+  });
+  if (help) {
+    if (is_root()) std::fputs(run::help_text(run::Command::kTune).c_str(), stdout);
     return 0;
   }
-  set_log_level_from_flags(settings.flag("quiet"), settings.flag("verbose"));
-  const run::TunePlan plan = run::plan_tune(settings);
+  agreed([&] { run::check_same_settings(settings, world().get()); });
   std::string names;
   for (const auto& n : plan.names) names += (names.empty() ? "" : ", ") + n;
   log_info("tuning %s of %s on %zu network(s) to %g Hz: %lld epochs of %lld steps, lr %g, seed %llu", names.c_str(),
            model_name(plan.setup.model).c_str(), plan.networks.source.size(), plan.tune.target_hz,
            static_cast<long long>(plan.tune.epochs), static_cast<long long>(plan.tune.steps), plan.tune.lr,
            static_cast<unsigned long long>(plan.options.seed));
-  TuneReport report(settings.flag("quiet"), plan.tune.epochs);
+  TuneReport report(settings.flag("quiet") || !is_root(), plan.tune.epochs);
   const run::TuneOutcome out = run::run_tune(plan, report);
   report.finish();
   const TuneResult& r = out.result;
@@ -74,6 +84,7 @@ int tune_command(const std::vector<std::string>& argv) {
            c.target_hz, c.allowed_hz);
   if (!plan.output.empty()) log_info("wrote %s", plan.output.c_str());
   if (!c.within) {
+    if (!is_root()) return 3;
     std::fflush(stdout);  // the report first, then the verdict
     // One line: how far, what to try; the parameters were still written (marked) for inspection.
     std::fprintf(stderr,

@@ -128,6 +128,10 @@ std::string tune_provenance(const TunePlan& plan, const TuneResult& r, const Tun
     stimuli.push_back(Json{{"spec", stimulus_spec_string(st)},
                            {"mask", st.mask_source.empty() ? std::string("all") : st.mask_source}});
   j["stimuli"] = stimuli;
+  if (plan.options.communicator && plan.options.communicator->size() > 1) {  // one process: as before
+    j["ranks"] = plan.options.communicator->size();
+    j["mpi"] = plan.options.communicator->describe();
+  }
   j["tuned"] = r.names;
   Json initial = Json::object(), final_values = Json::object();
   for (std::size_t q = 0; q < r.names.size(); ++q) {

@@ -484,10 +484,11 @@ class SimulationRun {
 
 }  // namespace
 
-void check_same_plan(const SimulationPlan& plan) {
-  Communicator* comm = plan.options.communicator.get();
+void check_same_plan(const SimulationPlan& plan) { check_same_settings(plan.settings, plan.options.communicator.get()); }
+
+void check_same_settings(const Settings& settings, Communicator* comm) {
   if (!comm || comm->size() == 1) return;
-  const std::vector<std::uint64_t> h = comm->gather_sizes(fnv1a(settings_to_json(plan.settings)));
+  const std::vector<std::uint64_t> h = comm->gather_sizes(fnv1a(settings_to_json(settings)));
   for (std::size_t r = 1; r < h.size(); ++r)
     if (h[r] != h[0])
       throw Error("distributed run: rank " + std::to_string(r) + " was given other settings than rank 0 (every rank " +

@@ -8,6 +8,7 @@
 #include "cascade/dataset.hpp"
 #include "cascade/error.hpp"
 #include "cascade/generators.hpp"
+#include "cascade/communicator.hpp"
 #include "cascade/run/execute.hpp"
 #include "cascade/stop.hpp"
 #include "provenance.hpp"
@@ -26,7 +27,7 @@ TuneOutcome run_tune(const TunePlan& plan, RunObserver& observer) {
                     [&](const TuneEpoch& e, std::int64_t total) { observer.epoch(e, total); });
   out.check = check_tuned_rate(out.result, networks, plan.options, plan.tune, plan.check);
   out.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!plan.output.empty())
+  if (!plan.output.empty() && rank_of(plan.options.communicator.get()) == 0)
     write_text_file(plan.output, tune_provenance(plan, out.result, out.check, out.wall_seconds, started));
   return out;
 }

@@ -387,7 +387,11 @@ EpochRunnerFactory<Model> builtin_runner(std::string* note) {
     for (const auto& n : nets)
       if (n->filter_length() > 0)
         throw Error(n->label() + ": tune works on scalar-weight networks, not per-edge filter networks");
-    if (resolve_backend(so.backend) == Backend::kGpu) {
+    const int ranks = ranks_of(so.communicator.get());
+    if (ranks > 1 && so.backend == Backend::kGpu)
+      throw Error("backend 'gpu': a distributed tune (" + std::to_string(ranks) +
+                  " ranks) runs its epochs on the partitioned CPU engine in this version; use --backend cpu or auto");
+    if (ranks == 1 && resolve_backend(so.backend) == Backend::kGpu) {
       std::string why;
       if (auto r = tangent::make_gpu_epoch_runner(m, nets, so, names, eq, steps, &why)) return r;
       *note = " (not on the GPU: " + why + ")";

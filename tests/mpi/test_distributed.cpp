@@ -221,6 +221,38 @@ TEST(Distributed, AFailureOnOneRankFailsEveryRank) {
   EXPECT_EQ(sim.run(ro).summary.steps_run, ro.equilibration_steps + 50);
 }
 
+TEST(Distributed, TuneEqualsOneProcess) {
+  // The gradient's shares are added in rank order: the same parameters up to
+  // the rounding of a different order of additions (1e-9 relative promised).
+  const std::vector<Network> nets = {test::active_network("bernoulli_glm", 90, 3, 0),
+                                     test::active_network("bernoulli_glm", 50, 4, 1)};
+  const std::vector<Stimulus> stim = {parse_stimulus("regular:strength=2,period=40,tau=5")};
+  SimulatorOptions o;
+  o.seed = 3;
+  o.replicas = 2;
+  TuneOptions t;
+  t.target_hz = 25;
+  t.selection = {"theta", "alpha", "beta", "stimulus0.strength"};
+  t.epochs = 6;
+  t.steps = 80;
+  t.lr = 0.05;
+  const TuneResult one = tune(make_model("bernoulli_glm"), nets, stim, o, t);
+  o.communicator = g_world;
+  const TuneResult dist = tune(make_model("bernoulli_glm"), nets, stim, o, t);
+  ASSERT_EQ(one.final.size(), dist.final.size());
+  for (std::size_t q = 0; q < one.final.size(); ++q)
+    EXPECT_NEAR(dist.final[q], one.final[q], 1e-9 * std::fabs(one.final[q])) << one.names[q];
+  ASSERT_EQ(one.history.size(), dist.history.size());
+  for (std::size_t e = 0; e < one.history.size(); ++e)
+    EXPECT_NEAR(dist.history[e].rate_hz, one.history[e].rate_hz, 1e-9 * std::fabs(one.history[e].rate_hz)) << e;
+  // Every rank holds the same result, bit for bit.
+  const std::uint64_t bits = std::hash<std::string>{}(std::string(reinterpret_cast<const char*>(dist.final.data()),
+                                                                  dist.final.size() * sizeof(double)));
+  std::vector<std::uint64_t> all(static_cast<std::size_t>(g_world->size()));
+  g_world->allgather(&bits, sizeof bits, all.data());
+  for (std::uint64_t b : all) EXPECT_EQ(b, all[0]);
+}
+
 TEST(Distributed, ASubCommunicatorOfTheUsersProgram) {
   // Halves of the world run their own simulations side by side (a user's own MPI program).
   MPI_Comm half;

@@ -93,8 +93,9 @@ class CpuEngine final : public Engine {
   /// the folded drive and the counts of the slots and steps `tap` covers into
   /// it (host memory). The engine's step may go back: an epoch split over
   /// several taps runs again from the same step, with the same spikes.
+  /// In a distributed run each rank taps its own slots (epoch_runner.hpp
+  /// sums each rank's share of the tangent pass and adds them in rank order).
   void run_tapped_epoch(std::uint64_t first_step, std::int64_t equilibration, std::int64_t steps, const EpochTap& tap) {
-    refuse_distributed("tune");
     step_ = first_step;
     tap_ = tap;
     run_quiet(equilibration, steps, true);
@@ -122,6 +123,8 @@ class CpuEngine final : public Engine {
   }
   double dt() const override { return engine::model_dt(model_); }
   std::uint64_t current_step() const override { return step_; }
+  /// The neurons this rank owns (all of them in one process).
+  const engine::Partition& partition() const { return part_; }
 
   void reset_random_state() override {
     clear_state(state_);
@@ -509,8 +512,8 @@ class CpuEngine final : public Engine {
 
   void refuse_distributed(const char* what) const {
     if (exchange_)
-      throw Error(std::string(what) + " runs in one process: a distributed run (" + std::to_string(part_.ranks()) +
-                  " ranks) simulates and records only (docs/distributed.md)");
+      throw Error(std::string(what) + " runs in one process, not distributed over " + std::to_string(part_.ranks()) +
+                  " ranks (docs/distributed.md)");
   }
 
   /// Activation s_j: the drive sum_j W0[j,i] s_j with each product quantised

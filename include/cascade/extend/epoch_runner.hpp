@@ -51,9 +51,12 @@ ReplayValue value_from_sums(const std::vector<double>& sums, std::uint32_t P, do
 
 /// The pass over a tap on the CPU: the sums of each group of slots the tap
 /// covers (tap.slot_begin is a multiple of kGroup) into sums[group * (2 + P)].
+/// `own` (distributed runs): only the slots of neurons [own->lo(), own->hi())
+/// are this rank's (the others are the other ranks' share of the sums).
 template <class Model>
 void cpu_tangent_sums(const Model& m, const TangentView& tv, const EpochTap& tap, std::uint64_t window_start,
-                      std::uint64_t total_neurons, const StimulusView& stim, int threads, std::vector<double>& sums) {
+                      std::uint64_t total_neurons, const StimulusView& stim, int threads, std::vector<double>& sums,
+                      const engine::Partition* own = nullptr) {
   const std::uint32_t P = tv.n_slots;
   const std::uint64_t first_group = tap.slot_begin / kGroup;
   const std::uint64_t groups = (tap.slots + kGroup - 1) / kGroup;
@@ -70,7 +73,9 @@ void cpu_tangent_sums(const Model& m, const TangentView& tv, const EpochTap& tap
     bool in_mask[kMaxSlots + 1];
     const std::uint64_t lo = static_cast<std::uint64_t>(c) * kGroup, hi = std::min(tap.slots, lo + kGroup);
     for (std::uint64_t slot = lo; slot < hi; ++slot) {
-      slot_masks(stim, tv.slots, P, (tap.slot_begin + slot) % total_neurons, in_mask);
+      const std::uint64_t neuron = (tap.slot_begin + slot) % total_neurons;
+      if (own && (neuron < own->lo() || neuron >= own->hi())) continue;
+      slot_masks(stim, tv.slots, P, neuron, in_mask);
       tangent_slot(m, tv, tap, slot, window_start, stim, slot_dtv, in_mask, phi, out + 2, kink);
     }
     out[0] = phi;
@@ -126,6 +131,24 @@ class CpuEpochRunner final : public EpochRunner<Model> {
   const char* backend() const override { return "cpu"; }
   std::uint64_t runs_per_epoch() const override { return (slot_count_ + chunk_ - 1) / chunk_; }
 
+  /// Distributed runs: every rank's share of the group sums, added in rank
+  /// order (the kink distance: the smallest), so every rank has the same.
+  void reduce_sums(std::vector<double>& sums, std::uint32_t P) const {
+    Communicator* comm = so_.communicator.get();
+    if (ranks_of(comm) == 1) return;
+    std::vector<double> all(sums.size() * static_cast<std::size_t>(comm->size()));
+    comm->allgather(sums.data(), sums.size() * sizeof(double), all.data());
+    for (std::size_t k = 0; k < sums.size(); ++k) {
+      const bool kink = k % (2 + P) == 1;
+      double v = all[k];
+      for (int r = 1; r < comm->size(); ++r) {
+        const double x = all[static_cast<std::size_t>(r) * sums.size() + k];
+        v = kink ? std::min(v, x) : v + x;
+      }
+      sums[k] = v;
+    }
+  }
+
   ReplayValue run(const Model& m, const std::vector<Stimulus>& stimuli, std::uint64_t first_step) override {
     engine_.set_model(m);
     std::shared_ptr<const StimulusTable> table;
@@ -139,8 +162,10 @@ class CpuEpochRunner final : public EpochRunner<Model> {
     for (std::uint64_t lo = 0; lo < slot_count_; lo += chunk_) {
       const EpochTap tap = tap_.at(lo, std::min(chunk_, slot_count_ - lo), first_step, T);
       engine_.run_tapped_epoch(first_step, equilibration_, steps_, tap);
-      cpu_tangent_sums(m, tv, tap, static_cast<std::uint64_t>(equilibration_), total_, stim, so_.threads, sums);
+      cpu_tangent_sums(m, tv, tap, static_cast<std::uint64_t>(equilibration_), total_, stim, so_.threads, sums,
+                       engine_.partition().distributed() ? &engine_.partition() : nullptr);
     }
+    reduce_sums(sums, tv.n_slots);
     return value_from_sums(sums, tv.n_slots, engine::model_dt(m), slot_count_ * static_cast<std::uint64_t>(steps_));
   }
 

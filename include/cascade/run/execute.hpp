@@ -62,6 +62,8 @@ SimulationOutcome run_simulation(const SimulationPlan& plan, RunObserver& observ
 /// settings differ between the ranks, which would otherwise wait forever in
 /// mismatched collectives. Nothing to check in one process.
 void check_same_plan(const SimulationPlan& plan);
+/// The same for any command's settings (tune's).
+void check_same_settings(const Settings& settings, Communicator* comm);
 
 /// Continues the run a checkpoint holds (`cascade resume FILE`): its settings,
 /// its directory, its partial outputs; bit-identical to an uninterrupted run.
@@ -79,6 +81,9 @@ struct TuneOutcome {
 };
 /// Runs a planned tune and its check; writes --output-params when given
 /// (with the check: a missed target is recorded there, not hidden).
+/// Distributed over plan.options.communicator's ranks when it has one
+/// (every rank calls it; the gradient's shares are added in rank order;
+/// rank 0 writes).
 TuneOutcome run_tune(const TunePlan& plan, RunObserver& observer);
 
 struct FitOutcome {
