@@ -16,7 +16,7 @@ from . import datasets, models, stimulus
 
 __version__ = _native.__version__
 
-__all__ = ["Model", "Network", "NetworkData", "Result", "State", "Simulator", "tune", "fit", "simulate_files",
+__all__ = ["Model", "Network", "NetworkData", "Result", "State", "Simulator", "tune", "fit", "distributed", "simulate_files",
            "tune_files", "fit_files", "resume_files", "load_networks", "generate", "models", "stimulus", "datasets",
            "model_names", "model_infos", "to_networks"]
 
@@ -50,11 +50,40 @@ class Simulator(_native.Simulator):
     """
 
     def __init__(self, model, data, replicas: int = 1, seed: int = 0, threads: int = 0, backend: str = "auto",
-                 gpu_strategy: str = "auto", device: int = 0, replica_offset: int = 0, stimuli=None):
+                 gpu_strategy: str = "auto", device: int = 0, replica_offset: int = 0, stimuli=None,
+                 distributed: bool = False):
+        if distributed:
+            _guard_distributed()
         super().__init__(_native_model(model), to_networks(data), replicas=replicas, seed=seed, threads=threads,
-                         backend=backend, gpu_strategy=gpu_strategy, device=device, replica_offset=replica_offset)
+                         backend=backend, gpu_strategy=gpu_strategy, device=device, replica_offset=replica_offset,
+                         distributed=distributed)
         if stimuli is not None:
             self.set_stimuli(_native_stimuli(stimuli))
+
+
+def distributed():
+    """Under `mpirun -n K python script.py`: {"rank", "size", "mpi"} (MPI initialised on the first call);
+    None in a plain process. Pass distributed=True to Simulator, tune, simulate_files, tune_files and
+    resume_files to run them over every rank (docs/distributed.md): every rank makes the same calls;
+    the results (spikes, g, phi(g)) are complete on rank 0."""
+    return _native.mpi_world()
+
+
+def _guard_distributed():
+    """An uncaught exception on one rank ends every rank (the others may wait in a collective)."""
+    import sys
+
+    if getattr(sys, "_cascade_mpi_hook", False):
+        return
+    previous = sys.excepthook
+
+    def hook(kind, value, tb):
+        previous(kind, value, tb)
+        sys.stderr.flush()
+        _native.mpi_abort(1)
+
+    sys.excepthook = hook
+    sys._cascade_mpi_hook = True
 
 
 def tune(model, data, target_hz: float, selection="all", stimuli=None, **options) -> dict:
@@ -63,6 +92,8 @@ def tune(model, data, target_hz: float, selection="all", stimuli=None, **options
     equilibration, replicas, seed, threads, backend, check, check_steps, tolerance,
     tolerance_hz, progress (called with each epoch's dict)."""
     sel = [selection] if isinstance(selection, str) else list(selection)
+    if options.get("distributed"):
+        _guard_distributed()
     return _native.tune(_native_model(model), to_networks(data), _native_stimuli(stimuli), float(target_hz), sel,
                         **options)
 
@@ -134,19 +165,27 @@ def fit_files(progress=None, **options) -> dict:
 def simulate_files(progress=None, **options) -> dict:
     """cascade simulate through the library's run plan, options as keywords (--steps -> steps=...,
     repeatable ones as lists): outputs streamed chunk by chunk with provenance, checkpoints."""
-    return _native.simulate_files(options, progress)
+    distributed = bool(options.pop("distributed", False))
+    if distributed:
+        _guard_distributed()
+    return _native.simulate_files(options, progress, distributed)
 
 
 def tune_files(progress=None, **options) -> dict:
     """cascade tune through the library's run plan (writes output_params with provenance and the check)."""
-    return _native.tune_files(options, progress)
+    distributed = bool(options.pop("distributed", False))
+    if distributed:
+        _guard_distributed()
+    return _native.tune_files(options, progress, distributed)
 
 
-def resume_files(checkpoint, progress=None) -> dict:
-    """cascade resume CHECKPOINT: bit-identical to the uninterrupted run."""
+def resume_files(checkpoint, progress=None, distributed: bool = False) -> dict:
+    """cascade resume CHECKPOINT: bit-identical to the uninterrupted run (distributed: over every rank)."""
     import os
 
-    return _native.resume_files(os.fspath(checkpoint), progress)
+    if distributed:
+        _guard_distributed()
+    return _native.resume_files(os.fspath(checkpoint), progress, distributed)
 
 
 def load_networks(path) -> list:

@@ -27,6 +27,18 @@ namespace cascade::python {
 
 namespace {
 
+/// distributed=True: the MPI world of `mpirun -n K python ...` (docs/distributed.md).
+std::shared_ptr<Communicator> world_if(bool distributed) {
+  if (!distributed) return nullptr;
+  if (!mpi_built())
+    throw Error("distributed=True: this build of Cascade has no MPI (install libopenmpi-dev and rebuild)");
+  auto w = world_communicator();
+  if (!w)
+    throw Error("distributed=True: this process was not started by an MPI launcher; run the script as "
+                "`mpirun -n K python script.py`");
+  return w;
+}
+
 using Progress = std::optional<std::function<void(std::int64_t, std::int64_t)>>;
 
 /// The Python progress callable, called with the GIL (from the engine's thread).
@@ -291,8 +303,9 @@ void bind_simulation(nb::module_& m) {
           "__init__",
           [](Simulator* self, const AnyModel& model, std::vector<Network> networks, std::uint32_t replicas,
              std::uint64_t seed, int threads, const std::string& backend, const std::string& strategy, int device,
-             std::uint32_t replica_offset, std::uint64_t first_step) {
+             std::uint32_t replica_offset, std::uint64_t first_step, bool distributed) {
             SimulatorOptions o;
+            o.communicator = world_if(distributed);
             o.replicas = replicas;
             o.seed = seed;
             o.threads = threads;
@@ -307,7 +320,7 @@ void bind_simulation(nb::module_& m) {
           },
           nb::arg("model"), nb::arg("networks"), nb::arg("replicas") = 1, nb::arg("seed") = 0, nb::arg("threads") = 0,
           nb::arg("backend") = "auto", nb::arg("gpu_strategy") = "auto", nb::arg("device") = 0,
-          nb::arg("replica_offset") = 0, nb::arg("first_step") = 0)
+          nb::arg("replica_offset") = 0, nb::arg("first_step") = 0, nb::arg("distributed") = false)
       .def("set_stimuli", &Simulator::set_stimuli, nb::arg("stimuli"))
       .def(
           "simulate",
@@ -385,8 +398,10 @@ void bind_simulation(nb::module_& m) {
          double target_hz, const std::vector<std::string>& selection, double lr, std::int64_t epochs,
          std::int64_t steps, std::int64_t equilibration, std::uint32_t replicas, std::uint64_t seed,
          std::uint64_t first_step, int threads, const std::string& backend, bool check, std::int64_t check_steps,
-         double tolerance, double tolerance_hz, const std::optional<std::function<void(nb::dict)>>& progress) {
+         double tolerance, double tolerance_hz, const std::optional<std::function<void(nb::dict)>>& progress,
+         bool distributed) {
         SimulatorOptions so;
+        so.communicator = world_if(distributed);
         so.replicas = replicas;
         so.seed = seed;
         so.first_step = first_step;
@@ -457,35 +472,49 @@ void bind_simulation(nb::module_& m) {
       nb::arg("lr") = 0.1, nb::arg("epochs") = 100, nb::arg("steps") = 100, nb::arg("equilibration") = 10,
       nb::arg("replicas") = 1, nb::arg("seed") = 0, nb::arg("first_step") = 0, nb::arg("threads") = 0,
       nb::arg("backend") = "auto", nb::arg("check") = true, nb::arg("check_steps") = 0, nb::arg("tolerance") = 0.1,
-      nb::arg("tolerance_hz") = 0.5, nb::arg("progress") = nb::none(),
+      nb::arg("tolerance_hz") = 0.5, nb::arg("progress") = nb::none(), nb::arg("distributed") = false,
       "Adam on the chosen parameters towards target_hz, then a check run (cascade::tune, check_tuned_rate).");
 
   m.def(
+      "mpi_world",
+      []() -> nb::object {
+        auto w = world_communicator();  // initialises MPI only under a launcher
+        if (!w) return nb::none();
+        return dict_of({{"rank", nb::cast(w->rank())}, {"size", nb::cast(w->size())}, {"mpi", nb::cast(w->describe())}});
+      },
+      "The MPI world of `mpirun -n K python ...`: {rank, size, mpi}, or None in one process (MPI never initialised).");
+  m.def(
+      "mpi_abort", [](int code) { if (auto w = world_communicator()) w->abort(code); }, nb::arg("code") = 1,
+      "Ends every rank of the job (an uncaught exception on one rank must not leave the others waiting).");
+  m.def(
       "simulate_files",
-      [](const nb::dict& options, const Progress& progress) {
+      [](const nb::dict& options, const Progress& progress, bool distributed) {
         const run::Settings s = settings_of(run::Command::kSimulate, options);
-        const run::SimulationPlan plan = run::plan_simulation(s);
+        run::SimulationPlan plan = run::plan_simulation(s);
+        plan.options.communicator = world_if(distributed);
         PyObserver obs(progress);
         const auto out =
             call_released([&](const std::atomic<bool>* stop) { return run::run_simulation(plan, obs, stop); });
         return outcome_dict(out);
       },
-      nb::arg("options"), nb::arg("progress") = nb::none(),
+      nb::arg("options"), nb::arg("progress") = nb::none(), nb::arg("distributed") = false,
       "cascade simulate through the library's run plan: outputs streamed to files with provenance, checkpoints.");
   m.def(
       "resume_files",
-      [](const std::string& checkpoint, const Progress& progress) {
+      [](const std::string& checkpoint, const Progress& progress, bool distributed) {
         PyObserver obs(progress);
-        const auto out =
-            call_released([&](const std::atomic<bool>* stop) { return run::resume_simulation(checkpoint, obs, stop); });
+        auto comm = world_if(distributed);
+        const auto out = call_released(
+            [&](const std::atomic<bool>* stop) { return run::resume_simulation(checkpoint, obs, stop, nullptr, comm); });
         return outcome_dict(out);
       },
-      nb::arg("checkpoint"), nb::arg("progress") = nb::none());
+      nb::arg("checkpoint"), nb::arg("progress") = nb::none(), nb::arg("distributed") = false);
   m.def(
       "tune_files",
-      [](const nb::dict& options, const Progress& progress) {
+      [](const nb::dict& options, const Progress& progress, bool distributed) {
         const run::Settings s = settings_of(run::Command::kTune, options);
-        const run::TunePlan plan = run::plan_tune(s);
+        run::TunePlan plan = run::plan_tune(s);
+        plan.options.communicator = world_if(distributed);
         PyObserver obs(progress);
         const auto out = call_released([&](auto*) { return run::run_tune(plan, obs); });
         return dict_of({{"final", nb::cast(out.result.final)},
@@ -494,7 +523,7 @@ void bind_simulation(nb::module_& m) {
                         {"within_tolerance", nb::cast(out.check.within)},
                         {"advice", nb::cast(out.check.advice.empty() ? out.result.advice : out.check.advice)}});
       },
-      nb::arg("options"), nb::arg("progress") = nb::none(),
+      nb::arg("options"), nb::arg("progress") = nb::none(), nb::arg("distributed") = false,
       "cascade tune through the library's run plan (writes --output-params with its provenance and check).");
   m.def(
       "fit_files",

@@ -112,3 +112,12 @@ def test_batches_of_data_like_objects_are_checked():
         models.BernoulliGLM().simulate(Data(np.array([[0.0, 1.0], [1.0, 0.0]]), np.ones(2), 2), 10, verbose=False)
     with pytest.raises(ValueError):
         models.BernoulliGLM().simulate(Data(np.array([[0, 1], [1, 7]]), np.ones(2), 2), 10, verbose=False)
+
+
+def test_distributed_outside_an_mpi_launcher_is_refused():
+    # A plain process never initialises MPI (docs/distributed.md): distributed=True says how to launch.
+    assert cascade.distributed() is None
+    with pytest.raises(ValueError, match="mpirun -n K python|no MPI"):
+        cascade.Simulator("bernoulli_glm", w(20), distributed=True)
+    with pytest.raises(ValueError, match="mpirun -n K python|no MPI"):
+        cascade.tune("bernoulli_glm", w(20), 10.0, ["theta"], epochs=1, distributed=True)
