@@ -287,8 +287,12 @@ std::string help_text(Command command) {
       pos = nl + 1;
     }
   }
-  if (command == Command::kSimulate || command == Command::kTune)
+  if (command == Command::kSimulate || command == Command::kTune) {
     out += "\nrun file: the option's key in a TOML run file (docs/run-files.md).\n";
+    out += "distributed: mpirun -n K cascade " + std::string(command_name(command)) +
+           " ... splits the run over K MPI ranks, with the\n"
+           "one-process run's results (docs/distributed.md).\n";
+  }
   return out;
 }
 

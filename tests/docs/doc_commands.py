@@ -12,6 +12,8 @@ directory `build` is a link to BUILD_DIR and `examples`, `tools`, `bench`,
 
 - the set-up commands (install-deps, cmake, ctest) that made this build;
 - GPU commands (--backend gpu, device-check.sh) without a visible GPU;
+- MPI launches (mpirun, mpiexec, srun) without mpiexec or in a build
+  without MPI (they run as root and oversubscribed where they do run);
 - commands that need what a test machine lacks (PyTorch files for
   cascade-pt-to-npy, spikeometric for compare_reference.py) and whole
   benchmark runs (minutes; they belong in bench/, not in tests);
@@ -76,8 +78,10 @@ def code_of(command):
     return re.sub(r"\s+#.*$", "", command)
 
 
-def skip_reason(code, has_gpu):
+def skip_reason(code, has_gpu, has_mpi=True):
     first = code.split()[0]
+    if first in ("mpirun", "mpiexec", "srun") and not has_mpi:
+        return "needs MPI (mpiexec and a cascade built with it)"
     if "install-deps.sh" in code or first in ("cmake", "ctest"):
         return "set-up: made the build this test runs in"
     if ("--backend gpu" in code or "device-check.sh" in code) and not has_gpu:
@@ -87,7 +91,7 @@ def skip_reason(code, has_gpu):
     if "compare_reference.py" in code:
         return "runs spikeometric beside Cascade (not installed for the tests)"
     if ("cascade-bench" in code and "--list" not in code) or "python_overhead.py" in code or \
-            "cascade-fit-bench" in code or "inference_study.py" in code:
+            "cascade-fit-bench" in code or "inference_study.py" in code or "mpi_scaling.sh" in code:
         return "a benchmark run (minutes; measured in bench/, never in tests)"
     return None
 
@@ -128,9 +132,13 @@ def main():
     for name in ("examples", "tools", "bench", ".venv-tests"):
         if (repo / name).exists():
             (scratch / name).symlink_to(repo / name)
-    env = dict(os.environ, WORK=str(scratch / "workflows"))
+    # mpirun as root and with more ranks than cores, as a test machine needs (docs/distributed.md).
+    env = dict(os.environ, WORK=str(scratch / "workflows"), OMPI_ALLOW_RUN_AS_ROOT="1",
+               OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1",
+               OMPI_MCA_mpi_yield_when_idle="1")
     info = subprocess.run([str(build / "cascade"), "info"], capture_output=True, text=True).stdout
     has_gpu = "CUDA kernels built: yes" in info and "GPUs: none" not in info
+    has_mpi = "MPI: built" in info and shutil.which("mpiexec") is not None
 
     failures = []
     listing = "".join(l for l in (repo / "examples/run.toml").read_text().splitlines(keepends=True)
@@ -144,7 +152,7 @@ def main():
     ran = 0
     for where, command in commands:
         code = code_of(command)
-        reason = skip_reason(code, has_gpu)
+        reason = skip_reason(code, has_gpu, has_mpi)
         if reason:
             print(f"skip  {where}: {code[:90]}\n      ({reason})")
             continue
