@@ -140,9 +140,14 @@ void Simulator::check_recording(std::int64_t steps, RecordDtype dtype) const {
 
 SimulationResult Simulator::run(const RunOptions& options) {
   SimulationResult out;
-  if (options.stimulus && options.steps > 0 && options.stimulus_start >= 0 &&
-      !plan_stimuli(options.stimulus_start > kPlanAll - options.steps ? kPlanAll : options.stimulus_start + options.steps,
-                    options.stop)) {
+  bool planned = !(options.stimulus && options.steps > 0 && options.stimulus_start >= 0) ||
+                 plan_stimuli(options.stimulus_start > kPlanAll - options.steps ? kPlanAll
+                                                                                : options.stimulus_start + options.steps,
+                              options.stop);
+  // A distributed run: a stop request that reached one rank while it planned
+  // stops every rank before the first step (each rank plans the same table).
+  if (Communicator* comm = options_.communicator.get(); comm && comm->size() > 1) planned = !comm->any(!planned);
+  if (!planned) {
     // Stopped while planning: no step was run (none may run on a partial plan).
     out.summary = engine::start_summary(engine_->backend_name().c_str(), engine_->current_step(), engine_->dt(), options);
     out.summary.recorded_steps = 0;
