@@ -18,7 +18,7 @@ std::shared_ptr<Communicator> g_world;  // the job's ranks (CLI state, set once 
 
 /// The launcher's process count from its environment (0: not said).
 long launcher_size() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS"})
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS", "SLURM_STEP_NUM_TASKS", "SLURM_NTASKS"})
     if (const char* s = std::getenv(v); s && *s) return std::strtol(s, nullptr, 10);
   return 0;
 }
@@ -72,7 +72,8 @@ void agree(const std::exception_ptr& mine) {
 
 void fail_distributed(const std::string& message, int exit_code) {
   std::fflush(stdout);
-  if (!is_root()) std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  // When every rank failed alike, rank 0's abort ends the others before they print.
+  if (!is_root()) std::this_thread::sleep_for(std::chrono::milliseconds(3000));
   if (is_root())
     std::fprintf(stderr, "cascade: error: %s\n", message.c_str());
   else

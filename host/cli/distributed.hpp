@@ -23,8 +23,8 @@ bool distributed();
 
 /// An error every rank raised together (a bad input, seen by all before
 /// the ranks diverge): rank 0 reports it, every rank exits with `code`.
-struct AgreedError : Error {
-  AgreedError(const std::string& what, int exit_code) : Error(what), code(exit_code) {}
+struct AgreedError : CollectiveError {
+  AgreedError(const std::string& what, int exit_code) : CollectiveError(what), code(exit_code) {}
   int code;
 };
 

@@ -69,6 +69,11 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     if (cascade::cli::is_root()) std::fprintf(stderr, "cascade: error: %s\n", e.what());
     return e.code;
+  } catch (const cascade::CollectiveError& e) {
+    // Every rank of a distributed run raised it at the same point: each ends, rank 0 says why.
+    std::fflush(stdout);
+    if (cascade::cli::is_root()) std::fprintf(stderr, "cascade: error: %s\n", e.what());
+    return 1;
   } catch (const cascade::Stopped& e) {
     std::fflush(stdout);
     if (cascade::cli::distributed()) cascade::cli::fail_distributed(std::string("interrupted: ") + e.what(), 130);

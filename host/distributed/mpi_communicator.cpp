@@ -29,7 +29,7 @@ void check(int code, const char* what) {
 int as_count(std::uint64_t n, const char* what) {
   if (n > static_cast<std::uint64_t>(INT_MAX))
     throw Error(std::string("MPI: ") + what + " of " + std::to_string(n) +
-                " bytes exceeds the 2 GiB one MPI call carries; use more ranks or smaller recording chunks");
+                " bytes exceeds the 2 GiB one MPI call carries here");
   return static_cast<int>(n);
 }
 
@@ -109,6 +109,19 @@ class MpiCommunicator final : public Communicator {
   int rank_ = 0, size_ = 1;
 };
 
+/// The engine calls MPI between steps from whichever thread of its team runs
+/// the step's single section: MPI must have been initialised (by Cascade or
+/// by the caller, e.g. mpi4py) with at least MPI_THREAD_SERIALIZED.
+void require_serialized() {
+  int level = 0;
+  check(MPI_Query_thread(&level), "MPI_Query_thread");
+  if (level < MPI_THREAD_SERIALIZED)
+    throw Error("MPI was initialised with thread level " + std::to_string(level) +
+                ", below MPI_THREAD_SERIALIZED, which the engine's thread team needs; initialise MPI with "
+                "MPI_Init_thread(..., MPI_THREAD_SERIALIZED or MPI_THREAD_MULTIPLE, ...) (mpi4py: "
+                "mpi4py.rc.thread_level = 'serialized' or 'multiple' before importing MPI)");
+}
+
 std::mutex g_init_mutex;
 bool g_we_initialised = false;
 std::shared_ptr<Communicator> g_world;
@@ -134,6 +147,7 @@ std::shared_ptr<Communicator> world_communicator() {
     g_we_initialised = true;
     std::atexit([] { finalize_mpi(); });
   }
+  require_serialized();
   MPI_Comm dup;
   check(MPI_Comm_dup(MPI_COMM_WORLD, &dup), "MPI_Comm_dup");  // our messages never meet the user's
   g_world = std::make_shared<MpiCommunicator>(dup, true);
@@ -144,6 +158,7 @@ std::shared_ptr<Communicator> communicator_from_fortran_handle(int handle) {
   int initialised = 0;
   MPI_Initialized(&initialised);
   if (!initialised) throw Error("communicator_from_fortran_handle: MPI is not initialised (call MPI_Init first)");
+  require_serialized();
   MPI_Comm dup;
   check(MPI_Comm_dup(MPI_Comm_f2c(handle), &dup), "MPI_Comm_dup");
   return std::make_shared<MpiCommunicator>(dup, true);

@@ -19,11 +19,37 @@ std::size_t total_neurons(const Networks& nets) {
 }
 
 void check_bounds(const std::vector<std::size_t>& b, int ranks, std::size_t total) {
-  bool ok = b.size() == static_cast<std::size_t>(ranks) + 1 && b.front() == 0 && b.back() == total;
-  for (std::size_t k = 1; ok && k < b.size(); ++k) ok = b[k - 1] <= b[k];
-  if (!ok)
-    throw Error("partition: expected " + std::to_string(ranks + 1) + " ascending boundaries from 0 to the batch's " +
-                std::to_string(total) + " neurons (one part per rank), got " + std::to_string(b.size()));
+  const std::string want = "partition: expected " + std::to_string(ranks + 1) +
+                           " ascending boundaries from 0 to the batch's " + std::to_string(total) +
+                           " neurons (one part per rank)";
+  if (b.size() != static_cast<std::size_t>(ranks) + 1) throw Error(want + ", got " + std::to_string(b.size()));
+  if (b.front() != 0 || b.back() != total)
+    throw Error(want + ", got boundaries from " + std::to_string(b.front()) + " to " + std::to_string(b.back()));
+  for (std::size_t k = 1; k < b.size(); ++k)
+    if (b[k - 1] > b[k])
+      throw Error(want + ", got " + std::to_string(b[k - 1]) + " before " + std::to_string(b[k]));
+}
+
+/// Every rank must simulate the same batch with the same options: a digest
+/// of what each rank was given, compared (collective; the same error on
+/// every rank). Differences would give other spikes, or hang.
+void check_same_batch(const Networks& nets, const SimulatorOptions& opt, Communicator& comm) {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&](std::uint64_t v) {
+    for (int k = 0; k < 8; ++k) h = (h ^ ((v >> (8 * k)) & 0xFF)) * 1099511628211ull;
+  };
+  for (std::size_t b : opt.partition) mix(b);
+  for (const auto& n : nets) {
+    mix(n->n_neurons()), mix(n->instance_id()), mix(n->whole_synapses()), mix(n->filter_length());
+    mix(static_cast<std::uint64_t>(static_cast<std::int64_t>(n->scale_exponent())));
+  }
+  mix(opt.replicas), mix(opt.replica_offset), mix(opt.seed), mix(opt.first_step);
+  const std::vector<std::uint64_t> all = comm.gather_sizes(h);
+  for (std::size_t r = 1; r < all.size(); ++r)
+    if (all[r] != all[0])
+      throw Error("distributed run: rank " + std::to_string(r) + " was given other networks or options than rank 0 "
+                  "(neuron counts, instance ids, synapse counts, weight scales, replicas, seed, first step or "
+                  "partition differ); every rank must build the same simulator");
 }
 
 }  // namespace
@@ -91,19 +117,21 @@ Partition distribute(Networks& nets, SimulatorOptions& opt) {
     }
     off += N;
   }
+  if (ranks > 1) check_same_batch(nets, opt, *opt.communicator);
   return p;
 }
 
-StepFlags SpikeExchange::exchange(const StepFlags& mine) {
+StepFlags SpikeExchange::exchange(const StepFlags& mine, std::uint64_t step) {
   const auto t0 = std::chrono::steady_clock::now();
   struct Header {
+    std::uint64_t step;  // the engine's step: ranks making different calls are caught, not mismatched
     std::uint64_t spikes, bad_slot;
     double bad_g, bad_rate;
     std::uint64_t failure_bytes;
     std::uint32_t stop, failed;
   };
   const int K = comm_->size();
-  Header h{out_.size(), mine.bad_slot, mine.bad_g, mine.bad_rate, mine.failure.size(), mine.stop ? 1u : 0u,
+  Header h{step, out_.size(), mine.bad_slot, mine.bad_g, mine.bad_rate, mine.failure.size(), mine.stop ? 1u : 0u,
            mine.failed_rank >= 0 ? 1u : 0u};
   std::vector<Header> all(static_cast<std::size_t>(K));
   comm_->allgather(&h, sizeof h, all.data());
@@ -111,6 +139,11 @@ StepFlags SpikeExchange::exchange(const StepFlags& mine) {
   std::vector<std::uint64_t> counts(static_cast<std::size_t>(K));
   StepFlags merged;
   std::uint64_t failure_total = 0;
+  for (int r = 0; r < K; ++r)
+    if (all[static_cast<std::size_t>(r)].step != step)
+      throw Error("distributed run: rank " + std::to_string(r) + " is at step " +
+                  std::to_string(all[static_cast<std::size_t>(r)].step) + " while rank " + std::to_string(comm_->rank()) +
+                  " is at step " + std::to_string(step) + ": every rank must make the same calls with the same options");
   for (int r = 0; r < K; ++r) {
     const Header& x = all[static_cast<std::size_t>(r)];
     offset_[static_cast<std::size_t>(r) + 1] = offset_[static_cast<std::size_t>(r)] + x.spikes;
@@ -149,45 +182,54 @@ void allgather_owned(Communicator& comm, const Partition& p, std::size_t total, 
   auto chunk = [&](int r) { return (p.hi_of(r) - p.lo_of(r)) * elem; };
   std::vector<std::uint64_t> counts(static_cast<std::size_t>(K));
   std::uint64_t sum = 0;
-  for (int r = 0; r < K; ++r) sum += counts[static_cast<std::size_t>(r)] = chunk(r) * per_slot * replicas;
+  for (int r = 0; r < K; ++r) sum += counts[static_cast<std::size_t>(r)] = chunk(r) * replicas;
   std::vector<std::uint8_t> send(counts[static_cast<std::size_t>(p.rank)]), recv(sum);
-  auto each = [&](int r, auto&& f) {  // f(offset in a, bytes) over rank r's runs, in send order
-    for (std::size_t lag = 0; lag < per_slot; ++lag)
-      for (std::size_t rep = 0; rep < replicas; ++rep) f(((lag * slots) + rep * total + p.lo_of(r)) * elem, chunk(r));
-  };
-  std::size_t at = 0;
-  each(p.rank, [&](std::size_t off, std::size_t n) {
-    std::memcpy(send.data() + at, a + off, n);
-    at += n;
-  });
-  comm.allgatherv(send.data(), send.size(), recv.data(), counts);
-  at = 0;
-  for (int r = 0; r < K; ++r)
-    each(r, [&](std::size_t off, std::size_t n) {
-      std::memcpy(a + off, recv.data() + at, n);
-      at += n;
-    });
+  // One collective per history row ([lag][slot]): a call carries one row of
+  // the array (slots * elem bytes), whatever the history's length.
+  for (std::size_t lag = 0; lag < per_slot; ++lag) {
+    std::uint8_t* row = a + lag * slots * elem;
+    for (std::size_t rep = 0; rep < replicas; ++rep)
+      std::memcpy(send.data() + rep * chunk(p.rank), row + (rep * total + p.lo()) * elem, chunk(p.rank));
+    comm.allgatherv(send.data(), send.size(), recv.data(), counts);
+    std::size_t at = 0;
+    for (int r = 0; r < K; ++r)
+      for (std::size_t rep = 0; rep < replicas; ++rep) {
+        std::memcpy(row + (rep * total + p.lo_of(r)) * elem, recv.data() + at, chunk(r));
+        at += chunk(r);
+      }
+  }
 }
 
 void gather_rows_to_root(Communicator& comm, std::span<const std::size_t> row_bounds, std::size_t replicas,
                          std::size_t rows, std::size_t row_bytes, std::uint8_t* data) {
   const int K = comm.size(), me = comm.rank();
-  auto mine = [&](int r) { return (row_bounds[static_cast<std::size_t>(r) + 1] - row_bounds[static_cast<std::size_t>(r)]) * row_bytes; };
+  if (row_bytes == 0) return;
+  auto rows_of = [&](int r) { return row_bounds[static_cast<std::size_t>(r) + 1] - row_bounds[static_cast<std::size_t>(r)]; };
+  std::size_t most = 0;
+  for (int r = 0; r < K; ++r) most = std::max(most, rows_of(r));
+  // Rounds of at most 1 GiB a call (MPI counts are int): each rank sends up
+  // to `per_round` of its rows, straight from the recording.
+  const std::size_t per_round = std::max<std::size_t>(1, (std::size_t{1} << 30) / (static_cast<std::size_t>(K) * row_bytes));
   std::vector<std::uint64_t> counts(static_cast<std::size_t>(K));
-  std::uint64_t sum = 0;
-  for (int r = 0; r < K; ++r) sum += counts[static_cast<std::size_t>(r)] = mine(r) * replicas;
-  std::vector<std::uint8_t> send(counts[static_cast<std::size_t>(me)]);
+  std::vector<std::uint8_t> recv;
   for (std::size_t rep = 0; rep < replicas; ++rep)
-    std::memcpy(send.data() + rep * mine(me), data + (rep * rows + row_bounds[static_cast<std::size_t>(me)]) * row_bytes,
-                mine(me));
-  std::vector<std::uint8_t> recv(me == 0 ? sum : 0);
-  comm.gatherv(send.data(), send.size(), recv.data(), counts, 0);
-  if (me != 0) return;
-  std::size_t at = 0;
-  for (int r = 0; r < K; ++r)
-    for (std::size_t rep = 0; rep < replicas; ++rep) {
-      std::memcpy(data + (rep * rows + row_bounds[static_cast<std::size_t>(r)]) * row_bytes, recv.data() + at, mine(r));
-      at += mine(r);
+    for (std::size_t start = 0; start < most; start += per_round) {
+      std::uint64_t sum = 0;
+      for (int r = 0; r < K; ++r) {
+        const std::size_t n = rows_of(r) > start ? std::min(per_round, rows_of(r) - start) : 0;
+        sum += counts[static_cast<std::size_t>(r)] = n * row_bytes;
+      }
+      const std::uint8_t* send = data + (rep * rows + row_bounds[static_cast<std::size_t>(me)] + start) * row_bytes;
+      if (me == 0) recv.resize(sum);
+      comm.gatherv(counts[static_cast<std::size_t>(me)] ? send : data, counts[static_cast<std::size_t>(me)], recv.data(),
+                   counts, 0);
+      if (me != 0) continue;
+      std::size_t at = counts[0];  // rank 0's rows are already in place
+      for (int r = 1; r < K; ++r) {
+        std::memcpy(data + (rep * rows + row_bounds[static_cast<std::size_t>(r)] + start) * row_bytes, recv.data() + at,
+                    counts[static_cast<std::size_t>(r)]);
+        at += counts[static_cast<std::size_t>(r)];
+      }
     }
 }
 

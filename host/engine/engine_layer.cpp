@@ -96,6 +96,9 @@ namespace {
 /// The first diagonal entry W0[j, j] of a network that has one.
 /// The first neuron with a synapse onto itself, and that synapse's weight.
 std::pair<std::size_t, double> first_self_edge(const Network& n) {
+  // A rank's part may not hold it: the whole network's, kept when it was cut.
+  if (n.whole_self_edge_neuron() >= 0)
+    return {static_cast<std::size_t>(n.whole_self_edge_neuron()), n.whole_self_edge_weight()};
   for (std::size_t j = 0; j < n.n_neurons(); ++j)
     for (std::int64_t e = n.row_ptr()[j]; e < n.row_ptr()[j + 1]; ++e)
       if (static_cast<std::size_t>(n.post()[e]) == j) return {j, n.weight().empty() ? 1.0 : n.weight()[e]};

@@ -266,6 +266,15 @@ Network Network::part(std::size_t lo, std::size_t hi) const {
   p.part_lo_ = lo;
   p.part_hi_ = hi;
   p.whole_synapses_ = whole_synapses();
+  p.whole_self_neuron_ = whole_self_neuron_;
+  p.whole_self_weight_ = whole_self_weight_;
+  for (std::size_t j = 0; has_self_edges_ && !is_part_ && j < n_ && p.whole_self_neuron_ < 0; ++j)
+    for (std::int64_t e = row_ptr_[j]; e < row_ptr_[j + 1]; ++e)
+      if (static_cast<std::size_t>(post_[e]) == j) {
+        p.whole_self_neuron_ = static_cast<std::int64_t>(j);
+        p.whole_self_weight_ = filter_length_ ? filters_[e * filter_length_] : weight_[e];
+        break;
+      }
   const auto lo32 = static_cast<std::int32_t>(lo), hi32 = static_cast<std::int32_t>(hi);
   // Rows are sorted by target: each row's part is one contiguous run.
   std::vector<std::int64_t> first(n_), last(n_);

@@ -156,6 +156,10 @@ class SimulationRun {
         out.written = outputs_.written();
       }
     } catch (const Stopped&) {
+      // A distributed run: the other ranks may already wait in a collective
+      // (this rank saw the request while it read or generated networks):
+      // the front end ends them all.
+      if (distributed()) throw;
       // A stop request while a batch's networks were read or built: the
       // last checkpoint (at the batch boundary) still describes the outputs.
       out.stopped = true;
@@ -171,8 +175,11 @@ class SimulationRun {
       if (!checkpointed_) throw;
       // A checkpoint names these outputs: they were kept, so that it stays valid.
       if (root_) outputs_.keep();
-      throw Error(std::string(e.what()) + "; the outputs so far and checkpoint '" + plan_.checkpoint +
-                  "' are kept: resume with `cascade resume " + plan_.checkpoint + "` once the cause is fixed");
+      const std::string what = std::string(e.what()) + "; the outputs so far and checkpoint '" + plan_.checkpoint +
+                               "' are kept: resume with `cascade resume " + plan_.checkpoint +
+                               "` once the cause is fixed";
+      if (dynamic_cast<const CollectiveError*>(&e)) throw CollectiveError(what);  // still every rank's
+      throw Error(what);
     }
     if (!plan_.checkpoint.empty()) {
       if (root_) {
@@ -186,6 +193,11 @@ class SimulationRun {
   }
 
  private:
+  bool distributed() const { return ranks_of(plan_.options.communicator.get()) > 1; }
+  /// Whether any rank stops (collective in a distributed run; every rank
+  /// reaches it at the same point of the run).
+  bool agreed_stop(bool mine) const { return distributed() ? plan_.options.communicator->any(mine) : mine; }
+
   /// A stopped run without a checkpoint on disk leaves no lock behind either.
   SimulationOutcome& stopped(SimulationOutcome& out) {
     std::error_code ec;
@@ -210,10 +222,12 @@ class SimulationRun {
                   "' was completed or removed by another cascade run while this one started; nothing to resume");
     // A stale checkpoint (--force) would name the outputs this run replaces.
     if (root_ && !resume_) std::remove(plan_.checkpoint.c_str());
+    bool stopped_here = false;
     for (const auto& f : input_files(plan_)) {
       inputs_.push_back(identify_file(f, stop_));
-      if (stop_ && stop_->load()) return false;
+      if ((stopped_here = stop_ && stop_->load())) break;
     }
+    if (agreed_stop(stopped_here)) return false;
     if (resume_) {
       verify_inputs(plan_.checkpoint, resume_->inputs, inputs_);
       verify_partial_outputs(plan_.checkpoint, resume_->outputs);
@@ -313,7 +327,8 @@ class SimulationRun {
       const std::int64_t steps_before = pos_.steps_before;
       run_chunk(sim, rows, chunk, fresh);
       if (pos_.steps_before > steps_before) fresh = false;  // a run stopped before its first step drew nothing
-      const bool stopping = last_stopped_ || (stop_ && stop_->load());
+      // Every rank decides alike (rank 0 may see a request while it writes the chunk).
+      const bool stopping = agreed_stop(last_stopped_ || (stop_ && stop_->load()));
       if (stopping) {
         out.stopped = true;
         out.batch = b;
@@ -511,6 +526,7 @@ SimulationOutcome resume_simulation(const std::string& checkpoint, RunObserver& 
   if (ec) throw Error("checkpoint '" + path + "': the run's directory '" + c.cwd + "' is not available: " + ec.message());
   SimulationPlan plan = plan_simulation(settings_from_json(c.settings, "checkpoint '" + path + "'"), true);
   plan.options.communicator = std::move(communicator);  // any number of ranks resumes any checkpoint
+  check_same_plan(plan);
   // Its lock, its partial outputs and its removal at the end go by the name
   // it was written under: a copy or a moved file is refused, not half-used.
   if (path_identity(plan.checkpoint) != path_identity(path))

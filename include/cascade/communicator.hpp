@@ -11,7 +11,17 @@
 #include <string>
 #include <vector>
 
+#include "cascade/error.hpp"
+
 namespace cascade {
+
+/// An error every rank of a distributed run raises together, at the same
+/// point (a non-finite rate, another rank's failure, an input every rank
+/// refuses): no rank waits for another, so each may simply end.
+class CollectiveError : public Error {
+ public:
+  using Error::Error;
+};
 
 /// The processes ("ranks") that run one simulation together. Every
 /// collective is blocking and must be called by every rank in the same

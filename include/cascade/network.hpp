@@ -103,6 +103,10 @@ class Network {
   std::size_t part_hi() const { return is_part_ ? part_hi_ : n_; }
   /// The synapses of the whole network (n_synapses() for a whole one).
   std::uint64_t whole_synapses() const { return is_part_ ? whole_synapses_ : post_.size(); }
+  /// A part cut from a whole network: the whole's first self-edge (neuron,
+  /// weight), for messages (-1: none, or not known).
+  std::int64_t whole_self_edge_neuron() const { return whole_self_neuron_; }
+  double whole_self_edge_weight() const { return whole_self_weight_; }
   /// Dense row-major copy (tests and small outputs only; refuses n > 20000).
   std::vector<double> dense() const;
 
@@ -125,6 +129,8 @@ class Network {
   bool is_part_ = false;
   std::size_t part_lo_ = 0, part_hi_ = 0;
   std::uint64_t whole_synapses_ = 0;
+  std::int64_t whole_self_neuron_ = -1;
+  double whole_self_weight_ = 0.0;
 };
 
 /// Quantisation shared by every network: the exponent e such that

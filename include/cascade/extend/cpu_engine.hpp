@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -256,7 +257,13 @@ class CpuEngine final : public Engine {
           f.failure = engine::exception_text(failure);
         }
       }
-      if (exchange_) share_step(f, failure);
+      if (exchange_) {
+        try {
+          share_step(f, failure);
+        } catch (const std::exception& e) {
+          exchange_failed(e.what());
+        }
+      }
       if (f.stop) {
         stop = true;
         sum.stopped = true;
@@ -267,8 +274,8 @@ class CpuEngine final : public Engine {
         if (!failure) {
           try {
             engine::throw_non_finite(layout_, nets_, step_ - 1, f.bad_slot, f.bad_g, f.bad_rate);
-          } catch (...) {
-            failure = std::current_exception();
+          } catch (const Error& e) {  // distributed: every rank throws it at this step
+            failure = exchange_ ? std::make_exception_ptr(CollectiveError(e.what())) : std::current_exception();
           }
         }
       }
@@ -467,7 +474,7 @@ class CpuEngine final : public Engine {
       const SpikeList& l = state_.lists[cur_][t];
       for (std::size_t s = 0; s < l.neuron.size(); ++s) out.push_back(engine::pack_spike(layout_.tasks[t].unit, l.neuron[s], l.count[s]));
     }
-    const engine::StepFlags all = exchange_->exchange(f);
+    const engine::StepFlags all = exchange_->exchange(f, step_);
     for (auto& l : state_.remote) l.clear();
     for (int r = 0; r < part_.ranks(); ++r) {
       if (r == part_.rank) continue;
@@ -478,11 +485,22 @@ class CpuEngine final : public Engine {
       }
     }
     if (all.failed_rank >= 0 && !failure)
-      failure = std::make_exception_ptr(Error("rank " + std::to_string(all.failed_rank) + " of " +
-                                              std::to_string(part_.ranks()) + " failed: " + all.failure));
+      failure = std::make_exception_ptr(CollectiveError("rank " + std::to_string(all.failed_rank) + " of " +
+                                                        std::to_string(part_.ranks()) + " failed: " + all.failure));
     const int failed = f.failed_rank;
     f = all;
     f.failed_rank = failed;
+  }
+
+  /// A collective of the exchange failed (MPI reported an error, memory ran
+  /// out): the ranks can no longer be kept in step, and this runs inside the
+  /// thread team, where an exception cannot leave. Every rank of the job is
+  /// ended, with this message (the one place the library prints).
+  [[noreturn]] void exchange_failed(const char* what) const {
+    std::fprintf(stderr, "cascade: error (rank %d of %d): the spike exchange failed: %s; ending every rank\n",
+                 part_.rank, part_.ranks(), what);
+    std::fflush(stderr);
+    exchange_->comm().abort(1);
   }
 
   /// Distributed: the run's counters summed over the ranks (in rank order),

@@ -125,7 +125,24 @@ class CpuEpochRunner final : public EpochRunner<Model> {
     for (const auto& n : nets_) total_ += n->n_neurons();
     slot_count_ = total_ * so.replicas;
     const std::uint64_t T = static_cast<std::uint64_t>(equilibration + steps);
-    chunk_ = tap_slots_within(slot_count_, T, tap_budget ? tap_budget : host_tap_budget());
+    Communicator* comm = so.communicator.get();
+    if (ranks_of(comm) == 1) {
+      chunk_ = tap_slots_within(slot_count_, T, tap_budget ? tap_budget : host_tap_budget());
+      return;
+    }
+    // Distributed: every rank runs the epoch once per tap, so all must cut
+    // the taps alike: the smallest rank's (the budget is each machine's).
+    std::string why;
+    std::uint64_t mine = 0;
+    try {
+      mine = tap_slots_within(slot_count_, T, tap_budget ? tap_budget : host_tap_budget());
+    } catch (const Error& e) {
+      why = e.what();
+    }
+    const std::vector<std::uint64_t> all = comm->gather_sizes(why.empty() ? mine : 0);
+    chunk_ = *std::min_element(all.begin(), all.end());
+    if (chunk_ == 0)
+      throw Error(!why.empty() ? why : "tune: a tap of one group of slots does not fit another rank's memory");
   }
 
   const char* backend() const override { return "cpu"; }
@@ -136,16 +153,20 @@ class CpuEpochRunner final : public EpochRunner<Model> {
   void reduce_sums(std::vector<double>& sums, std::uint32_t P) const {
     Communicator* comm = so_.communicator.get();
     if (ranks_of(comm) == 1) return;
-    std::vector<double> all(sums.size() * static_cast<std::size_t>(comm->size()));
-    comm->allgather(sums.data(), sums.size() * sizeof(double), all.data());
-    for (std::size_t k = 0; k < sums.size(); ++k) {
-      const bool kink = k % (2 + P) == 1;
-      double v = all[k];
-      for (int r = 1; r < comm->size(); ++r) {
-        const double x = all[static_cast<std::size_t>(r) * sums.size() + k];
-        v = kink ? std::min(v, x) : v + x;
+    // In pieces of at most 1 GiB a call: K copies of a piece arrive at once.
+    const std::size_t K = static_cast<std::size_t>(comm->size());
+    const std::size_t piece = std::max<std::size_t>(1, (std::size_t{1} << 27) / K);
+    std::vector<double> all;
+    for (std::size_t first = 0; first < sums.size(); first += piece) {
+      const std::size_t n = std::min(piece, sums.size() - first);
+      all.resize(n * K);
+      comm->allgather(sums.data() + first, n * sizeof(double), all.data());
+      for (std::size_t k = 0; k < n; ++k) {
+        const bool kink = (first + k) % (2 + P) == 1;
+        double v = all[k];
+        for (std::size_t r = 1; r < K; ++r) v = kink ? std::min(v, all[r * n + k]) : v + all[r * n + k];
+        sums[first + k] = v;
       }
-      sums[k] = v;
     }
   }
 

@@ -66,14 +66,16 @@ struct StepFlags {
 };
 
 /// The per-step exchange of spike lists and flags (allgather of a fixed
-/// header, then allgatherv of the spikes: O(spikes) bytes, never O(neurons)).
+/// 56-byte header, then allgatherv of the spikes: O(spikes) bytes, never
+/// O(neurons)).
 class SpikeExchange {
  public:
   explicit SpikeExchange(std::shared_ptr<Communicator> comm) : comm_(std::move(comm)) {}
   /// This rank's spikes of the step just done; cleared by exchange().
   std::vector<std::uint64_t>& outbox() { return out_; }
-  /// Collective: every rank's spikes (rank order) and the merged flags.
-  StepFlags exchange(const StepFlags& mine);
+  /// Collective: every rank's spikes (rank order) and the merged flags;
+  /// `step` (the step just done) must be the same on every rank.
+  StepFlags exchange(const StepFlags& mine, std::uint64_t step);
   /// After exchange(): the spikes rank r sent.
   std::span<const std::uint64_t> from(int r) const {
     return {in_.data() + offset_[static_cast<std::size_t>(r)],
