@@ -123,20 +123,16 @@ Partition distribute(Networks& nets, SimulatorOptions& opt) {
 
 StepFlags SpikeExchange::exchange(const StepFlags& mine, std::uint64_t step) {
   const auto t0 = std::chrono::steady_clock::now();
-  struct Header {
-    std::uint64_t step;  // the engine's step: ranks making different calls are caught, not mismatched
-    std::uint64_t spikes, bad_slot;
-    double bad_g, bad_rate;
-    std::uint64_t failure_bytes;
-    std::uint32_t stop, failed;
-  };
+
   const int K = comm_->size();
   Header h{step, out_.size(), mine.bad_slot, mine.bad_g, mine.bad_rate, mine.failure.size(), mine.stop ? 1u : 0u,
            mine.failed_rank >= 0 ? 1u : 0u};
-  std::vector<Header> all(static_cast<std::size_t>(K));
-  comm_->allgather(&h, sizeof h, all.data());
+  headers_.resize(static_cast<std::size_t>(K));  // kept between steps: no allocation per step
+  comm_->allgather(&h, sizeof h, headers_.data());
+  const std::vector<Header>& all = headers_;
   offset_.assign(static_cast<std::size_t>(K) + 1, 0);
-  std::vector<std::uint64_t> counts(static_cast<std::size_t>(K));
+  std::vector<std::uint64_t>& counts = counts_;
+  counts.resize(static_cast<std::size_t>(K));
   StepFlags merged;
   std::uint64_t failure_total = 0;
   for (int r = 0; r < K; ++r)

@@ -100,21 +100,7 @@ TEST(Distributed, EveryModelEqualsOneProcess) {
 }
 
 TEST(Distributed, PerEdgeFiltersEqualOneProcess) {
-  const std::size_t n = 300, T = 6;
-  std::mt19937_64 gen(4);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  std::vector<std::int64_t> pre, post;
-  std::vector<double> filt;
-  for (std::size_t j = 0; j < n; ++j)
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i != j && u(gen) >= 0.2) continue;
-      pre.push_back(static_cast<std::int64_t>(j));
-      post.push_back(static_cast<std::int64_t>(i));
-      for (std::size_t k = 0; k < T; ++k)
-        filt.push_back(i == j ? -8.0 * std::exp(-static_cast<double>(k))
-                              : (j < n / 2 ? 1.0 : -1.0) * u(gen) * 0.6 * std::exp(-0.3 * static_cast<double>(k)));
-    }
-  const Nets nets = {std::make_shared<const Network>(Network::from_edge_filters(n, pre, post, filt, T))};
+  const Nets nets = {std::make_shared<const Network>(test::per_edge_network(300, 6, 0.2, 4))};
   SimulatorOptions o;
   o.seed = 8;
   o.replicas = 2;

@@ -87,9 +87,17 @@ class SpikeExchange {
   Communicator& comm() { return *comm_; }
 
  private:
+  struct Header {  // what each rank says after a step (56 bytes)
+    std::uint64_t step;  // the step just done: ranks making different calls are caught, not mismatched
+    std::uint64_t spikes, bad_slot;
+    double bad_g, bad_rate;
+    std::uint64_t failure_bytes;
+    std::uint32_t stop, failed;
+  };
   std::shared_ptr<Communicator> comm_;
-  std::vector<std::uint64_t> out_, in_;
+  std::vector<std::uint64_t> out_, in_, counts_;
   std::vector<std::size_t> offset_;
+  std::vector<Header> headers_;
   double seconds_ = 0;
   std::uint64_t bytes_ = 0;
 };
