@@ -179,6 +179,18 @@ void check_network_size(std::int64_t n, std::size_t edges, const std::string& or
 
 }  // namespace
 
+/// num_nodes.npy of an edge-list directory (which must hold one).
+std::size_t neuron_count_of_edge_list(const std::string& dir) {
+  const std::string n_path = (fs::path(dir) / "num_nodes.npy").string();
+  const NpyArray nn = read_npy(n_path);
+  if (nn.size() != 1 || (nn.dtype != NpyDtype::kInt64 && nn.dtype != NpyDtype::kInt32))
+    throw Error(n_path + ": num_nodes must hold one integer (int64 or int32); got dtype " +
+                std::string(npy_descr(nn.dtype)) + " with shape " + npy_shape_text(nn.shape));
+  const std::int64_t n = nn.to_int64()[0];
+  if (n < 1) throw Error(n_path + ": num_nodes = " + std::to_string(n) + "; expected >= 1");
+  return static_cast<std::size_t>(n);
+}
+
 Network load_edge_list(const std::string& dir, std::uint32_t instance_id) {
   const std::string ei_path = (fs::path(dir) / "edge_index.npy").string();
   const std::string w_path = (fs::path(dir) / "weights.npy").string();
@@ -237,6 +249,96 @@ Network load_edge_list(const std::string& dir, std::uint32_t instance_id) {
 }
 
 namespace {
+
+/// Streams elements [first, first + count) of a C-order .npy's data as
+/// int64 or double (distributed runs read edge lists a block at a time).
+class NpyStream {
+ public:
+  NpyStream(const std::string& path, const NpyHeader& h) : path_(path), h_(h), f_(std::fopen(path.c_str(), "rb")) {
+    if (!f_) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
+  }
+  ~NpyStream() { std::fclose(f_); }
+  NpyStream(const NpyStream&) = delete;
+  NpyStream& operator=(const NpyStream&) = delete;
+  template <class T>
+  void read(std::size_t first, std::size_t count, std::vector<T>& out) {
+    const std::size_t size = npy_itemsize(h_.dtype);
+    buf_.resize(count * size);
+    if (std::fseek(f_, static_cast<long>(h_.data_offset + first * size), SEEK_SET) != 0 ||
+        std::fread(buf_.data(), 1, buf_.size(), f_) != buf_.size())
+      throw Error(path_ + ": cannot read its data (cut short?)");
+    out.resize(count);
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::uint8_t* b = buf_.data() + k * size;
+      switch (h_.dtype) {
+        case NpyDtype::kInt64: { std::int64_t v; std::memcpy(&v, b, 8); out[k] = static_cast<T>(v); break; }
+        case NpyDtype::kInt32: { std::int32_t v; std::memcpy(&v, b, 4); out[k] = static_cast<T>(v); break; }
+        case NpyDtype::kFloat64: { double v; std::memcpy(&v, b, 8); out[k] = static_cast<T>(v); break; }
+        case NpyDtype::kFloat32: { float v; std::memcpy(&v, b, 4); out[k] = static_cast<T>(v); break; }
+        default: throw Error(path_ + ": unexpected dtype " + npy_descr(h_.dtype));
+      }
+    }
+  }
+
+ private:
+  std::string path_;
+  NpyHeader h_;
+  std::FILE* f_;
+  std::vector<std::uint8_t> buf_;
+};
+
+/// A rank's part of an edge-list network with num_nodes.npy: edge_index and
+/// the weights streamed in blocks, only the synapses onto [lo, hi) kept; every
+/// index and weight is checked (every rank reads them all, so every rank
+/// refuses alike), and the whole network's largest |weight|, synapse count
+/// and self-edges come from the same pass. Other layouts: read whole, cut.
+Network load_edge_list_part(const std::string& dir, std::uint32_t id, std::size_t lo, std::size_t hi) {
+  const std::string ei_path = (fs::path(dir) / "edge_index.npy").string();
+  const std::string w_path = (fs::path(dir) / "weights.npy").string();
+  const std::string n_path = (fs::path(dir) / "num_nodes.npy").string();
+  std::error_code ec;
+  if (!fs::is_regular_file(ei_path, ec) || !fs::is_regular_file(w_path, ec) || !fs::is_regular_file(n_path, ec))
+    return load_edge_list(dir, id).part(lo, hi);  // the whole loader's checks and messages
+  const NpyHeader ei = read_npy_header(ei_path), wh = read_npy_header(w_path);
+  const bool layout_ok = !ei.fortran && !wh.fortran && (ei.dtype == NpyDtype::kInt64 || ei.dtype == NpyDtype::kInt32) &&
+                         (wh.dtype == NpyDtype::kFloat32 || wh.dtype == NpyDtype::kFloat64) && ei.shape.size() == 2 &&
+                         ei.shape[0] == 2 && wh.shape.size() == 1 && wh.shape[0] == ei.shape[1];
+  if (!layout_ok) return load_edge_list(dir, id).part(lo, hi);
+  const std::size_t n = neuron_count_of_edge_list(dir);
+  const std::size_t E = ei.shape[1];
+  check_network_size(static_cast<std::int64_t>(n), E, n_path + ": num_nodes = " + std::to_string(n));
+  NpyStream pre_in(ei_path, ei), post_in(ei_path, ei), w_in(w_path, wh);
+  std::vector<std::int64_t> pre, post, keep_pre, keep_post;
+  std::vector<double> w, keep_w;
+  double max_abs = 0.0;
+  bool self = false;
+  constexpr std::size_t kBlock = std::size_t{1} << 20;
+  for (std::size_t e0 = 0; e0 < E; e0 += kBlock) {
+    check_stop("reading an edge list");
+    const std::size_t m = std::min(kBlock, E - e0);
+    pre_in.read(e0, m, pre);
+    post_in.read(E + e0, m, post);
+    w_in.read(e0, m, w);
+    for (std::size_t k = 0; k < m; ++k) {
+      const std::size_t e = e0 + k;
+      for (const auto& [v, role] : {std::pair{pre[k], "pre"}, std::pair{post[k], "post"}})
+        if (v < 0 || static_cast<std::size_t>(v) >= n)
+          throw Error(ei_path + ": edge " + std::to_string(e) + " has the " + role + "synaptic index " +
+                      std::to_string(v) + " outside [0, " + std::to_string(n) + ") (num_nodes.npy)");
+      if (!std::isfinite(w[k]))
+        throw Error(w_path + ": edge " + std::to_string(e) + " (" + std::to_string(pre[k]) + " -> " +
+                    std::to_string(post[k]) + ") has a non-finite weight");
+      max_abs = std::max(max_abs, std::fabs(w[k]));
+      self = self || pre[k] == post[k];
+      if (static_cast<std::size_t>(post[k]) >= lo && static_cast<std::size_t>(post[k]) < hi) {
+        keep_pre.push_back(pre[k]);
+        keep_post.push_back(post[k]);
+        keep_w.push_back(w[k]);
+      }
+    }
+  }
+  return Network::as_part(Network::from_edges(n, keep_pre, keep_post, keep_w, id, dir), lo, hi, max_abs, E, self);
+}
 
 /// Reads a text file line by line with the line number for messages.
 class LineReader {
@@ -523,8 +625,22 @@ std::vector<Network> NetworkSource::load_range(std::size_t first, std::size_t co
   return out;
 }
 
+bool NetworkSource::makes_parts() const {
+  if (make_part_) return true;
+  if (make_ || entries_.empty()) return false;
+  std::error_code ec;
+  for (const auto& e : entries_)  // edge lists with their size stated stream their parts
+    if (!is_edge_list_dir(e) || !fs::is_regular_file(fs::path(e) / "num_nodes.npy", ec)) return false;
+  return true;
+}
+
 Network NetworkSource::load_part(std::size_t k, std::size_t lo, std::size_t hi, Communicator* comm) const {
-  if (!make_part_) return load(k).part(lo, hi);
+  if (!make_part_) {
+    if (k >= entries_.size())
+      throw Error("network " + std::to_string(k) + " requested from a source of " + std::to_string(entries_.size()));
+    if (!make_ && is_edge_list_dir(entries_[k])) return load_edge_list_part(entries_[k], static_cast<std::uint32_t>(k), lo, hi);
+    return load(k).part(lo, hi);
+  }
   if (k >= entries_.size())
     throw Error("network " + std::to_string(k) + " requested from a source of " + std::to_string(entries_.size()));
   GeneratedPart p = make_part_(static_cast<std::uint32_t>(k), lo, hi);

@@ -307,11 +307,18 @@ Network Network::part_from_csr(std::size_t n, std::size_t lo, std::size_t hi, st
                                std::vector<std::int32_t> post, std::vector<double> weight, double whole_max_abs,
                                std::uint64_t whole_synapses, bool whole_has_self_edges, std::uint32_t instance_id,
                                std::string label) {
-  for (std::int32_t i : post)
+  return as_part(from_csr(n, std::move(row_ptr), std::move(post), std::move(weight), instance_id, std::move(label)), lo,
+                 hi, whole_max_abs, whole_synapses, whole_has_self_edges);
+}
+
+Network Network::as_part(Network p, std::size_t lo, std::size_t hi, double whole_max_abs, std::uint64_t whole_synapses,
+                         bool whole_has_self_edges) {
+  if (p.filter_length_ || lo > hi || hi > p.n_)
+    throw Error(p.label_ + ": a part of scalar weights onto [lo, hi) within the network was expected");
+  for (std::int32_t i : p.post_)
     if (i < static_cast<std::int64_t>(lo) || i >= static_cast<std::int64_t>(hi))
-      throw Error(label + ": a part's synapse targets neuron " + std::to_string(i) + " outside its part [" +
+      throw Error(p.label_ + ": a part's synapse targets neuron " + std::to_string(i) + " outside its part [" +
                   std::to_string(lo) + ", " + std::to_string(hi) + ")");
-  Network p = from_csr(n, std::move(row_ptr), std::move(post), std::move(weight), instance_id, std::move(label));
   // The whole network's scale: every weight quantised as the whole network quantises it.
   p.scale_exponent_ = fixed_point_exponent(whole_max_abs);
   for (std::size_t e = 0; e < p.weight_.size(); ++e)

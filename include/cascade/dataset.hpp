@@ -58,16 +58,18 @@ class NetworkSource {
   std::vector<Network> load_range(std::size_t first, std::size_t count) const;
 
   /// Distributed runs: a generator that makes parts (sparse) gives each
-  /// rank its part without the whole network; see load_part.
+  /// rank its part without the whole network, and so do edge-list
+  /// directories with num_nodes.npy (streamed); see load_part.
   void set_part_maker(std::function<GeneratedPart(std::uint32_t, std::size_t, std::size_t)> make_part) {
     make_part_ = std::move(make_part);
   }
-  bool makes_parts() const { return static_cast<bool>(make_part_); }
+  bool makes_parts() const;
   /// Network k's part onto its neurons [lo, hi) (Network::part). Collective
   /// over `comm` (every rank calls it for the same k, in the same order)
   /// when parts are made: the scale, synapse count and self-edge flag of
-  /// the whole come from every rank's part. Otherwise network k is loaded
-  /// whole and cut.
+  /// the whole come from every rank's part. An edge list with num_nodes.npy
+  /// is streamed (each rank reads every edge, keeps its own). Otherwise
+  /// network k is loaded whole and cut.
   Network load_part(std::size_t k, std::size_t lo, std::size_t hi, Communicator* comm) const;
 
  private:

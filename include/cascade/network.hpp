@@ -96,6 +96,11 @@ class Network {
                                std::vector<std::int32_t> post, std::vector<double> weight, double whole_max_abs,
                                std::uint64_t whole_synapses, bool whole_has_self_edges, std::uint32_t instance_id,
                                std::string label);
+  /// `built` (the synapses onto [lo, hi) of a network, made by any of the
+  /// builders) as that network's part: quantised with the whole network's
+  /// largest |weight|, with its synapse count and self-edge flag.
+  static Network as_part(Network built, std::size_t lo, std::size_t hi, double whole_max_abs,
+                         std::uint64_t whole_synapses, bool whole_has_self_edges);
   /// A part holds only the synapses onto [part_lo, part_hi); a whole network
   /// is its own part [0, n).
   bool is_part() const { return is_part_; }

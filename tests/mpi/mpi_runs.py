@@ -148,6 +148,18 @@ check(p.returncode != 0 and "rank 1 of 2" in p.stderr and "missing.npy" in p.std
       and not os.path.exists(os.path.join(d, "bad.npy")),
       f"a bad input on rank 1 ends every rank, naming it: {p.stderr.strip().splitlines()[0] if p.stderr else ''}")
 
+# 4b. An edge list is streamed by every rank (each keeps its own synapses):
+#     a bad index is refused by every rank alike, naming the file and edge.
+el = os.path.join(d, "el")
+os.makedirs(el, exist_ok=True)
+np.save(os.path.join(el, "edge_index.npy"), np.array([[0, 1, 2, 5], [1, 2, 0, 40]], dtype=np.int64))
+np.save(os.path.join(el, "weights.npy"), np.ones(4, dtype=np.float32))
+np.save(os.path.join(el, "num_nodes.npy"), np.array([30], dtype=np.int64))
+t0 = time.time()
+p = run(["simulate", "--weights", "el", "--steps", "10", "--output", "el.npy"], ranks=2, timeout=60)
+check(p.returncode != 0 and "edge_index.npy: edge 3 has the postsynaptic index 40 outside [0, 30)" in p.stderr
+      and time.time() - t0 < 30, "a bad index in a streamed edge list ends both ranks with the file and edge named")
+
 # 5. Ranks given different arguments are refused (they would wait forever in
 #    mismatched collectives).
 p = subprocess.run([MPIEXEC, "-n", "1", cli, "simulate", "--weights", "w.npy", "--steps", "10", "--output", "x.npy",

@@ -211,3 +211,34 @@ TEST_F(Loaders, StreamingNpyWriterWritesPartsAndCommitsAtomically) {
   EXPECT_EQ(h.dtype, NpyDtype::kInt32);
   EXPECT_EQ(h.shape, (std::vector<std::size_t>{2, 3}));
 }
+
+// Distributed runs (docs/distributed.md): an edge list with num_nodes.npy is
+// streamed a block at a time; a rank's part equals the whole network cut,
+// quantisation (the whole's scale) and CSR order included; a bad index or
+// weight anywhere is refused by every rank alike (each reads every edge).
+TEST_F(Loaders, EdgeListPartsAreStreamedAndEqualTheWholeCut) {
+  // 0->3 (0.5), 4->1 (-2), 2->2 (self, 0.25), 1->4 (8), 3->0 (1), 0->1 (-1)
+  const std::string d = edge_dir("el", {0, 4, 2, 1, 3, 0, 3, 1, 2, 4, 0, 1}, {0.5, -2, 0.25, 8, 1, -1}, 5);
+  const NetworkSource src(d);
+  EXPECT_TRUE(src.makes_parts());
+  const Network whole = src.load(0);
+  for (const auto& [lo, hi] : {std::pair<std::size_t, std::size_t>{0, 2}, {2, 3}, {3, 5}, {0, 5}, {4, 4}}) {
+    const Network part = src.load_part(0, lo, hi, nullptr), cut = whole.part(lo, hi);
+    EXPECT_EQ(part.row_ptr(), cut.row_ptr()) << lo << ".." << hi;
+    EXPECT_EQ(part.post(), cut.post());
+    EXPECT_EQ(part.weight(), cut.weight());
+    EXPECT_EQ(part.quantised(), cut.quantised());
+    EXPECT_EQ(part.scale_exponent(), whole.scale_exponent());  // 8 is the whole's largest |w|, wherever it lies
+    EXPECT_EQ(part.whole_synapses(), 6u);
+    EXPECT_TRUE(part.has_self_edges());
+  }
+  const std::string bad = edge_dir("bad", {0, 1, 1, 7}, {1, 1}, 5);
+  EXPECT_ERROR_HAS(NetworkSource(bad).load_part(0, 0, 2, nullptr),
+                   "edge 1 has the postsynaptic index 7 outside [0, 5) (num_nodes.npy)");
+  const std::string nan = edge_dir("nan", {0, 1, 1, 2}, {1, std::nan("")}, 5);
+  EXPECT_ERROR_HAS(NetworkSource(nan).load_part(0, 0, 1, nullptr), "edge 1 (1 -> 2) has a non-finite weight");
+  // Without num_nodes.npy the size needs every index: read whole, then cut.
+  const std::string plain = edge_dir("plain", {0, 1, 1, 2}, {1, 2});
+  EXPECT_FALSE(NetworkSource(plain).makes_parts());
+  EXPECT_EQ(NetworkSource(plain).load_part(0, 2, 3, nullptr).post(), (std::vector<std::int32_t>{2}));
+}
