@@ -94,10 +94,6 @@ class MpiCommunicator final : public Communicator {
     check(MPI_Gatherv(send, as_count(bytes, "gatherv"), MPI_BYTE, out, c.data(), d.data(), MPI_BYTE, root, comm_),
           "MPI_Gatherv");
   }
-  void broadcast(void* data, std::size_t bytes, int root) override {
-    check(MPI_Bcast(data, as_count(bytes, "broadcast"), MPI_BYTE, root, comm_), "MPI_Bcast");
-  }
-  void barrier() override { check(MPI_Barrier(comm_), "MPI_Barrier"); }
   [[noreturn]] void abort(int exit_code) override {
     MPI_Abort(comm_, exit_code);
     std::_Exit(exit_code);  // MPI_Abort does not return; this only satisfies [[noreturn]]

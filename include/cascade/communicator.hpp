@@ -43,9 +43,6 @@ class Communicator {
   /// Like allgatherv, but only `root` receives (`out` ignored elsewhere).
   virtual void gatherv(const void* send, std::size_t bytes, void* out, std::span<const std::uint64_t> counts,
                        int root) = 0;
-  /// `bytes` bytes from `root` to every rank.
-  virtual void broadcast(void* data, std::size_t bytes, int root) = 0;
-  virtual void barrier() = 0;
   /// Ends every rank of the job at once (a fault on one rank must not leave
   /// the others waiting in a collective); never returns.
   [[noreturn]] virtual void abort(int exit_code) = 0;
