@@ -7,7 +7,6 @@
 #include <thread>
 #include <vector>
 
-#include "cascade/extend/engine_layer.hpp"
 #include "log.hpp"
 
 namespace cascade::cli {
@@ -51,23 +50,11 @@ void agree(const std::exception_ptr& mine) {
     if (mine) std::rethrow_exception(mine);
     return;
   }
-  const std::string text = mine ? engine::exception_text(mine) : std::string();
-  const std::vector<std::uint64_t> lens = g_world->gather_sizes(mine ? text.size() + 1 : 0);
-  int first = -1;
-  std::uint64_t total = 0;
-  for (std::size_t r = 0; r < lens.size(); ++r) {
-    if (lens[r] && first < 0) first = static_cast<int>(r);
-    total += lens[r];
+  try {
+    g_world->agree(mine);
+  } catch (const CollectiveError& e) {
+    throw AgreedError(e.what(), 1);
   }
-  if (first < 0) return;
-  std::string all(total, '\0');
-  const std::string mine_z = mine ? text + '\0' : std::string();
-  g_world->allgatherv(mine_z.data(), mine_z.size(), all.data(), lens);
-  std::size_t at = 0;
-  for (int r = 0; r < first; ++r) at += lens[static_cast<std::size_t>(r)];
-  std::string msg = all.substr(at, lens[static_cast<std::size_t>(first)] - 1);
-  if (first != 0 || !mine) msg = "rank " + std::to_string(first) + " of " + std::to_string(g_world->size()) + ": " + msg;
-  throw AgreedError(msg, 1);
 }
 
 void fail_distributed(const std::string& message, int exit_code) {

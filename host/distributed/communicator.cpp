@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
 
 namespace cascade {
 
@@ -35,6 +37,35 @@ std::vector<std::uint64_t> Communicator::gather_sizes(std::uint64_t bytes) {
   std::vector<std::uint64_t> all(static_cast<std::size_t>(size()));
   allgather(&bytes, sizeof bytes, all.data());
   return all;
+}
+
+void Communicator::agree(const std::exception_ptr& mine) {
+  std::string text;
+  if (mine) {
+    try {
+      std::rethrow_exception(mine);
+    } catch (const std::exception& e) {
+      text = e.what();
+    } catch (...) {
+      text = "unknown error";
+    }
+  }
+  const std::vector<std::uint64_t> lens = gather_sizes(mine ? text.size() + 1 : 0);
+  int first = -1;
+  std::uint64_t total = 0;
+  for (std::size_t r = 0; r < lens.size(); ++r) {
+    if (lens[r] && first < 0) first = static_cast<int>(r);
+    total += lens[r];
+  }
+  if (first < 0) return;
+  std::string all(total, '\0');
+  const std::string mine_z = mine ? text + '\0' : std::string();
+  allgatherv(mine_z.data(), mine_z.size(), all.data(), lens);
+  std::size_t at = 0;
+  for (int r = 0; r < first; ++r) at += lens[static_cast<std::size_t>(r)];
+  std::string msg = all.substr(at, lens[static_cast<std::size_t>(first)] - 1);
+  if (first != rank()) msg = "rank " + std::to_string(first) + " of " + std::to_string(size()) + ": " + msg;
+  throw CollectiveError(msg);
 }
 
 bool launched_by_mpi_launcher() {

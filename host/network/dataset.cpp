@@ -11,6 +11,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
+#include <numeric>
+#include <optional>
 #include <memory>
 #include <sstream>
 
@@ -152,8 +155,16 @@ void check_w0_dtype(const std::string& path) {
 }
 }  // namespace
 
+namespace {
+struct PartRange;
+std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, const PartRange* part);
+}  // namespace
+
 Network load_dense_network(const std::string& path, std::uint32_t instance_id) {
   check_w0_dtype(path);
+  // Streamed a block of rows at a time where the layout allows: the file is
+  // never held whole, nor as N x N doubles.
+  if (auto net = stream_dense(path, instance_id, nullptr)) return std::move(*net);
   const NpyArray a = read_npy(path);
   if (a.shape.size() != 2 || a.shape[0] != a.shape[1])
     throw Error(path + ": W0 must be a square 2-d array [N, N]; got shape " + [&] {
@@ -416,29 +427,42 @@ bool parse_real(std::string_view s, double& v) {
 }
 
 /// An entry given twice is an error in the file: say where, 1-based as the file is.
-/// (A mirrored copy repeats only when its entry does: the entries themselves are checked.)
+/// A mirrored copy is keyed by its entry (row >= col) and comes from the same
+/// line, so a part holding only the copies onto its neurons (a distributed
+/// rank's) refuses a repeat with the same message as the whole file.
 void refuse_repeated_entries(const std::string& path, const std::vector<std::int64_t>& pre,
                              const std::vector<std::int64_t>& post, const std::vector<std::size_t>& line_of,
                              bool mirror) {
-  std::vector<std::size_t> order;
-  order.reserve(pre.size());
-  for (std::size_t e = 0; e < pre.size(); ++e)
-    if (!mirror || pre[e] >= post[e]) order.push_back(e);
+  auto key = [&](std::size_t e) {
+    return mirror ? std::pair{std::max(pre[e], post[e]), std::min(pre[e], post[e])} : std::pair{pre[e], post[e]};
+  };
+  std::vector<std::size_t> order(pre.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return pre[a] != pre[b] ? pre[a] < pre[b] : post[a] != post[b] ? post[a] < post[b] : line_of[a] < line_of[b];
+    return key(a) != key(b) ? key(a) < key(b) : line_of[a] < line_of[b];
   });
   for (std::size_t k = 1; k < order.size(); ++k) {
     const std::size_t a = order[k - 1], b = order[k];
-    if (pre[a] == pre[b] && post[a] == post[b])
-      throw Error(path + ":" + std::to_string(line_of[b]) + ": the entry (" + std::to_string(pre[b] + 1) + ", " +
-                  std::to_string(post[b] + 1) + ") repeats the one on line " + std::to_string(line_of[a]) +
+    if (key(a) == key(b) && line_of[a] != line_of[b])
+      throw Error(path + ":" + std::to_string(line_of[b]) + ": the entry (" + std::to_string(key(b).first + 1) + ", " +
+                  std::to_string(key(b).second + 1) + ") repeats the one on line " + std::to_string(line_of[a]) +
                   " (a synapse appears once)");
   }
 }
 
-}  // namespace
+/// Network k's neurons [lo, hi) of a distributed run (Network::part).
+struct PartRange {
+  std::size_t lo = 0, hi = 0;
+  bool keeps(std::int64_t post) const {
+    return static_cast<std::size_t>(post) >= lo && static_cast<std::size_t>(post) < hi;
+  }
+};
 
-Network load_matrix_market(const std::string& path, std::uint32_t instance_id) {
+/// A Matrix Market file whole, or (`part`) only its synapses onto the part's
+/// neurons: every line is read and checked alike on every rank, and the
+/// whole network's largest |weight|, synapse count and self-edges come from
+/// the same pass.
+Network read_matrix_market(const std::string& path, std::uint32_t instance_id, const PartRange* part) {
   LineReader in(path);
   std::string line;
   if (!in.next(line)) throw Error(path + ": empty file; expected a Matrix Market header '%%MatrixMarket matrix coordinate ...'");
@@ -487,15 +511,39 @@ Network load_matrix_market(const std::string& path, std::uint32_t instance_id) {
     in.fail("the size line promises " + std::to_string(nnz) + " entries, more than the file's " +
             std::to_string(in.file_size()) + " bytes can hold (at least " + std::to_string(min_line) + " bytes each)");
   const std::uint64_t edges = static_cast<std::uint64_t>(nnz) * (mirror ? 2 : 1);
-  require_memory(40 * edges + Network::build_bytes(static_cast<std::uint64_t>(rows), edges),
-                 path + ": a network of " + std::to_string(rows) + " neurons and " + std::to_string(edges) + " synapses");
+  const std::string what =
+      path + ": a network of " + std::to_string(rows) + " neurons and " + std::to_string(edges) + " synapses";
   std::vector<std::int64_t> pre, post;
   std::vector<double> w;
   std::vector<std::size_t> line_of;
-  pre.reserve(static_cast<std::size_t>(nnz) * (mirror ? 2 : 1));
-  post.reserve(pre.capacity());
-  w.reserve(pre.capacity());
-  line_of.reserve(pre.capacity());
+  if (!part) {
+    require_memory(40 * edges + Network::build_bytes(static_cast<std::uint64_t>(rows), edges), what);
+    pre.reserve(static_cast<std::size_t>(edges));
+    post.reserve(pre.capacity());
+    w.reserve(pre.capacity());
+    line_of.reserve(pre.capacity());
+  }
+  double max_abs = 0.0;
+  std::uint64_t stored = 0;  // the whole network's synapses
+  bool self = false;
+  auto keep = [&](std::int64_t a, std::int64_t b, double v) {
+    ++stored;
+    max_abs = std::max(max_abs, std::fabs(v));
+    self = self || a == b;
+    if (part && !part->keeps(b)) return;
+    if (part && pre.size() == pre.capacity()) {  // a part's arrays grow: checked before each doubling
+      const std::uint64_t next = std::max<std::uint64_t>(1024, 2 * pre.size());
+      require_memory(40 * next + Network::build_bytes(static_cast<std::uint64_t>(rows), next),
+                     what + " (this rank's part of " + std::to_string(next) + " synapses)");
+      for (auto* x : {&pre, &post}) x->reserve(next);
+      w.reserve(next);
+      line_of.reserve(next);
+    }
+    pre.push_back(a);
+    post.push_back(b);
+    w.push_back(v);
+    line_of.push_back(in.number());
+  };
   std::int64_t seen = 0;
   while (seen < nnz) {
     if (!in.next(line))
@@ -518,23 +566,97 @@ Network load_matrix_market(const std::string& path, std::uint32_t instance_id) {
       in.fail("value '" + std::string(f[2]) + "' is not a finite number");
     if (mirror && j > i) in.fail("a " + symmetry + " file stores the lower triangle only (row >= col)");
     if (symmetry == "skew-symmetric" && i == j) in.fail("a skew-symmetric matrix has no diagonal entries");
-    pre.push_back(i - 1);
-    post.push_back(j - 1);
-    w.push_back(v);
-    line_of.push_back(in.number());
-    if (mirror && i != j) {
-      pre.push_back(j - 1);
-      post.push_back(i - 1);
-      w.push_back(mirror_sign * v);
-      line_of.push_back(in.number());
-    }
+    keep(i - 1, j - 1, v);
+    if (mirror && i != j) keep(j - 1, i - 1, mirror_sign * v);
     ++seen;
   }
   while (in.next(line))
     if (!blank(line) && line[line.find_first_not_of(" \t")] != '%')
       in.fail("more entries than the " + std::to_string(nnz) + " the size line promises");
   refuse_repeated_entries(path, pre, post, line_of, mirror);
-  return Network::from_edges(static_cast<std::size_t>(rows), pre, post, w, instance_id, path);
+  Network net = Network::from_edges(static_cast<std::size_t>(rows), pre, post, w, instance_id, path);
+  return part ? Network::as_part(std::move(net), part->lo, part->hi, max_abs, stored, self) : net;
+}
+
+/// A dense W0 .npy read a block of rows at a time (never whole), whole or
+/// (`part`, a distributed rank's) only the columns [lo, hi): every weight is
+/// checked alike on every rank, and the whole network's largest |weight|,
+/// synapse count and self-edges come from the same pass. Nothing for the
+/// layouts the streamed read does not take (Fortran order, a size that does
+/// not match the header): the whole reader's checks and messages take those.
+std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, const PartRange* range) {
+  const NpyHeader h = read_npy_header(path);
+  const std::size_t n = h.shape.size() == 2 ? h.shape[0] : 0;
+  std::error_code ec;
+  const auto bytes = fs::file_size(path, ec);
+  const bool streamed = !ec && !h.fortran && h.shape.size() == 2 && h.shape[1] == n && n >= 1 && n <= 200000 &&
+                        bytes == h.data_offset + n * n * npy_itemsize(h.dtype);
+  if (!streamed) return std::nullopt;
+  const PartRange part = range ? *range : PartRange{0, n};
+  NpyStream in(path, h);
+  const std::size_t rows_per_block = std::max<std::size_t>(1, (std::size_t{1} << 20) / n);
+  std::vector<double> block;
+  double max_abs = 0.0;
+  std::uint64_t whole = 0, mine = 0;
+  bool self = false;
+  // Pass 1 checks every weight and counts; pass 2 (after the memory check) keeps.
+  std::vector<std::int64_t> pre, post;
+  std::vector<double> w;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t j0 = 0; j0 < n; j0 += rows_per_block) {
+      check_stop("reading a dense W0");
+      const std::size_t m = std::min(rows_per_block, n - j0);
+      in.read(j0 * n, m * n, block);
+      for (std::size_t r = 0; r < m; ++r) {
+        const std::size_t j = j0 + r;
+        const double* row = block.data() + r * n;
+        if (pass == 0) {
+          for (std::size_t i = 0; i < n; ++i) {
+            if (!std::isfinite(row[i]))
+              throw Error(path + ": W0[" + std::to_string(j) + ", " + std::to_string(i) + "] = " +
+                          (std::ostringstream() << std::setprecision(9) << row[i]).str() + " is not finite");
+            if (row[i] == 0.0) continue;
+            ++whole;
+            max_abs = std::max(max_abs, std::fabs(row[i]));
+            self = self || i == j;
+            mine += part.keeps(static_cast<std::int64_t>(i));
+          }
+        } else {
+          for (std::size_t i = part.lo; i < part.hi; ++i)
+            if (row[i] != 0.0) {
+              pre.push_back(static_cast<std::int64_t>(j));
+              post.push_back(static_cast<std::int64_t>(i));
+              w.push_back(row[i]);
+            }
+        }
+      }
+    }
+    if (pass == 0) {
+      require_memory(Network::build_bytes(n, mine) + 24 * mine,
+                     range ? path + ": this rank's part of a network of " + std::to_string(n) + " neurons (" +
+                                 std::to_string(mine) + " of its " + std::to_string(whole) + " synapses)"
+                           : path + ": a network of " + std::to_string(n) + " neurons and " + std::to_string(mine) +
+                                 " synapses");
+      pre.reserve(mine);
+      post.reserve(mine);
+      w.reserve(mine);
+    }
+  }
+  Network net = Network::from_edges(n, pre, post, w, id, path);
+  if (!range) return net;
+  return Network::as_part(std::move(net), part.lo, part.hi, max_abs, whole, self);
+}
+
+Network load_dense_part(const std::string& path, std::uint32_t id, PartRange part) {
+  check_w0_dtype(path);
+  if (auto net = stream_dense(path, id, &part)) return std::move(*net);
+  return load_dense_network(path, id).part(part.lo, part.hi);
+}
+
+}  // namespace
+
+Network load_matrix_market(const std::string& path, std::uint32_t instance_id) {
+  return read_matrix_market(path, instance_id, nullptr);
 }
 
 namespace {
@@ -625,25 +747,51 @@ std::vector<Network> NetworkSource::load_range(std::size_t first, std::size_t co
   return out;
 }
 
+namespace {
+/// Whether a network entry is read in parts by a distributed rank (streamed,
+/// never whole): dense .npy, Matrix Market, edge lists with num_nodes.npy.
+bool read_in_parts(const std::string& e) {
+  std::error_code ec;
+  if (is_edge_list_dir(e)) return fs::is_regular_file(fs::path(e) / "num_nodes.npy", ec);
+  const std::string ext = fs::path(e).extension().string();
+  return fs::is_regular_file(e, ec) && (ext == ".npy" || ext == ".mtx");
+}
+}  // namespace
+
 bool NetworkSource::makes_parts() const {
   if (make_part_) return true;
   if (make_ || entries_.empty()) return false;
-  std::error_code ec;
-  for (const auto& e : entries_)  // edge lists with their size stated stream their parts
-    if (!is_edge_list_dir(e) || !fs::is_regular_file(fs::path(e) / "num_nodes.npy", ec)) return false;
-  return true;
+  return std::all_of(entries_.begin(), entries_.end(), read_in_parts);
 }
 
 Network NetworkSource::load_part(std::size_t k, std::size_t lo, std::size_t hi, Communicator* comm) const {
-  if (!make_part_) {
-    if (k >= entries_.size())
-      throw Error("network " + std::to_string(k) + " requested from a source of " + std::to_string(entries_.size()));
-    if (!make_ && is_edge_list_dir(entries_[k])) return load_edge_list_part(entries_[k], static_cast<std::uint32_t>(k), lo, hi);
-    return load(k).part(lo, hi);
-  }
   if (k >= entries_.size())
     throw Error("network " + std::to_string(k) + " requested from a source of " + std::to_string(entries_.size()));
-  GeneratedPart p = make_part_(static_cast<std::uint32_t>(k), lo, hi);
+  // Each rank reads or makes its part alone; an error on any rank is then
+  // every rank's (a stop request is not agreed: the front end ends the job).
+  std::exception_ptr failure;
+  std::optional<Network> net;
+  GeneratedPart p;
+  try {
+    if (make_part_) {
+      p = make_part_(static_cast<std::uint32_t>(k), lo, hi);
+    } else {
+      const std::string& e = entries_[k];
+      const auto id = static_cast<std::uint32_t>(k);
+      const PartRange part{lo, hi};
+      if (make_ || !read_in_parts(e)) net.emplace(load(k).part(lo, hi));
+      else if (is_edge_list_dir(e)) net.emplace(load_edge_list_part(e, id, lo, hi));
+      else if (fs::path(e).extension() == ".mtx") net.emplace(read_matrix_market(e, id, &part));
+      else net.emplace(load_dense_part(e, id, part));
+    }
+  } catch (const Stopped&) {
+    throw;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (comm) comm->agree(failure);
+  else if (failure) std::rethrow_exception(failure);
+  if (!make_part_) return std::move(*net);
   // The whole network's scale, size and self-edge flag, from every rank's part.
   const double max_abs = comm ? comm->max(p.max_abs) : p.max_abs;
   const std::uint64_t synapses = comm ? comm->sum(p.post.size()) : p.post.size();

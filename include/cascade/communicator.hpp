@@ -6,6 +6,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <span>
 #include <string>
@@ -52,6 +53,10 @@ class Communicator {
   double max(double v);
   bool any(bool v);
   std::vector<std::uint64_t> gather_sizes(std::uint64_t bytes);
+  /// Agrees on a failure: when any rank's `mine` holds an exception, every
+  /// rank throws CollectiveError with the lowest failing rank's message
+  /// ("rank r of K: " first, except on rank r itself). Returns when none failed.
+  void agree(const std::exception_ptr& mine);
 };
 
 /// True when this process was started by an MPI launcher (mpirun, mpiexec,

@@ -58,18 +58,21 @@ class NetworkSource {
   std::vector<Network> load_range(std::size_t first, std::size_t count) const;
 
   /// Distributed runs: a generator that makes parts (sparse) gives each
-  /// rank its part without the whole network, and so do edge-list
-  /// directories with num_nodes.npy (streamed); see load_part.
+  /// rank its part without the whole network, and so do dense .npy files,
+  /// Matrix Market files and edge-list directories with num_nodes.npy
+  /// (streamed: each rank reads the whole file a block at a time, checks
+  /// every entry alike, keeps its own); see load_part.
   void set_part_maker(std::function<GeneratedPart(std::uint32_t, std::size_t, std::size_t)> make_part) {
     make_part_ = std::move(make_part);
   }
   bool makes_parts() const;
-  /// Network k's part onto its neurons [lo, hi) (Network::part). Collective
-  /// over `comm` (every rank calls it for the same k, in the same order)
-  /// when parts are made: the scale, synapse count and self-edge flag of
-  /// the whole come from every rank's part. An edge list with num_nodes.npy
-  /// is streamed (each rank reads every edge, keeps its own). Otherwise
-  /// network k is loaded whole and cut.
+  /// Network k's part onto its neurons [lo, hi) (Network::part), made or
+  /// read without the whole network where makes_parts() says so, otherwise
+  /// loaded whole and cut. Collective over `comm` (every rank calls it for
+  /// the same k, in the same order): an error on any rank is raised on
+  /// every rank (CollectiveError, the lowest failing rank's message), and a
+  /// generated part's scale, synapse count and self-edge flag are the
+  /// whole's, reduced over every rank's part.
   Network load_part(std::size_t k, std::size_t lo, std::size_t hi, Communicator* comm) const;
 
  private:

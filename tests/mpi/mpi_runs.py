@@ -160,6 +160,36 @@ p = run(["simulate", "--weights", "el", "--steps", "10", "--output", "el.npy"], 
 check(p.returncode != 0 and "edge_index.npy: edge 3 has the postsynaptic index 40 outside [0, 30)" in p.stderr
       and time.time() - t0 < 30, "a bad index in a streamed edge list ends both ranks with the file and edge named")
 
+# 4c. Dense .npy and Matrix Market files are streamed too: each rank keeps
+#     the synapses onto its neurons. A repeated entry onto rank 1's neurons
+#     only is seen by rank 1 alone; the ranks agree on the error (every rank
+#     ends with rank 1's message, without an abort).
+with open(os.path.join(d, "rep.mtx"), "w") as f:
+    f.write("%%MatrixMarket matrix coordinate real general\n30 30 3\n1 2 0.5\n1 30 1\n1 30 2\n")
+t0 = time.time()
+p = run(["simulate", "--weights", "rep.mtx", "--steps", "10", "--output", "rep.npy"], ranks=2, timeout=60)
+check(p.returncode != 0 and "rank 1 of 2: " in p.stderr and "rep.mtx:5: the entry (1, 30) repeats the one on line 4"
+      in p.stderr and "MPI_ABORT" not in p.stderr and time.time() - t0 < 30
+      and not os.path.exists(os.path.join(d, "rep.npy")),
+      f"an error one rank alone sees while reading its part ends every rank, agreed: {p.stderr.strip()[:300]}")
+rng = np.random.default_rng(4)
+w = (rng.random((300, 300)) < 0.05) * rng.normal(0, 2, (300, 300)) * (1 - np.eye(300))
+np.save(os.path.join(d, "w300.npy"), w.astype(np.float32))
+rows, cols = np.nonzero(w)
+with open(os.path.join(d, "w300.mtx"), "w") as f:
+    f.write(f"%%MatrixMarket matrix coordinate real general\n300 300 {len(rows)}\n")
+    f.writelines(f"{i + 1} {j + 1} {float(np.float32(w[i, j])):.9g}\n" for i, j in zip(rows, cols))
+DENSE = ["simulate", "--model", "bernoulli_glm", "--steps", "400", "--seed", "3", "--quiet",
+         "--stimulus", "regular:strength=3,period=50,tau=4"]
+for src in ["w300.npy", "w300.mtx"]:
+    stem = src.replace(".", "_")
+    p = run(DENSE + ["--weights", src, "--output", f"{stem}_1.npy"])
+    assert p.returncode == 0, p.stderr
+    for k in (2, 3):
+        p = run(DENSE + ["--weights", src, "--output", f"{stem}_{k}.npy"], ranks=k)
+        check(p.returncode == 0 and same(f"{stem}_1.npy", f"{stem}_{k}.npy"),
+              f"{src} read in parts by {k} ranks: one process's spikes ({p.stderr.strip()[:200]})")
+
 # 5. Ranks given different arguments are refused (they would wait forever in
 #    mismatched collectives).
 p = subprocess.run([MPIEXEC, "-n", "1", cli, "simulate", "--weights", "w.npy", "--steps", "10", "--output", "x.npy",

@@ -145,6 +145,13 @@ TEST_F(Loaders, MatrixMarketErrorsNameTheLine) {
   for (const auto& c : cases) {
     const std::string f = mtx("bad" + std::to_string(i++) + ".mtx", c.text);
     EXPECT_ERROR_HAS(load_network(f), c.message) << c.text;
+    // A distributed rank reads every line whatever its part: the same
+    // message (a repeated entry: on the ranks holding a copy of it; the
+    // ranks agree on the error, tests/mpi).
+    const bool repeat = std::string(c.message).find("repeats") != std::string::npos;
+    for (const auto& [lo, hi] : {std::pair<std::size_t, std::size_t>{0, 1}, {1, 2}})
+      if (!repeat || lo == 1)
+        EXPECT_ERROR_HAS(NetworkSource(f).load_part(0, lo, hi, nullptr), c.message) << c.text << " part " << lo;
   }
   // Readers refuse early what no Matrix Market file holds.
   const std::string long_line = mtx("long.mtx", "%%MatrixMarket matrix coordinate pattern general\n2 2 1\n1 " +
@@ -241,4 +248,82 @@ TEST_F(Loaders, EdgeListPartsAreStreamedAndEqualTheWholeCut) {
   const std::string plain = edge_dir("plain", {0, 1, 1, 2}, {1, 2});
   EXPECT_FALSE(NetworkSource(plain).makes_parts());
   EXPECT_EQ(NetworkSource(plain).load_part(0, 2, 3, nullptr).post(), (std::vector<std::int32_t>{2}));
+}
+
+namespace {
+/// A part read by a rank equals the whole network cut at [lo, hi): CSR,
+/// weights, quantisation with the whole's scale, synapse count, self-edges.
+void expect_part_is_cut(const NetworkSource& src, std::size_t lo, std::size_t hi) {
+  const Network whole = src.load(0), part = src.load_part(0, lo, hi, nullptr), cut = whole.part(lo, hi);
+  EXPECT_TRUE(part.is_part());
+  EXPECT_EQ(part.part_lo(), lo);
+  EXPECT_EQ(part.part_hi(), hi);
+  EXPECT_EQ(part.row_ptr(), cut.row_ptr()) << src.entries()[0] << " " << lo << ".." << hi;
+  EXPECT_EQ(part.post(), cut.post());
+  EXPECT_EQ(part.weight(), cut.weight());
+  EXPECT_EQ(part.quantised(), cut.quantised());
+  EXPECT_EQ(part.scale_exponent(), whole.scale_exponent());
+  EXPECT_EQ(part.whole_synapses(), whole.n_synapses());
+  EXPECT_EQ(part.has_self_edges(), whole.has_self_edges());
+}
+}  // namespace
+
+// Distributed runs: dense W0 .npy (a block of rows at a time) and Matrix
+// Market files (line by line) are streamed by each rank, which keeps only
+// the synapses onto its neurons; its part equals the whole network cut.
+TEST_F(Loaders, DenseAndMatrixMarketPartsAreStreamedAndEqualTheWholeCut) {
+  const std::size_t n = 7;
+  std::vector<double> w(n * n, 0.0);
+  for (std::size_t k = 0; k < n * n; k += 3) w[k] = (k % 2 ? -1.0 : 1.0) * (0.125 + 0.01 * static_cast<double>(k));
+  w[2 * n + 2] = 0.0;
+  w[3 * n + 5] = 9.5;  // the largest |w| lies in one part only
+  const std::vector<float> wf(w.begin(), w.end());
+  write_npy(path("w64.npy"), NpyDtype::kFloat64, {n, n}, w.data());
+  write_npy(path("w32.npy"), NpyDtype::kFloat32, {n, n}, wf.data());
+  std::vector<double> nodiag = w;
+  for (std::size_t j = 0; j < n; ++j) nodiag[j * n + j] = 0.0;
+  write_npy(path("nodiag.npy"), NpyDtype::kFloat64, {n, n}, nodiag.data());
+  const std::string g = mtx("g.mtx", "%%MatrixMarket matrix coordinate real general\n% c\n5 5 5\n1 2 0.5\n5 1 -3\n"
+                                     "3 3 0.25\n2 5 1\n4 4 0\n");
+  const std::string s = mtx("s.mtx", "%%MatrixMarket matrix coordinate integer symmetric\n5 5 3\n2 1 3\n5 2 -7\n4 4 1\n");
+  const std::string k = mtx("k.mtx", "%%MatrixMarket matrix coordinate real skew-symmetric\n5 5 2\n2 1 1.5\n5 3 4\n");
+  const std::string p = mtx("p.mtx", "%%MatrixMarket matrix coordinate pattern general\n5 5 2\n2 1\n4 5\n");
+  for (const std::string f : {path("w64.npy"), path("w32.npy"), path("nodiag.npy")}) {
+    ASSERT_TRUE(NetworkSource(f).makes_parts());
+    for (const auto& [lo, hi] : {std::pair<std::size_t, std::size_t>{0, 3}, {3, 4}, {4, 7}, {0, 7}, {5, 5}})
+      expect_part_is_cut(NetworkSource(f), lo, hi);
+  }
+  for (const std::string f : {g, s, k, p}) {
+    ASSERT_TRUE(NetworkSource(f).makes_parts());
+    for (const auto& [lo, hi] : {std::pair<std::size_t, std::size_t>{0, 1}, {1, 3}, {3, 5}, {0, 5}, {2, 2}})
+      expect_part_is_cut(NetworkSource(f), lo, hi);
+  }
+  // Every rank checks every weight: a non-finite one outside its columns too,
+  // with the whole reader's message.
+  std::vector<double> bad = w;
+  bad[6 * n + 1] = std::nan("");
+  write_npy(path("nan.npy"), NpyDtype::kFloat64, {n, n}, bad.data());
+  EXPECT_ERROR_HAS(load_network(path("nan.npy")), "nan.npy: W0[6, 1] = nan is not finite");
+  EXPECT_ERROR_HAS(NetworkSource(path("nan.npy")).load_part(0, 4, 7, nullptr), "nan.npy: W0[6, 1] = nan is not finite");
+  // A size that does not match the header: the whole reader's message.
+  write_npy(path("short.npy"), NpyDtype::kFloat64, {n, n}, w.data());
+  fs::resize_file(path("short.npy"), fs::file_size(path("short.npy")) - 8);
+  std::string whole_msg;
+  try {
+    load_network(path("short.npy"));
+  } catch (const Error& e) {
+    whole_msg = e.what();
+  }
+  ASSERT_FALSE(whole_msg.empty());
+  EXPECT_ERROR_HAS(NetworkSource(path("short.npy")).load_part(0, 0, 3, nullptr), whole_msg);
+  // A repeated entry is found by every rank holding any copy of it.
+  const std::string rep =
+      mtx("rep.mtx", "%%MatrixMarket matrix coordinate real symmetric\n4 4 3\n3 1 1\n4 4 2\n3 1 5\n");
+  for (const auto& [lo, hi] : {std::pair<std::size_t, std::size_t>{0, 1}, {2, 3}})
+    EXPECT_ERROR_HAS(NetworkSource(rep).load_part(0, lo, hi, nullptr), "rep.mtx:5: the entry (3, 1) repeats the one on line 3");
+  // A dataset of dense files and Matrix Market files is read in parts.
+  fs::create_directories(dir / "ds");
+  fs::copy_file(path("w64.npy"), dir / "ds" / "0.npy");
+  fs::copy_file(g, dir / "ds" / "1.mtx");
+  EXPECT_TRUE(NetworkSource((dir / "ds").string()).makes_parts());
 }

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -501,6 +502,7 @@ class CpuEngine final : public Engine {
                  part_.rank, part_.ranks(), what);
     std::fflush(stderr);
     exchange_->comm().abort(1);
+    std::abort();  // unreached: abort() never returns (the compiler cannot see it through the virtual call)
   }
 
   /// Distributed: the run's counters summed over the ranks (in rank order),
