@@ -206,6 +206,14 @@ SimulationResult Simulator::run(const RunOptions& options) {
   target.begin = options.record_begin;
   target.end = end;
   out.summary = engine_->run(options, &target);
+  out.rows_end = n;
+  if (Communicator* comm = options_.communicator.get(); comm && comm->size() > 1 &&
+                                                       (!options.gather_recording || comm->rank() != 0)) {
+    const engine::Partition part{comm->rank(), options_.partition};
+    const auto rows = engine::recorded_row_bounds(part, target.index, n);
+    out.rows_begin = rows[static_cast<std::size_t>(part.rank)];
+    out.rows_end = rows[static_cast<std::size_t>(part.rank) + 1];
+  }
   return out;
 }
 

@@ -406,21 +406,33 @@ NpyFileWriter::NpyFileWriter(const std::string& path, NpyDtype dtype, const std:
   data_offset_ = header.size();
   data_bytes_ = count * npy_itemsize(dtype);
   if (resume) {
-    file_ = std::fopen(tmp_.c_str(), "r+b");
-    if (!file_)
-      throw Error("cannot resume '" + path + "': its partial file '" + tmp_ + "' cannot be opened (" +
-                  std::strerror(errno) + ")");
-    std::string found(header.size(), '\0');
-    if (std::fread(found.data(), 1, found.size(), file_) != found.size() || found != header) {
-      std::fclose(file_);
-      file_ = nullptr;
-      throw Error("cannot resume '" + path + "': '" + tmp_ + "' does not hold the array this run writes");
-    }
+    open_existing(header, "cannot resume '" + path + "': its partial file '" + tmp_ + "'");
     return;
   }
   file_ = std::fopen(tmp_.c_str(), "wb");
   if (!file_) throw Error("cannot write '" + path + "': " + std::strerror(errno));
   if (std::fwrite(header.data(), 1, header.size(), file_) != header.size()) fail();
+}
+
+NpyFileWriter::NpyFileWriter(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape, Join)
+    : path_(path), tmp_(path + ".tmp"), keep_on_failure_(true), joined_(true) {
+  const std::string header = npy_header_bytes(dtype, shape);
+  std::size_t count = 1;
+  for (auto d : shape) count *= d;
+  data_offset_ = header.size();
+  data_bytes_ = count * npy_itemsize(dtype);
+  open_existing(header, "cannot write '" + path + "': the file '" + tmp_ + "' that rank 0 created");
+}
+
+void NpyFileWriter::open_existing(const std::string& header, const std::string& why) {
+  file_ = std::fopen(tmp_.c_str(), "r+b");
+  if (!file_) throw Error(why + " cannot be opened (" + std::strerror(errno) + ")");
+  std::string found(header.size(), '\0');
+  if (std::fread(found.data(), 1, found.size(), file_) != found.size() || found != header) {
+    std::fclose(file_);
+    file_ = nullptr;
+    throw Error(why + " does not hold the array this run writes");
+  }
 }
 
 NpyFileWriter::~NpyFileWriter() {
@@ -464,7 +476,20 @@ void NpyFileWriter::keep() {
   file_ = nullptr;
 }
 
+void NpyFileWriter::close() {
+  if (!file_) return;
+  std::FILE* f = file_;
+  file_ = nullptr;
+  const bool flushed = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+  const int err = errno;
+  if (std::fclose(f) != 0 || !flushed) {
+    discard();
+    throw Error("cannot write '" + path_ + "': " + std::strerror(flushed ? errno : err));
+  }
+}
+
 void NpyFileWriter::commit() {
+  if (joined_) throw Error("'" + path_ + "': a joined writer closes; the process that created the file commits it");
   if (!file_) throw Error("'" + path_ + "': committed twice");
   // Extend to the full size (parts never written read as zeros).
   if (std::fseek(file_, 0, SEEK_END) != 0) fail();

@@ -15,7 +15,13 @@ namespace fs = std::filesystem;
 
 namespace cascade::run {
 
-OutputSet::OutputSet(const SimulationPlan& plan) : plan_(plan) {}
+OutputSet::OutputSet(const SimulationPlan& plan) : plan_(plan) {
+  Communicator* comm = plan.options.communicator.get();
+  if (!comm || comm->size() == 1) return;
+  comm_ = comm;
+  root_ = comm->rank() == 0;
+  parallel_ = plan.h5_outputs.empty();  // SONATA's writer takes every row on rank 0
+}
 OutputSet::~OutputSet() = default;
 
 void OutputSet::check_disk() const {
@@ -73,6 +79,40 @@ BatchRows OutputSet::rows_of(std::size_t first, std::size_t count) const {
 void OutputSet::open(bool resume) {
   if (open_) return;
   open_ = true;
+  if (!parallel_) {
+    if (root_) open_writers(resume);
+    return;
+  }
+  // Rank 0 creates (or reopens) each file with its header on disk; then the
+  // other ranks join it. Each step is agreed: a rank that cannot open a file
+  // ends every rank with its message.
+  std::exception_ptr failure;
+  if (root_) {
+    try {
+      open_writers(resume);
+      each_npy([](NpyFileWriter& w) { w.flush(); });
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  comm_->agree(failure);
+  if (!root_) {
+    const std::vector<std::size_t> shape{plan_.options.replicas, plan_.recorded_neurons(), plan_.window()};
+    try {
+      for (const auto& o : plan_.npy_outputs)
+        npy_.push_back(std::make_unique<NpyFileWriter>(o, to_npy_dtype(plan_.dtype), shape, NpyFileWriter::Join{}));
+      if (!plan_.input_output.empty())
+        input_ = std::make_unique<NpyFileWriter>(plan_.input_output, NpyDtype::kFloat32, shape, NpyFileWriter::Join{});
+      if (!plan_.rate_output.empty())
+        rate_ = std::make_unique<NpyFileWriter>(plan_.rate_output, NpyDtype::kFloat32, shape, NpyFileWriter::Join{});
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  comm_->agree(failure);
+}
+
+void OutputSet::open_writers(bool resume) {
   const std::vector<std::size_t> shape{plan_.options.replicas, plan_.recorded_neurons(), plan_.window()};
   for (const auto& o : plan_.npy_outputs)
     npy_.push_back(std::make_unique<NpyFileWriter>(o, to_npy_dtype(plan_.dtype), shape, resume));
@@ -105,19 +145,21 @@ void OutputSet::open(bool resume) {
 
 void OutputSet::write(const BatchRows& b, const SimulationResult& res, std::int64_t lo, std::int64_t hi,
                       std::int64_t hi_done, double dt_ms) {
-  if (hi_done <= lo) return;
+  if (hi_done <= lo || (!root_ && !parallel_)) return;
   const std::size_t replicas = plan_.options.replicas, n_out = plan_.recorded_neurons(), window = plan_.window();
+  const std::size_t r0 = res.rows_begin, r1 = std::min(res.rows_end, b.rows);  // the rows this process holds
   // Rows of the result are hi - lo steps long; hi_done - lo of them were simulated.
   const std::size_t n = static_cast<std::size_t>(hi_done - lo), stride = static_cast<std::size_t>(hi - lo),
                     t_off = static_cast<std::size_t>(lo - plan_.window_begin), rows = b.rows;
   // Row j of replica r goes to output row out_row + j at time t_off; whole
   // windows make one contiguous block per replica.
   auto write_rows = [&](NpyFileWriter& w, const std::uint8_t* data, std::size_t it) {
+    if (r0 >= r1) return;
     for (std::size_t r = 0; r < replicas; ++r) {
       if (n == window) {
-        w.write((r * n_out + b.out_row) * window * it, data + r * rows * n * it, rows * n * it);
+        w.write((r * n_out + b.out_row + r0) * window * it, data + (r * rows + r0) * n * it, (r1 - r0) * n * it);
       } else {
-        for (std::size_t j = 0; j < rows; ++j)
+        for (std::size_t j = r0; j < r1; ++j)
           w.write(((r * n_out + b.out_row + j) * window + t_off) * it, data + (r * rows + j) * stride * it, n * it);
       }
     }
@@ -133,24 +175,37 @@ void OutputSet::write(const BatchRows& b, const SimulationResult& res, std::int6
 }
 
 void OutputSet::flush() {
-  for (auto& w : npy_) w->flush();
-  if (input_) input_->flush();
-  if (rate_) rate_->flush();
+  if (!parallel_) return each_npy([](NpyFileWriter& w) { w.flush(); });
+  std::exception_ptr failure;
+  try {
+    each_npy([](NpyFileWriter& w) { w.flush(); });
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  comm_->agree(failure);  // every rank's rows are on disk before a checkpoint names the files
 }
 
 void OutputSet::keep() {
-  for (auto& w : npy_) w->keep();
-  if (input_) input_->keep();
-  if (rate_) rate_->keep();
+  each_npy([](NpyFileWriter& w) { w.keep(); });
 }
 
 void OutputSet::keep_on_failure() {
-  for (auto& w : npy_) w->keep_on_failure();
-  if (input_) input_->keep_on_failure();
-  if (rate_) rate_->keep_on_failure();
+  each_npy([](NpyFileWriter& w) { w.keep_on_failure(); });
 }
 
 void OutputSet::commit(const std::string& provenance) {
+  if (parallel_) {  // every rank's rows on disk and its file closed before rank 0 renames
+    std::exception_ptr failure;
+    if (!root_) {
+      try {
+        each_npy([](NpyFileWriter& w) { w.close(); });
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    }
+    comm_->agree(failure);
+  }
+  if (!root_) return;
   // The sidecars are written first (under .tmp names), so that a failure to
   // write one leaves no output under its final name without its provenance.
   try {

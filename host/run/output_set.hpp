@@ -26,10 +26,18 @@ struct BatchRows {
   bool records = false;                      // the batch records anything
 };
 
+/// In a distributed run rank 0 alone writes, from the rows gathered on it,
+/// unless the ranks write in parallel (parallel(): dense outputs only, no
+/// SONATA): rank 0 creates each file, every rank writes its own neurons'
+/// rows at their offsets, and rank 0 commits once every rank has closed.
+/// Every rank calls every method then; open, flush and commit are
+/// collective (an error on any rank is every rank's).
 class OutputSet {
  public:
   explicit OutputSet(const SimulationPlan& plan);
   ~OutputSet();
+  /// The ranks write their own rows (the engine need not gather them).
+  bool parallel() const { return parallel_; }
 
   /// Refuses a dense output larger than the free space of its disk.
   void check_disk() const;
@@ -41,7 +49,8 @@ class OutputSet {
   bool is_open() const { return open_; }
 
   /// One chunk of a batch: `res` holds recorded steps [lo, hi) of the run
-  /// (output window coordinates), of which [lo, hi_done) were simulated.
+  /// (output window coordinates), of which [lo, hi_done) were simulated;
+  /// the rows it holds (SimulationResult::rows_begin/rows_end) are written.
   void write(const BatchRows& b, const SimulationResult& res, std::int64_t lo, std::int64_t hi, std::int64_t hi_done,
              double dt_ms);
 
@@ -59,7 +68,18 @@ class OutputSet {
   std::vector<std::string> partial_files() const;
 
  private:
+  void open_writers(bool resume);
+  template <class F>
+  void each_npy(F&& f) {
+    for (auto& w : npy_) f(*w);
+    if (input_) f(*input_);
+    if (rate_) f(*rate_);
+  }
+
   const SimulationPlan& plan_;
+  Communicator* comm_ = nullptr;  // a distributed run's ranks (null: one process)
+  bool root_ = true;              // rank 0, or the only process
+  bool parallel_ = false;
   std::vector<std::unique_ptr<NpyFileWriter>> npy_;
   std::unique_ptr<NpyFileWriter> input_, rate_;
   std::vector<std::unique_ptr<SonataWriter>> h5_;

@@ -151,9 +151,9 @@ class SimulationRun {
       }
       RunSummary& s = pos_.totals;
       s.mean_rate_hz = engine::mean_rate_hz(s.recorded_spike_count, s.recorded_neuron_steps, s.dt);
-      if (plan_.records() && root_) {
-        outputs_.commit(simulation_provenance(plan_, s, dt_ms_, started, resume_ != nullptr));
-        out.written = outputs_.written();
+      if (plan_.records()) {  // collective when the ranks write in parallel
+        outputs_.commit(root_ ? simulation_provenance(plan_, s, dt_ms_, started, resume_ != nullptr) : std::string());
+        if (root_) out.written = outputs_.written();
       }
     } catch (const Stopped&) {
       // A distributed run: the other ranks may already wait in a collective
@@ -167,14 +167,14 @@ class SimulationRun {
       out.recorded_done = pos_.rec_done;
       out.summary = pos_.totals;
       if (checkpointed_) {
-        if (root_) outputs_.keep();
+        outputs_.keep();
         out.checkpoint_saved = true;
       }
       return stopped(out);
     } catch (const std::exception& e) {
       if (!checkpointed_) throw;
       // A checkpoint names these outputs: they were kept, so that it stays valid.
-      if (root_) outputs_.keep();
+      outputs_.keep();
       const std::string what = std::string(e.what()) + "; the outputs so far and checkpoint '" + plan_.checkpoint +
                                "' are kept: resume with `cascade resume " + plan_.checkpoint +
                                "` once the cause is fixed";
@@ -311,7 +311,7 @@ class SimulationRun {
     dt_ms_ = sim.dt();
     const std::int64_t chunk = chunk_of(sim);
     if (plan_.records()) sim.check_recording(chunk, plan_.dtype);  // refuse before running
-    if (plan_.records() && root_ && !outputs_.is_open()) {
+    if (plan_.records() && !outputs_.is_open()) {  // collective when the ranks write in parallel
       outputs_.open(resume_ != nullptr);
       if (checkpointed_) outputs_.keep_on_failure();
     }
@@ -336,7 +336,7 @@ class SimulationRun {
         out.summary = pos_.totals;
         if (!plan_.checkpoint.empty()) {
           save_checkpoint(b, fresh ? nullptr : &sim);  // no state yet: the batch starts fresh on resume
-          if (root_) outputs_.keep();
+          outputs_.keep();
           out.checkpoint_saved = true;
         }
         return false;  // without a checkpoint the writers remove their partial files
@@ -431,6 +431,7 @@ class SimulationRun {
     ro.record_neurons = rows.selection;
     ro.record_input = !plan_.input_output.empty();
     ro.record_rate = !plan_.rate_output.empty();
+    ro.gather_recording = !outputs_.parallel();  // each rank writes its own rows
     const std::int64_t before = pos_.steps_before;
     ro.progress = [&](std::int64_t done, std::int64_t) { obs_.progress(before + done, total_steps()); };
     const SimulationResult res = sim.run(ro);
@@ -444,7 +445,7 @@ class SimulationRun {
     pos_.steps_before += res.summary.steps_run;
     pos_.eq_done += eq_part;
     pos_.rec_done += rec_part;
-    if (ro.record && root_) outputs_.write(rows, res, lo, hi, std::min(c0 + rec_part, plan_.window_end), dt_ms_);
+    if (ro.record) outputs_.write(rows, res, lo, hi, std::min(c0 + rec_part, plan_.window_end), dt_ms_);
     if (!pos_.have_totals) {
       pos_.totals = res.summary;
       pos_.have_totals = true;
@@ -466,12 +467,12 @@ class SimulationRun {
     c.totals = pos_.totals;
     c.has_state = sim != nullptr;
     if (sim) c.state = sim->save_state();  // collective in a distributed run: every rank's part
+    outputs_.flush();  // the outputs first (every rank's rows): the checkpoint then names data already on disk
     if (!root_) {
       mark_checkpointed();
       return;
     }
     c.inputs = inputs_;
-    outputs_.flush();  // the outputs first: the checkpoint then names data already on disk
     for (const auto& tmp : outputs_.partial_files()) {
       std::error_code ec;
       const auto size = fs::file_size(tmp, ec);

@@ -62,6 +62,12 @@ class NpyFileWriter {
   /// `resume`: reopen an existing PATH.tmp of this dtype and shape (a
   /// checkpointed run continuing) instead of creating it.
   NpyFileWriter(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape, bool resume = false);
+  /// Another process's writer joined (a distributed run's ranks each write
+  /// their own rows): opens the PATH.tmp that process created (its header
+  /// already on disk) and writes into it; never removes or renames it:
+  /// close() ends this side, the creating process commits.
+  struct Join {};
+  NpyFileWriter(const std::string& path, NpyDtype dtype, const std::vector<std::size_t>& shape, Join);
   ~NpyFileWriter();
   NpyFileWriter(const NpyFileWriter&) = delete;
   NpyFileWriter& operator=(const NpyFileWriter&) = delete;
@@ -75,13 +81,18 @@ class NpyFileWriter {
   /// the destructor, keeps it instead of removing it.
   void keep_on_failure() { keep_on_failure_ = true; }
   void commit();
+  /// A joined writer's end: everything written reaches the file, which is
+  /// closed (throws when it cannot be written).
+  void close();
 
  private:
+  void open_existing(const std::string& header, const std::string& why);
   [[noreturn]] void fail();
   void discard();
   std::string path_, tmp_;
   std::FILE* file_ = nullptr;
   bool keep_on_failure_ = false;
+  bool joined_ = false;  // another process created PATH.tmp and commits it
   std::size_t data_offset_ = 0, data_bytes_ = 0;
 };
 

@@ -21,6 +21,10 @@ struct SimulationResult {
   std::vector<float> input;  // g of the recorded neuron-steps (RunOptions::record_input), raster's layout
   std::vector<float> rate;   // phi(g) (RunOptions::record_rate), raster's layout
   std::vector<std::uint32_t> neurons;  // the recorded neurons (global indices of the batch)
+  // The rows of `neurons` this process holds, [rows_begin, rows_end): all of
+  // them, except on a distributed run's ranks, which hold their own (rank 0
+  // all of them when RunOptions::gather_recording); the others are zero.
+  std::size_t rows_begin = 0, rows_end = 0;
   RunSummary summary;
 };
 

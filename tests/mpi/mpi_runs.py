@@ -197,17 +197,23 @@ p = subprocess.run([MPIEXEC, "-n", "1", cli, "simulate", "--weights", "w.npy", "
                    cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
 check(p.returncode != 0 and "other settings than rank 0" in p.stderr, "ranks with different arguments are refused")
 
-# 6. A rank failing during the run (rank 0 cannot write its output: a file-size
-#    limit on that rank alone, 20 MB of the 40 MB raster): every rank ends
-#    within seconds, with the file named.
-t0 = time.time()
+# 6. A rank failing during the run: each rank writes its own neurons' rows
+#    of the dense output, so a file-size limit on one rank alone (rank 0:
+#    10 MB, within its rows [0, 20 MB); rank 1: 20 MB, below its rows
+#    [20, 40 MB) of the 40 MB raster) fails that rank's write: every rank
+#    ends within seconds, with the failing rank and the file named.
 FSZ = f"{cli} simulate --model bernoulli_glm --generate sparse:n=2000,p=0.01 --steps 20000 --chunk-steps 1000 " \
-      "--output fsz.npy --quiet"
-p = subprocess.run([MPIEXEC, "-n", "1", "bash", "-c", f"ulimit -f 20000; exec {FSZ}", ":", "-n", "1"] + FSZ.split(),
-                   cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
-check(p.returncode != 0 and "fsz.npy" in p.stderr and time.time() - t0 < 60,
-      f"rank 0 failing to write ends both ranks ({time.time() - t0:.1f} s): "
-      f"{p.stderr.strip().splitlines()[0] if p.stderr else ''}")
+      "--output fsz.npy --quiet --force"
+for rank, blocks in ((0, 10000), (1, 20000)):
+    limited = ["-n", "1", "bash", "-c", f"ulimit -f {blocks}; exec {FSZ}"]
+    plain = ["-n", "1"] + FSZ.split()
+    t0 = time.time()
+    p = subprocess.run([MPIEXEC] + (limited + [":"] + plain if rank == 0 else plain + [":"] + limited),
+                       cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    who = "cascade: error: cannot write 'fsz.npy'" if rank == 0 else "cascade: error (rank 1 of 2): cannot write 'fsz.npy'"
+    check(p.returncode != 0 and who in p.stderr and time.time() - t0 < 60 and not os.path.exists(os.path.join(d, "fsz.npy")),
+          f"rank {rank} failing to write its rows ends both ranks ({time.time() - t0:.1f} s): "
+          f"{p.stderr.strip().splitlines()[0] if p.stderr else ''}")
 
 # 7. tune distributed: the gradient's shares added in rank order; the tuned
 #    parameters equal one process's to 1e-9 relative (rounding differs only

@@ -78,6 +78,11 @@ struct RunOptions {
   std::vector<std::uint32_t> record_neurons;
   std::int64_t record_begin = 0, record_end = -1;
   bool record_input = false, record_rate = false;
+  // A distributed run (docs/distributed.md): true gathers the recording's
+  // rows on rank 0; false leaves each rank only the rows of its own neurons
+  // (SimulationResult::rows_begin/rows_end), for front ends whose ranks each
+  // write their own rows.
+  bool gather_recording = true;
   std::int64_t stimulus_start = 0;  // stimulus time t of the first recorded step (>= 0); a run
                                     // continuing another passes the steps already recorded
   ProgressCallback progress;

@@ -315,7 +315,7 @@ class CpuEngine final : public Engine {
     sum.threads = team;
     engine::RunCounters summed;
     for (const auto& c : counters) summed += c;
-    if (exchange_) finish_distributed(summed, sum, target);
+    if (exchange_) finish_distributed(summed, sum, options.gather_recording ? target : nullptr);
     engine::finish_summary(sum, summed, done, options.equilibration_steps, layout_.slots);
     sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return sum;
@@ -506,7 +506,8 @@ class CpuEngine final : public Engine {
   }
 
   /// Distributed: the run's counters summed over the ranks (in rank order),
-  /// the recording's rows gathered on rank 0, the exchange's cost reported.
+  /// the recording's rows gathered on rank 0 (given a target), the
+  /// exchange's cost reported.
   void finish_distributed(engine::RunCounters& c, RunSummary& sum, const RecordTarget* target) {
     Communicator& comm = exchange_->comm();
     std::uint64_t mine[5] = {c.events, c.scattered, c.recorded_spikes, c.capped, c.saturated};
