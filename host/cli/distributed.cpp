@@ -57,6 +57,8 @@ void agree(const std::exception_ptr& mine) {
   }
 }
 
+bool agreed_any(bool mine) { return distributed() ? g_world->any(mine) : mine; }
+
 void fail_distributed(const std::string& message, int exit_code) {
   std::fflush(stdout);
   // When every rank failed alike, rank 0's abort ends the others before they print.

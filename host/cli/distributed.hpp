@@ -44,6 +44,10 @@ void agreed(F&& f) {
   agree(failure);
 }
 
+/// Collective: whether `mine` holds on any rank (--help given to some ranks
+/// only: every rank takes it, none waits for the others).
+bool agreed_any(bool mine);
+
 /// A failure on this rank during a distributed run: rank 0 reports it at
 /// once, another rank after a moment (when rank 0 failed too its report
 /// comes first and ends the job); then every rank of the job ends.

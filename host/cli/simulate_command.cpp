@@ -118,6 +118,7 @@ int simulate_command(const std::vector<std::string>& argv) {
     plan = run::plan_simulation(settings);
     plan.options.communicator = world();
   });
+  help = agreed_any(help);  // --help on some ranks only: every rank takes it
   if (!help) agreed([&] { run::check_same_plan(plan); });  // a collective: only once every rank has its plan
   if (help) {
     if (is_root()) std::fputs(run::help_text(run::Command::kSimulate).c_str(), stdout);
@@ -130,15 +131,21 @@ int simulate_command(const std::vector<std::string>& argv) {
 }
 
 int resume_command(const std::vector<std::string>& argv) {
-  const FlagsAndArgs args = parse_flags(argv, {"help", "quiet", "verbose"});
-  if (args.has("help")) {
-    std::puts("usage: cascade resume FILE [--quiet|--verbose]\n\n"
-              "Continues the run that `cascade simulate --checkpoint FILE` saved (when interrupted or killed):\n"
-              "same arguments, same working directory, and outputs bit-identical to an uninterrupted run.");
+  FlagsAndArgs args;
+  agreed([&] {  // every rank checks its arguments before any reads the checkpoint
+    args = parse_flags(argv, {"help", "quiet", "verbose"});
+    if (args.has("help")) return;
+    if (args.positional.size() != 1) throw Error("resume: expected one checkpoint file (cascade resume FILE)");
+    if (args.positional.front().empty()) throw Error("resume: an empty path; expected the checkpoint file");
+  });
+  if (agreed_any(args.has("help"))) {
+    if (is_root())
+      std::puts("usage: cascade resume FILE [--quiet|--verbose]\n\n"
+                "Continues the run that `cascade simulate --checkpoint FILE` saved (when interrupted or killed):\n"
+                "same arguments, same working directory, and outputs bit-identical to an uninterrupted run.\n"
+                "Under mpirun, any number of ranks resumes a checkpoint that any number wrote.");
     return 0;
   }
-  if (args.positional.size() != 1) throw Error("resume: expected one checkpoint file (cascade resume FILE)");
-  if (args.positional.front().empty()) throw Error("resume: an empty path; expected the checkpoint file");
   set_log_level_from_flags(args.has("quiet"), args.has("verbose"));
   SimulationReport observer(args.has("quiet") || !is_root(), !args.has("quiet") && !args.has("verbose") && is_root());
   run::SimulationPlan plan;

@@ -57,7 +57,7 @@ int tune_command(const std::vector<std::string>& argv) {
     plan = run::plan_tune(settings);
     plan.options.communicator = world();
   });
-  if (help) {
+  if (agreed_any(help)) {  // --help on some ranks only: every rank takes it
     if (is_root()) std::fputs(run::help_text(run::Command::kTune).c_str(), stdout);
     return 0;
   }

@@ -521,18 +521,32 @@ SimulationOutcome resume_simulation(const std::string& checkpoint, RunObserver& 
                                     const std::atomic<bool>* stop, SimulationPlan* plan_out,
                                     std::shared_ptr<Communicator> communicator) {
   const std::string path = std::filesystem::absolute(checkpoint).string();
-  const CheckpointData c = read_checkpoint(path);
-  std::error_code ec;
-  std::filesystem::current_path(c.cwd, ec);
-  if (ec) throw Error("checkpoint '" + path + "': the run's directory '" + c.cwd + "' is not available: " + ec.message());
-  SimulationPlan plan = plan_simulation(settings_from_json(c.settings, "checkpoint '" + path + "'"), true);
+  // Every rank reads the checkpoint and plans; a failure on any rank (a bad
+  // path, a missing input) is every rank's, before any collective of the run.
+  CheckpointData c;
+  SimulationPlan plan;
+  std::exception_ptr failure;
+  try {
+    c = read_checkpoint(path);
+    std::error_code ec;
+    std::filesystem::current_path(c.cwd, ec);
+    if (ec)
+      throw Error("checkpoint '" + path + "': the run's directory '" + c.cwd + "' is not available: " + ec.message());
+    plan = plan_simulation(settings_from_json(c.settings, "checkpoint '" + path + "'"), true);
+    // Its lock, its partial outputs and its removal at the end go by the name
+    // it was written under: a copy or a moved file is refused, not half-used.
+    if (path_identity(plan.checkpoint) != path_identity(path))
+      throw Error("checkpoint '" + checkpoint + "' was written as '" + path_identity(plan.checkpoint) + "' (in " +
+                  c.cwd + "), the name its lock and its run go by: resume it under that name");
+  } catch (const Stopped&) {
+    throw;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (ranks_of(communicator.get()) > 1) communicator->agree(failure);
+  else if (failure) std::rethrow_exception(failure);
   plan.options.communicator = std::move(communicator);  // any number of ranks resumes any checkpoint
   check_same_plan(plan);
-  // Its lock, its partial outputs and its removal at the end go by the name
-  // it was written under: a copy or a moved file is refused, not half-used.
-  if (path_identity(plan.checkpoint) != path_identity(path))
-    throw Error("checkpoint '" + checkpoint + "' was written as '" + path_identity(plan.checkpoint) +
-                "' (in " + c.cwd + "), the name its lock and its run go by: resume it under that name");
   if (plan_out) *plan_out = plan;
   observer.planned(plan);
   return SimulationRun(plan, observer, stop, &c).run();

@@ -133,6 +133,7 @@ except subprocess.TimeoutExpired:
     _, err = mp.communicate()
     stopped = False
 check(stopped and mp.returncode != 0, f"SIGTERM ends a 2-rank run (exit {mp.returncode})")
+shutil.copy(ckpt, ckpt + ".saved")  # for 4d: a checkpoint that reads and plans
 p = run(["resume", ckpt, "--quiet"], ranks=2)
 check(p.returncode == 0 and same("ck_ref.npy", "ckt.npy"),
       f"stopped by SIGTERM, resumed by 2 ranks: the uninterrupted run's bytes ({p.stderr.strip()[:200]})")
@@ -189,6 +190,28 @@ for src in ["w300.npy", "w300.mtx"]:
         p = run(DENSE + ["--weights", src, "--output", f"{stem}_{k}.npy"], ranks=k)
         check(p.returncode == 0 and same(f"{stem}_1.npy", f"{stem}_{k}.npy"),
               f"{src} read in parts by {k} ranks: one process's spikes ({p.stderr.strip()[:200]})")
+
+# 4d. cascade resume with a bad checkpoint path (on every rank, or on rank 1
+#     only) and --help given to one rank only are agreed: no abort, no hang.
+p = run(["resume", "no-such.ckpt"], ranks=2, timeout=60)
+check(p.returncode == 1 and p.stderr.count("no-such.ckpt") == 1 and "MPI_ABORT" not in p.stderr,
+      f"resume of a missing checkpoint on 2 ranks: one message, exit 1 ({p.stderr.strip()[:200]})")
+shutil.copy(ckpt + ".saved", ckpt)  # rank 0's checkpoint reads and plans; rank 1's path is bad
+os.replace(os.path.join(d, "ckt.npy"), os.path.join(d, "ckt_done.npy"))  # its run's output is not there yet
+p = subprocess.run([MPIEXEC, "-n", "1", cli, "resume", "ckt.ckpt", ":", "-n", "1", cli, "resume", "gone.ckpt"],
+                   cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+os.remove(ckpt)
+check(p.returncode == 1 and "rank 1 of 2: " in p.stderr and "gone.ckpt" in p.stderr and "MPI_ABORT" not in p.stderr,
+      f"resume with a bad path on rank 1 only: rank 1's message, agreed ({p.stderr.strip()[:200]})")
+for cmd in (["simulate", "--weights", "w.npy", "--steps", "10", "--output", "h.npy"],
+            ["tune", "--model", "bernoulli_glm", "--weights", "w.npy", "--target-hz", "10", "--tune=theta"],
+            ["resume", "ckt.ckpt"]):
+    t0 = time.time()
+    p = subprocess.run([MPIEXEC, "-n", "1", cli] + cmd + [":", "-n", "1", cli] + cmd + ["--help"],
+                       cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    check(p.returncode == 0 and p.stdout.count("usage: cascade " + cmd[0]) == 1 and time.time() - t0 < 20
+          and not os.path.exists(os.path.join(d, "h.npy")),
+          f"cascade {cmd[0]} --help on rank 1 only: the help once, every rank exits 0 ({p.stderr.strip()[:200]})")
 
 # 5. Ranks given different arguments are refused (they would wait forever in
 #    mismatched collectives).
