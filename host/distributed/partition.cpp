@@ -62,18 +62,10 @@ std::vector<std::size_t> even_bounds(std::size_t total, int ranks) {
   return b;
 }
 
-std::vector<std::size_t> balanced_bounds(const Networks& nets, int ranks) {
-  const std::size_t total = total_neurons(nets);
-  // cost of a neuron = its in-synapses (the scatter into it) + 1 (its update)
-  std::vector<std::uint64_t> prefix(total + 1, 0);
-  std::size_t off = 0;
-  for (const auto& net : nets) {
-    if (net->is_part())
-      throw Error("partition: network '" + net->label() + "' is already a part; give the partition's boundaries");
-    for (std::int32_t i : net->post()) ++prefix[off + static_cast<std::size_t>(i) + 1];
-    off += net->n_neurons();
-  }
-  for (std::size_t g = 0; g < total; ++g) prefix[g + 1] += prefix[g] + 1;
+namespace {
+/// Boundaries where the prefix of the per-neuron cost reaches each rank's share.
+std::vector<std::size_t> bounds_of_prefix(const std::vector<std::uint64_t>& prefix, int ranks) {
+  const std::size_t total = prefix.size() - 1;
   const std::uint64_t cost = prefix[total];
   std::vector<std::size_t> b(static_cast<std::size_t>(ranks) + 1, total);
   b[0] = 0;
@@ -86,6 +78,28 @@ std::vector<std::size_t> balanced_bounds(const Networks& nets, int ranks) {
     b[static_cast<std::size_t>(r)] = std::max(b[static_cast<std::size_t>(r)], b[static_cast<std::size_t>(r) - 1]);
   }
   return b;
+}
+}  // namespace
+
+std::vector<std::size_t> balanced_bounds(const Networks& nets, int ranks) {
+  const std::size_t total = total_neurons(nets);
+  // cost of a neuron = its in-synapses (the scatter into it) + 1 (its update)
+  std::vector<std::uint64_t> prefix(total + 1, 0);
+  std::size_t off = 0;
+  for (const auto& net : nets) {
+    if (net->is_part())
+      throw Error("partition: network '" + net->label() + "' is already a part; give the partition's boundaries");
+    for (std::int32_t i : net->post()) ++prefix[off + static_cast<std::size_t>(i) + 1];
+    off += net->n_neurons();
+  }
+  for (std::size_t g = 0; g < total; ++g) prefix[g + 1] += prefix[g] + 1;
+  return bounds_of_prefix(prefix, ranks);
+}
+
+std::vector<std::size_t> balanced_bounds(std::span<const std::uint32_t> in_degrees, int ranks) {
+  std::vector<std::uint64_t> prefix(in_degrees.size() + 1, 0);
+  for (std::size_t g = 0; g < in_degrees.size(); ++g) prefix[g + 1] = prefix[g] + in_degrees[g] + 1;
+  return bounds_of_prefix(prefix, ranks);
 }
 
 Partition distribute(Networks& nets, SimulatorOptions& opt) {

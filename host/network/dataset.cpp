@@ -157,7 +157,8 @@ void check_w0_dtype(const std::string& path) {
 
 namespace {
 struct PartRange;
-std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, const PartRange* part);
+std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, const PartRange* part,
+                                    std::vector<std::uint32_t>* in_degrees = nullptr);
 }  // namespace
 
 Network load_dense_network(const std::string& path, std::uint32_t instance_id) {
@@ -461,8 +462,10 @@ struct PartRange {
 /// A Matrix Market file whole, or (`part`) only its synapses onto the part's
 /// neurons: every line is read and checked alike on every rank, and the
 /// whole network's largest |weight|, synapse count and self-edges come from
-/// the same pass.
-Network read_matrix_market(const std::string& path, std::uint32_t instance_id, const PartRange* part) {
+/// the same pass. `in_degrees`: only each neuron's in-synapses are counted
+/// (a distributed run's partition), and no network is made.
+std::optional<Network> read_matrix_market(const std::string& path, std::uint32_t instance_id, const PartRange* part,
+                                          std::vector<std::uint32_t>* in_degrees = nullptr) {
   LineReader in(path);
   std::string line;
   if (!in.next(line)) throw Error(path + ": empty file; expected a Matrix Market header '%%MatrixMarket matrix coordinate ...'");
@@ -516,7 +519,10 @@ Network read_matrix_market(const std::string& path, std::uint32_t instance_id, c
   std::vector<std::int64_t> pre, post;
   std::vector<double> w;
   std::vector<std::size_t> line_of;
-  if (!part) {
+  if (in_degrees) {
+    require_memory(4 * static_cast<std::uint64_t>(rows), path + ": the in-degrees of " + std::to_string(rows) + " neurons");
+    in_degrees->assign(static_cast<std::size_t>(rows), 0);
+  } else if (!part) {
     require_memory(40 * edges + Network::build_bytes(static_cast<std::uint64_t>(rows), edges), what);
     pre.reserve(static_cast<std::size_t>(edges));
     post.reserve(pre.capacity());
@@ -530,6 +536,11 @@ Network read_matrix_market(const std::string& path, std::uint32_t instance_id, c
     ++stored;
     max_abs = std::max(max_abs, std::fabs(v));
     self = self || a == b;
+    if (in_degrees) {
+      std::uint32_t& d = (*in_degrees)[static_cast<std::size_t>(b)];
+      d += d != UINT32_MAX;
+      return;
+    }
     if (part && !part->keeps(b)) return;
     if (part && pre.size() == pre.capacity()) {  // a part's arrays grow: checked before each doubling
       const std::uint64_t next = std::max<std::uint64_t>(1024, 2 * pre.size());
@@ -573,6 +584,7 @@ Network read_matrix_market(const std::string& path, std::uint32_t instance_id, c
   while (in.next(line))
     if (!blank(line) && line[line.find_first_not_of(" \t")] != '%')
       in.fail("more entries than the " + std::to_string(nnz) + " the size line promises");
+  if (in_degrees) return std::nullopt;
   refuse_repeated_entries(path, pre, post, line_of, mirror);
   Network net = Network::from_edges(static_cast<std::size_t>(rows), pre, post, w, instance_id, path);
   return part ? Network::as_part(std::move(net), part->lo, part->hi, max_abs, stored, self) : net;
@@ -584,7 +596,9 @@ Network read_matrix_market(const std::string& path, std::uint32_t instance_id, c
 /// synapse count and self-edges come from the same pass. Nothing for the
 /// layouts the streamed read does not take (Fortran order, a size that does
 /// not match the header): the whole reader's checks and messages take those.
-std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, const PartRange* range) {
+/// `in_degrees`: the first pass alone, counting each neuron's in-synapses.
+std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, const PartRange* range,
+                                    std::vector<std::uint32_t>* in_degrees) {
   const NpyHeader h = read_npy_header(path);
   const std::size_t n = h.shape.size() == 2 ? h.shape[0] : 0;
   std::error_code ec;
@@ -593,6 +607,7 @@ std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, c
                         bytes == h.data_offset + n * n * npy_itemsize(h.dtype);
   if (!streamed) return std::nullopt;
   const PartRange part = range ? *range : PartRange{0, n};
+  if (in_degrees) in_degrees->assign(n, 0);
   NpyStream in(path, h);
   const std::size_t rows_per_block = std::max<std::size_t>(1, (std::size_t{1} << 20) / n);
   std::vector<double> block;
@@ -620,6 +635,7 @@ std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, c
             max_abs = std::max(max_abs, std::fabs(row[i]));
             self = self || i == j;
             mine += part.keeps(static_cast<std::int64_t>(i));
+            if (in_degrees) ++(*in_degrees)[i];  // at most n <= 200000
           }
         } else {
           for (std::size_t i = part.lo; i < part.hi; ++i)
@@ -631,6 +647,7 @@ std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, c
         }
       }
     }
+    if (pass == 0 && in_degrees) return std::nullopt;
     if (pass == 0) {
       require_memory(Network::build_bytes(n, mine) + 24 * mine,
                      range ? path + ": this rank's part of a network of " + std::to_string(n) + " neurons (" +
@@ -656,7 +673,7 @@ Network load_dense_part(const std::string& path, std::uint32_t id, PartRange par
 }  // namespace
 
 Network load_matrix_market(const std::string& path, std::uint32_t instance_id) {
-  return read_matrix_market(path, instance_id, nullptr);
+  return std::move(*read_matrix_market(path, instance_id, nullptr));
 }
 
 namespace {
@@ -748,6 +765,30 @@ std::vector<Network> NetworkSource::load_range(std::size_t first, std::size_t co
 }
 
 namespace {
+/// Each neuron's in-synapses of an edge-list directory with num_nodes.npy:
+/// the post row of edge_index streamed (an index out of range is skipped
+/// here; the reader refuses it). Empty for layouts not streamed.
+std::vector<std::uint32_t> edge_list_in_degrees(const std::string& dir) {
+  const std::string ei_path = (fs::path(dir) / "edge_index.npy").string();
+  const NpyHeader ei = read_npy_header(ei_path);
+  if (ei.fortran || (ei.dtype != NpyDtype::kInt64 && ei.dtype != NpyDtype::kInt32) || ei.shape.size() != 2 ||
+      ei.shape[0] != 2)
+    return {};
+  const std::size_t n = neuron_count_of_edge_list(dir), E = ei.shape[1];
+  require_memory(4 * static_cast<std::uint64_t>(n), dir + ": the in-degrees of " + std::to_string(n) + " neurons");
+  std::vector<std::uint32_t> deg(n, 0);
+  NpyStream in(ei_path, ei);
+  std::vector<std::int64_t> post;
+  constexpr std::size_t kBlock = std::size_t{1} << 20;
+  for (std::size_t e0 = 0; e0 < E; e0 += kBlock) {
+    check_stop("reading an edge list");
+    in.read(E + e0, std::min(kBlock, E - e0), post);
+    for (std::int64_t v : post)
+      if (v >= 0 && static_cast<std::size_t>(v) < n) deg[static_cast<std::size_t>(v)] += deg[static_cast<std::size_t>(v)] != UINT32_MAX;
+  }
+  return deg;
+}
+
 /// Whether a network entry is read in parts by a distributed rank (streamed,
 /// never whole): dense .npy, Matrix Market, edge lists with num_nodes.npy.
 bool read_in_parts(const std::string& e) {
@@ -762,6 +803,18 @@ bool NetworkSource::makes_parts() const {
   if (make_part_) return true;
   if (make_ || entries_.empty()) return false;
   return std::all_of(entries_.begin(), entries_.end(), read_in_parts);
+}
+
+std::vector<std::uint32_t> NetworkSource::in_degrees(std::size_t k) const {
+  if (k >= entries_.size())
+    throw Error("network " + std::to_string(k) + " requested from a source of " + std::to_string(entries_.size()));
+  if (make_ || make_part_ || !read_in_parts(entries_[k])) return {};
+  const std::string& e = entries_[k];
+  std::vector<std::uint32_t> deg;
+  if (is_edge_list_dir(e)) return edge_list_in_degrees(e);
+  if (fs::path(e).extension() == ".mtx") read_matrix_market(e, static_cast<std::uint32_t>(k), nullptr, &deg);
+  else stream_dense(e, static_cast<std::uint32_t>(k), nullptr, &deg);
+  return deg;
 }
 
 Network NetworkSource::load_part(std::size_t k, std::size_t lo, std::size_t hi, Communicator* comm) const {
@@ -781,7 +834,7 @@ Network NetworkSource::load_part(std::size_t k, std::size_t lo, std::size_t hi, 
       const PartRange part{lo, hi};
       if (make_ || !read_in_parts(e)) net.emplace(load(k).part(lo, hi));
       else if (is_edge_list_dir(e)) net.emplace(load_edge_list_part(e, id, lo, hi));
-      else if (fs::path(e).extension() == ".mtx") net.emplace(read_matrix_market(e, id, &part));
+      else if (fs::path(e).extension() == ".mtx") net.emplace(std::move(*read_matrix_market(e, id, &part)));
       else net.emplace(load_dense_part(e, id, part));
     }
   } catch (const Stopped&) {

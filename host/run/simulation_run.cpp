@@ -269,10 +269,11 @@ class SimulationRun {
     obs_.started(st);
   }
 
-  /// The batch's simulator. A distributed run whose networks are generated
-  /// in parts gives each rank only its part, cut at boundaries even in
-  /// neurons (the generators' in-degrees are even in expectation); loaded
-  /// networks are read whole, then cut where the synapses balance.
+  /// The batch's simulator. A distributed run whose networks are made or
+  /// read in parts gives each rank only its part: files are cut where their
+  /// in-synapses balance (a first pass counts them), generated networks at
+  /// boundaries even in neurons (their in-degrees are even in expectation).
+  /// Networks loaded whole are cut where the synapses balance.
   Simulator make_simulator(std::size_t first, std::size_t count) const {
     const NetworkSource& src = plan_.networks.source;
     Communicator* comm = plan_.options.communicator.get();
@@ -282,7 +283,7 @@ class SimulationRun {
     std::vector<std::size_t> sizes;
     std::size_t total = 0;
     for (std::size_t k = first; k < first + count; ++k) total += sizes.emplace_back(src.neuron_count(k));
-    opt.partition = engine::even_bounds(total, comm->size());
+    opt.partition = partition_of(first, count, sizes, total);
     const std::size_t lo = opt.partition[static_cast<std::size_t>(comm->rank())];
     const std::size_t hi = opt.partition[static_cast<std::size_t>(comm->rank()) + 1];
     std::vector<Network> parts;
@@ -293,6 +294,30 @@ class SimulationRun {
       off += N;
     }
     return Simulator(plan_.setup.model, std::move(parts), opt);
+  }
+
+  /// The boundaries of a batch read or made in parts (collective: a failure
+  /// to count on any rank is every rank's).
+  std::vector<std::size_t> partition_of(std::size_t first, std::size_t count, const std::vector<std::size_t>& sizes,
+                                        std::size_t total) const {
+    const NetworkSource& src = plan_.networks.source;
+    Communicator* comm = plan_.options.communicator.get();
+    std::vector<std::uint32_t> degrees;
+    bool counted = true;
+    std::exception_ptr failure;
+    try {
+      for (std::size_t k = 0; k < count && counted; ++k) {
+        const std::vector<std::uint32_t> d = src.in_degrees(first + k);
+        counted = d.size() == sizes[k];
+        degrees.insert(degrees.end(), d.begin(), d.end());
+      }
+    } catch (const Stopped&) {
+      throw;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    comm->agree(failure);
+    return counted ? engine::balanced_bounds(degrees, comm->size()) : engine::even_bounds(total, comm->size());
   }
 
   /// Runs batch b from where the run stands; false when a stop request ended it.
@@ -317,6 +342,11 @@ class SimulationRun {
     }
     if (b == 0) report_start(sim);
     const BatchRows rows = outputs_.rows_of(first, count);
+    if (distributed()) {
+      std::string bounds;
+      for (std::size_t x : sim.options().partition) bounds += (bounds.empty() ? "" : ", ") + std::to_string(x);
+      obs_.debug("batch " + std::to_string(b + 1) + ": partition boundaries " + bounds + " (rank r owns [b_r, b_r+1))");
+    }
     obs_.debug("batch " + std::to_string(b + 1) + "/" + std::to_string(plan_.batches()) + ": networks " +
                std::to_string(first) + " to " + std::to_string(first + count - 1) + ", " +
                std::to_string(sim.total_neurons()) + " neurons, " + std::to_string(sim.total_synapses()) +

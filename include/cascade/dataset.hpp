@@ -66,6 +66,10 @@ class NetworkSource {
     make_part_ = std::move(make_part);
   }
   bool makes_parts() const;
+  /// Each neuron's in-synapses of network k, from a pass over its file (the
+  /// sources read in parts; empty for the others and for generated ones):
+  /// a distributed run's partition balances them. Every rank reads alike.
+  std::vector<std::uint32_t> in_degrees(std::size_t k) const;
   /// Network k's part onto its neurons [lo, hi) (Network::part), made or
   /// read without the whole network where makes_parts() says so, otherwise
   /// loaded whole and cut. Collective over `comm` (every rank calls it for

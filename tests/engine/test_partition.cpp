@@ -31,6 +31,11 @@ TEST(Partition, BoundsBalanceSynapsesPlusOneAneuron) {
   for (std::size_t k = 1; k < b.size(); ++k) EXPECT_LE(b[k - 1], b[k]);
   EXPECT_EQ(b.back(), 2u);
   EXPECT_EQ(even_bounds(10, 3), (std::vector<std::size_t>{0, 3, 6, 10}));
+  // From in-degrees (files streamed per rank): the same boundaries.
+  std::vector<std::uint32_t> in(8);
+  for (std::uint32_t i = 0; i < 8; ++i) in[i] = i;  // chain(8): neuron i takes i synapses
+  EXPECT_EQ(balanced_bounds(std::span<const std::uint32_t>(in), 2), (std::vector<std::size_t>{0, 6, 8}));
+  EXPECT_EQ(balanced_bounds(std::span<const std::uint32_t>(in), 3), balanced_bounds(nets, 3));
 }
 
 TEST(Partition, DistributeCutsEveryNetworkOfTheBatchAtTheRanksBoundaries) {

@@ -191,6 +191,22 @@ for src in ["w300.npy", "w300.mtx"]:
         check(p.returncode == 0 and same(f"{stem}_1.npy", f"{stem}_{k}.npy"),
               f"{src} read in parts by {k} ranks: one process's spikes ({p.stderr.strip()[:200]})")
 
+# 4c'. A file's parts are balanced by in-synapses (a first pass counts
+#      them): every synapse onto neurons 0..29 of 300 puts the 2-rank
+#      boundary inside them, not at 150 (cost = in-synapses + 1 a neuron:
+#      30 x 300 + 270 = 9270; the first 16 neurons' reach half, 4635, 15
+#      make 4500); the spikes are one process's.
+skew = np.zeros((300, 300), dtype=np.float32)
+skew[:, :30] = rng.normal(0, 0.3, (300, 30))
+skew[np.arange(30), np.arange(30)] = 0
+np.save(os.path.join(d, "skew.npy"), skew)
+p = run(DENSE + ["--weights", "skew.npy", "--output", "skew1.npy"])
+assert p.returncode == 0, p.stderr
+p = run([a for a in DENSE if a != "--quiet"] + ["--weights", "skew.npy", "--output", "skew2.npy", "--verbose"], ranks=2)
+line = next((l for l in (p.stdout + p.stderr).splitlines() if "partition boundaries" in l), "")
+check(p.returncode == 0 and "partition boundaries 0, 16, 300" in line and same("skew1.npy", "skew2.npy"),
+      f"a skewed dense W0 is cut where its in-synapses balance: {line.strip()}")
+
 # 4d. cascade resume with a bad checkpoint path (on every rank, or on rank 1
 #     only) and --help given to one rank only are agreed: no abort, no hang.
 p = run(["resume", "no-such.ckpt"], ranks=2, timeout=60)

@@ -327,3 +327,34 @@ TEST_F(Loaders, DenseAndMatrixMarketPartsAreStreamedAndEqualTheWholeCut) {
   fs::copy_file(g, dir / "ds" / "1.mtx");
   EXPECT_TRUE(NetworkSource((dir / "ds").string()).makes_parts());
 }
+
+// Distributed runs balance a file's parts by in-synapses: a first pass
+// counts each neuron's, for every format read in parts, equal to the
+// whole network's; generated sources and files read whole give none.
+TEST_F(Loaders, InDegreesOfStreamedFilesEqualTheWholeNetworks) {
+  auto whole_in = [](const Network& net) {
+    std::vector<std::uint32_t> d(net.n_neurons(), 0);
+    for (std::int32_t i : net.post()) ++d[static_cast<std::size_t>(i)];
+    return d;
+  };
+  const std::size_t n = 6;
+  std::vector<float> w(n * n, 0.0f);
+  for (std::size_t j = 0; j < n; ++j) w[j * n + 0] = j == 0 ? 0.0f : 1.0f;  // neuron 0 takes every other one
+  w[2 * n + 4] = -2.0f;
+  write_npy(path("d.npy"), NpyDtype::kFloat32, {n, n}, w.data());
+  const std::string s = mtx("s.mtx", "%%MatrixMarket matrix coordinate real symmetric\n5 5 3\n2 1 3\n5 2 -7\n4 4 1\n");
+  const std::string el = edge_dir("el", {0, 4, 2, 1, 3, 0, 3, 1, 2, 4, 0, 1}, {0.5, -2, 0.25, 8, 1, -1}, 5);
+  for (const std::string f : {path("d.npy"), s, el}) {
+    const NetworkSource src(f);
+    EXPECT_EQ(src.in_degrees(0), whole_in(src.load(0))) << f;
+  }
+  EXPECT_EQ(NetworkSource(path("d.npy")).in_degrees(0), (std::vector<std::uint32_t>{5, 0, 0, 0, 1, 0}));
+  EXPECT_TRUE(NetworkSource(edge_dir("plain", {0, 1, 1, 2}, {1, 2})).in_degrees(0).empty());  // no num_nodes.npy
+  const NetworkSource gen = NetworkSource::generated("g", 1, 3, [](std::uint32_t) {
+    return Network::from_edges(3, std::vector<std::int64_t>{0}, std::vector<std::int64_t>{1}, std::vector<double>{1.0});
+  });
+  EXPECT_TRUE(gen.in_degrees(0).empty());
+  // A bad entry is the reader's to refuse: the count pass says the same.
+  const std::string bad = mtx("bad.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n3 1 1\n");
+  EXPECT_ERROR_HAS(NetworkSource(bad).in_degrees(0), ":3: entry (3, 1) is outside the 1-based range 1..2");
+}

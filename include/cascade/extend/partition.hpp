@@ -35,6 +35,9 @@ struct Partition {
 /// Boundaries balanced by cost: the neurons' in-synapses plus one each (the
 /// update), from whole networks. Deterministic: every rank computes the same.
 std::vector<std::size_t> balanced_bounds(const Networks& nets, int ranks);
+/// The same balance from each neuron's in-synapses (the batch's neurons in
+/// order; networks streamed per rank count them in a first pass).
+std::vector<std::size_t> balanced_bounds(std::span<const std::uint32_t> in_degrees, int ranks);
 /// Boundaries by neuron count alone (networks generated per part, whose
 /// in-degrees are not known before they are made).
 std::vector<std::size_t> even_bounds(std::size_t total_neurons, int ranks);
