@@ -182,38 +182,56 @@ SimulationResult Simulator::run(const RunOptions& options) {
     for (std::size_t g = 0; g < total; ++g) out.neurons[g] = static_cast<std::uint32_t>(g);
   }
   const std::size_t n = out.neurons.size(), window = static_cast<std::size_t>(end - options.record_begin);
+  // The rows this process records: all of them, or (a distributed run that
+  // does not gather) the rows of its own neurons alone, held from row 0 of
+  // the raster on (their recorded indices shifted down by the first).
+  std::size_t r0 = 0, r1 = n;
+  Communicator* comm = options_.communicator.get();
+  const bool distributed = comm && comm->size() > 1;
+  if (distributed) {
+    const engine::Partition part{comm->rank(), options_.partition};
+    const auto rows = engine::recorded_row_bounds(part, index.empty() ? nullptr : index.data(), n);
+    r0 = rows[static_cast<std::size_t>(part.rank)];
+    r1 = rows[static_cast<std::size_t>(part.rank) + 1];
+    if (!options.gather_recording) {
+      std::vector<std::int32_t> own(total, -1);
+      for (std::size_t g = part.lo(); g < part.hi(); ++g) {
+        const std::int32_t k = index.empty() ? static_cast<std::int32_t>(g) : index[g];
+        if (k >= 0) own[g] = k - static_cast<std::int32_t>(r0);
+      }
+      index = std::move(own);
+    }
+  }
+  const bool own_rows = distributed && !options.gather_recording;
+  const std::size_t held = own_rows ? r1 - r0 : n;
   const std::uint64_t floats = (options.record_input ? 1u : 0u) + (options.record_rate ? 1u : 0u);
-  const std::uint64_t bytes = static_cast<std::uint64_t>(options_.replicas) * n * window *
+  const std::uint64_t bytes = static_cast<std::uint64_t>(options_.replicas) * held * window *
                               (record_dtype_size(options.dtype) + 4 * floats);
   const std::uint64_t avail = available_memory_bytes();
   if (avail > 0 && bytes > avail / 10 * 9) {
     std::ostringstream os;
     os.precision(3);
-    os << "the recording [" << options_.replicas << ", " << n << ", " << window << "] needs "
+    os << "the recording [" << options_.replicas << ", " << held << ", " << window << "] needs "
        << static_cast<double>(bytes) / 1073741824.0 << " GiB but only " << static_cast<double>(avail) / 1073741824.0
        << " GiB of memory are available; record fewer steps, neurons or replicas, or in chunks";
     throw Error(os.str());
   }
-  out.raster = Raster(options.dtype, options_.replicas, n, window);
-  if (options.record_input) out.input.assign(options_.replicas * n * window, 0.0f);
-  if (options.record_rate) out.rate.assign(options_.replicas * n * window, 0.0f);
+  out.raster = Raster(options.dtype, options_.replicas, held, window);
+  if (options.record_input) out.input.assign(options_.replicas * held * window, 0.0f);
+  if (options.record_rate) out.rate.assign(options_.replicas * held * window, 0.0f);
   RecordTarget target;
   target.raster = &out.raster;
   target.input = options.record_input ? out.input.data() : nullptr;
   target.rate = options.record_rate ? out.rate.data() : nullptr;
   target.index = index.empty() ? nullptr : index.data();
-  target.neurons = n;
+  target.neurons = held;
   target.begin = options.record_begin;
   target.end = end;
   out.summary = engine_->run(options, &target);
-  out.rows_end = n;
-  if (Communicator* comm = options_.communicator.get(); comm && comm->size() > 1 &&
-                                                       (!options.gather_recording || comm->rank() != 0)) {
-    const engine::Partition part{comm->rank(), options_.partition};
-    const auto rows = engine::recorded_row_bounds(part, target.index, n);
-    out.rows_begin = rows[static_cast<std::size_t>(part.rank)];
-    out.rows_end = rows[static_cast<std::size_t>(part.rank) + 1];
-  }
+  out.first_row = own_rows ? r0 : 0;
+  out.rows_begin = r0;
+  out.rows_end = r1;
+  if (!distributed || (options.gather_recording && comm->rank() == 0)) out.rows_begin = 0, out.rows_end = n;
   return out;
 }
 

@@ -147,20 +147,22 @@ void OutputSet::write(const BatchRows& b, const SimulationResult& res, std::int6
                       std::int64_t hi_done, double dt_ms) {
   if (hi_done <= lo || (!root_ && !parallel_)) return;
   const std::size_t replicas = plan_.options.replicas, n_out = plan_.recorded_neurons(), window = plan_.window();
-  const std::size_t r0 = res.rows_begin, r1 = std::min(res.rows_end, b.rows);  // the rows this process holds
+  // The rows this process holds, [r0, r1); raster row k is row first + k.
+  const std::size_t r0 = res.rows_begin, r1 = std::min(res.rows_end, b.rows), first = res.first_row,
+                    held = res.raster.neurons();
   // Rows of the result are hi - lo steps long; hi_done - lo of them were simulated.
   const std::size_t n = static_cast<std::size_t>(hi_done - lo), stride = static_cast<std::size_t>(hi - lo),
-                    t_off = static_cast<std::size_t>(lo - plan_.window_begin), rows = b.rows;
+                    t_off = static_cast<std::size_t>(lo - plan_.window_begin);
   // Row j of replica r goes to output row out_row + j at time t_off; whole
   // windows make one contiguous block per replica.
   auto write_rows = [&](NpyFileWriter& w, const std::uint8_t* data, std::size_t it) {
     if (r0 >= r1) return;
     for (std::size_t r = 0; r < replicas; ++r) {
       if (n == window) {
-        w.write((r * n_out + b.out_row + r0) * window * it, data + (r * rows + r0) * n * it, (r1 - r0) * n * it);
+        w.write((r * n_out + b.out_row + r0) * window * it, data + (r * held + r0 - first) * n * it, (r1 - r0) * n * it);
       } else {
         for (std::size_t j = r0; j < r1; ++j)
-          w.write(((r * n_out + b.out_row + j) * window + t_off) * it, data + (r * rows + j) * stride * it, n * it);
+          w.write(((r * n_out + b.out_row + j) * window + t_off) * it, data + (r * held + j - first) * stride * it, n * it);
       }
     }
   };

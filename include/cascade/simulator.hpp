@@ -23,8 +23,12 @@ struct SimulationResult {
   std::vector<std::uint32_t> neurons;  // the recorded neurons (global indices of the batch)
   // The rows of `neurons` this process holds, [rows_begin, rows_end): all of
   // them, except on a distributed run's ranks, which hold their own (rank 0
-  // all of them when RunOptions::gather_recording); the others are zero.
-  std::size_t rows_begin = 0, rows_end = 0;
+  // all of them when RunOptions::gather_recording). Raster row k is row
+  // first_row + k of `neurons`: with gather_recording (the default) the
+  // raster has a row for every recorded neuron (those not held are zero);
+  // without, each rank's raster holds its own rows alone (first_row =
+  // rows_begin), so that its memory falls with the number of ranks.
+  std::size_t rows_begin = 0, rows_end = 0, first_row = 0;
   RunSummary summary;
 };
 

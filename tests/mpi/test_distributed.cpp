@@ -123,6 +123,48 @@ TEST(Distributed, LargeRunEqualsOneProcess) {
   expect_same(one, simulate(make_model("bernoulli_glm"), nets, o, g_world, {}, ro), "5000 neurons, 2 threads a rank");
 }
 
+// Without gathering (RunOptions::gather_recording = false, what the command
+// line's rank-parallel writes use) each rank's raster, g and phi(g) hold its
+// own rows alone, equal to those rows of one process's recording; together
+// the ranks' ranges cover every recorded row once.
+TEST(Distributed, OwnRowsWithoutGatheringEqualOneProcessRows) {
+  const Nets nets = {std::make_shared<const Network>(test::active_network("bernoulli_glm", 300, 3, 0)),
+                     std::make_shared<const Network>(test::active_network("bernoulli_glm", 177, 4, 1))};
+  SimulatorOptions o;
+  o.seed = 5;
+  o.replicas = 2;
+  for (const bool subset : {false, true}) {
+    RunOptions ro = recording(300);
+    ro.record_begin = 10;
+    ro.record_end = 250;
+    if (subset)
+      for (std::uint32_t g = 1; g < 477; g += 4) ro.record_neurons.push_back(g);
+    const SimulationResult one = Simulator(make_model("bernoulli_glm"), nets, o).run(ro);
+    SimulatorOptions d = o;
+    d.communicator = g_world;
+    ro.gather_recording = false;
+    const SimulationResult mine = Simulator(make_model("bernoulli_glm"), nets, d).run(ro);
+    const std::size_t n = one.neurons.size(), T = one.raster.steps(), held = mine.rows_end - mine.rows_begin;
+    ASSERT_EQ(mine.first_row, mine.rows_begin);
+    ASSERT_EQ(mine.raster.neurons(), held) << "the raster holds this rank's rows alone";
+    ASSERT_EQ(mine.input.size(), 2 * held * T);
+    for (std::size_t r = 0; r < 2; ++r)
+      for (std::size_t k = 0; k < held; ++k)
+        for (std::size_t t = 0; t < T; ++t) {
+          const std::size_t a = (r * n + mine.rows_begin + k) * T + t, b = (r * held + k) * T + t;
+          ASSERT_EQ(one.raster.data()[a], mine.raster.data()[b]) << "row " << mine.rows_begin + k << " step " << t;
+          ASSERT_EQ(one.input[a], mine.input[b]);
+          ASSERT_EQ(one.rate[a], mine.rate[b]);
+        }
+    const std::vector<std::uint64_t> ends = g_world->gather_sizes(mine.rows_end);
+    const std::vector<std::uint64_t> begins = g_world->gather_sizes(mine.rows_begin);
+    EXPECT_EQ(begins.front(), 0u);
+    EXPECT_EQ(ends.back(), n);
+    for (std::size_t r = 1; r < ends.size(); ++r) EXPECT_EQ(begins[r], ends[r - 1]) << "ranks' rows tile the recording";
+    EXPECT_EQ(mine.summary.recorded_spike_count, one.summary.recorded_spike_count) << "the summary is every rank's";
+  }
+}
+
 TEST(Distributed, AnyPartitionGivesTheSameSpikes) {
   // Uneven boundaries, rank 0 owning nothing: the spikes do not depend on the partition.
   const int K = g_world->size();
