@@ -262,6 +262,24 @@ Network load_edge_list(const std::string& dir, std::uint32_t instance_id) {
 
 namespace {
 
+/// A streamed file's first self-edge (the lowest neuron's), which a part
+/// cannot find among its own synapses: the messages of models that refuse
+/// self-edges name it as the whole network's.
+struct SelfEdge {
+  std::int64_t neuron = -1;
+  double weight = 0.0;
+  void see(std::int64_t j, double w) {
+    if (neuron < 0 || j < neuron) neuron = j, weight = w;
+  }
+};
+
+/// A repeated Matrix Market entry, with the line that repeats: ranks that
+/// each see some repeats agree on the earliest line, as one process reports.
+struct RepeatedEntry : Error {
+  RepeatedEntry(const std::string& what, std::size_t line_number) : Error(what), line(line_number) {}
+  std::size_t line;
+};
+
 /// Streams elements [first, first + count) of a C-order .npy's data as
 /// int64 or double (distributed runs read edge lists a block at a time).
 class NpyStream {
@@ -324,6 +342,7 @@ Network load_edge_list_part(const std::string& dir, std::uint32_t id, std::size_
   std::vector<double> w, keep_w;
   double max_abs = 0.0;
   bool self = false;
+  SelfEdge first_self;
   constexpr std::size_t kBlock = std::size_t{1} << 20;
   for (std::size_t e0 = 0; e0 < E; e0 += kBlock) {
     check_stop("reading an edge list");
@@ -342,6 +361,7 @@ Network load_edge_list_part(const std::string& dir, std::uint32_t id, std::size_
                     std::to_string(post[k]) + ") has a non-finite weight");
       max_abs = std::max(max_abs, std::fabs(w[k]));
       self = self || pre[k] == post[k];
+      if (pre[k] == post[k]) first_self.see(pre[k], w[k]);
       if (static_cast<std::size_t>(post[k]) >= lo && static_cast<std::size_t>(post[k]) < hi) {
         keep_pre.push_back(pre[k]);
         keep_post.push_back(post[k]);
@@ -349,7 +369,8 @@ Network load_edge_list_part(const std::string& dir, std::uint32_t id, std::size_
       }
     }
   }
-  return Network::as_part(Network::from_edges(n, keep_pre, keep_post, keep_w, id, dir), lo, hi, max_abs, E, self);
+  return Network::as_part(Network::from_edges(n, keep_pre, keep_post, keep_w, id, dir), lo, hi, max_abs, E, self,
+                          first_self.neuron, first_self.weight);
 }
 
 /// Reads a text file line by line with the line number for messages.
@@ -442,13 +463,18 @@ void refuse_repeated_entries(const std::string& path, const std::vector<std::int
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return key(a) != key(b) ? key(a) < key(b) : line_of[a] < line_of[b];
   });
+  // The repeat on the earliest line is named (whichever entries a part holds).
+  std::size_t at = order.size();
   for (std::size_t k = 1; k < order.size(); ++k) {
     const std::size_t a = order[k - 1], b = order[k];
-    if (key(a) == key(b) && line_of[a] != line_of[b])
-      throw Error(path + ":" + std::to_string(line_of[b]) + ": the entry (" + std::to_string(key(b).first + 1) + ", " +
-                  std::to_string(key(b).second + 1) + ") repeats the one on line " + std::to_string(line_of[a]) +
-                  " (a synapse appears once)");
+    if (key(a) == key(b) && line_of[a] != line_of[b] && (at == order.size() || line_of[b] < line_of[order[at]])) at = k;
   }
+  if (at == order.size()) return;
+  const std::size_t a = order[at - 1], b = order[at];
+  throw RepeatedEntry(path + ":" + std::to_string(line_of[b]) + ": the entry (" + std::to_string(key(b).first + 1) +
+                          ", " + std::to_string(key(b).second + 1) + ") repeats the one on line " +
+                          std::to_string(line_of[a]) + " (a synapse appears once)",
+                      line_of[b]);
 }
 
 /// Network k's neurons [lo, hi) of a distributed run (Network::part).
@@ -532,10 +558,12 @@ std::optional<Network> read_matrix_market(const std::string& path, std::uint32_t
   double max_abs = 0.0;
   std::uint64_t stored = 0;  // the whole network's synapses
   bool self = false;
+  SelfEdge first_self;
   auto keep = [&](std::int64_t a, std::int64_t b, double v) {
     ++stored;
     max_abs = std::max(max_abs, std::fabs(v));
     self = self || a == b;
+    if (a == b) first_self.see(a, v);
     if (in_degrees) {
       std::uint32_t& d = (*in_degrees)[static_cast<std::size_t>(b)];
       d += d != UINT32_MAX;
@@ -587,7 +615,9 @@ std::optional<Network> read_matrix_market(const std::string& path, std::uint32_t
   if (in_degrees) return std::nullopt;
   refuse_repeated_entries(path, pre, post, line_of, mirror);
   Network net = Network::from_edges(static_cast<std::size_t>(rows), pre, post, w, instance_id, path);
-  return part ? Network::as_part(std::move(net), part->lo, part->hi, max_abs, stored, self) : net;
+  if (!part) return net;
+  return Network::as_part(std::move(net), part->lo, part->hi, max_abs, stored, self, first_self.neuron,
+                          first_self.weight);
 }
 
 /// A dense W0 .npy read a block of rows at a time (never whole), whole or
@@ -614,6 +644,7 @@ std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, c
   double max_abs = 0.0;
   std::uint64_t whole = 0, mine = 0;
   bool self = false;
+  SelfEdge first_self;
   // Pass 1 checks every weight and counts; pass 2 (after the memory check) keeps.
   std::vector<std::int64_t> pre, post;
   std::vector<double> w;
@@ -634,6 +665,7 @@ std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, c
             ++whole;
             max_abs = std::max(max_abs, std::fabs(row[i]));
             self = self || i == j;
+            if (i == j) first_self.see(static_cast<std::int64_t>(j), row[i]);
             mine += part.keeps(static_cast<std::int64_t>(i));
             if (in_degrees) ++(*in_degrees)[i];  // at most n <= 200000
           }
@@ -661,7 +693,7 @@ std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, c
   }
   Network net = Network::from_edges(n, pre, post, w, id, path);
   if (!range) return net;
-  return Network::as_part(std::move(net), part.lo, part.hi, max_abs, whole, self);
+  return Network::as_part(std::move(net), part.lo, part.hi, max_abs, whole, self, first_self.neuron, first_self.weight);
 }
 
 Network load_dense_part(const std::string& path, std::uint32_t id, PartRange part) {
@@ -842,8 +874,22 @@ Network NetworkSource::load_part(std::size_t k, std::size_t lo, std::size_t hi, 
   } catch (...) {
     failure = std::current_exception();
   }
-  if (comm) comm->agree(failure);
-  else if (failure) std::rethrow_exception(failure);
+  if (comm) {
+    // Every rank reads every line, so a malformed line fails every rank
+    // alike; a repeated entry only the ranks holding it: the earliest is named.
+    std::uint64_t line = failure ? 0 : UINT64_MAX;
+    try {
+      if (failure) std::rethrow_exception(failure);
+    } catch (const RepeatedEntry& e) {
+      line = e.line;
+    } catch (...) {
+    }
+    const std::vector<std::uint64_t> lines = comm->gather_sizes(line);
+    if (failure && line != *std::min_element(lines.begin(), lines.end())) failure = nullptr;
+    comm->agree(failure);
+  } else if (failure) {
+    std::rethrow_exception(failure);
+  }
   if (!make_part_) return std::move(*net);
   // The whole network's scale, size and self-edge flag, from every rank's part.
   const double max_abs = comm ? comm->max(p.max_abs) : p.max_abs;

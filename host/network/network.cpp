@@ -312,7 +312,7 @@ Network Network::part_from_csr(std::size_t n, std::size_t lo, std::size_t hi, st
 }
 
 Network Network::as_part(Network p, std::size_t lo, std::size_t hi, double whole_max_abs, std::uint64_t whole_synapses,
-                         bool whole_has_self_edges) {
+                         bool whole_has_self_edges, std::int64_t whole_self_neuron, double whole_self_weight) {
   if (p.filter_length_ || lo > hi || hi > p.n_)
     throw Error(p.label_ + ": a part of scalar weights onto [lo, hi) within the network was expected");
   for (std::int32_t i : p.post_)
@@ -324,6 +324,8 @@ Network Network::as_part(Network p, std::size_t lo, std::size_t hi, double whole
   for (std::size_t e = 0; e < p.weight_.size(); ++e)
     p.quantised_[e] = static_cast<std::int32_t>(std::llrint(std::ldexp(p.weight_[e], -p.scale_exponent_)));
   p.has_self_edges_ = whole_has_self_edges;
+  p.whole_self_neuron_ = whole_has_self_edges ? whole_self_neuron : -1;
+  p.whole_self_weight_ = whole_has_self_edges ? whole_self_weight : 0.0;
   p.is_part_ = true;
   p.part_lo_ = lo;
   p.part_hi_ = hi;

@@ -145,7 +145,22 @@ void OutputSet::open_writers(bool resume) {
 
 void OutputSet::write(const BatchRows& b, const SimulationResult& res, std::int64_t lo, std::int64_t hi,
                       std::int64_t hi_done, double dt_ms) {
-  if (hi_done <= lo || (!root_ && !parallel_)) return;
+  if (hi_done <= lo) return;
+  if (!comm_) return write_here(b, res, lo, hi, hi_done, dt_ms);
+  // Distributed: a rank that cannot write its rows (a full disk, a size
+  // limit) fails every rank at once, with its message; rank 0's writers then
+  // remove their partial files (unless a checkpoint names them).
+  std::exception_ptr failure;
+  try {
+    if (root_ || parallel_) write_here(b, res, lo, hi, hi_done, dt_ms);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  comm_->agree(failure);
+}
+
+void OutputSet::write_here(const BatchRows& b, const SimulationResult& res, std::int64_t lo, std::int64_t hi,
+                           std::int64_t hi_done, double dt_ms) {
   const std::size_t replicas = plan_.options.replicas, n_out = plan_.recorded_neurons(), window = plan_.window();
   // The rows this process holds, [r0, r1); raster row k is row first + k.
   const std::size_t r0 = res.rows_begin, r1 = std::min(res.rows_end, b.rows), first = res.first_row,

@@ -51,6 +51,7 @@ class OutputSet {
   /// One chunk of a batch: `res` holds recorded steps [lo, hi) of the run
   /// (output window coordinates), of which [lo, hi_done) were simulated;
   /// the rows it holds (SimulationResult::rows_begin/rows_end) are written.
+  /// Collective in a distributed run (a failure on any rank is every rank's).
   void write(const BatchRows& b, const SimulationResult& res, std::int64_t lo, std::int64_t hi, std::int64_t hi_done,
              double dt_ms);
 
@@ -69,6 +70,8 @@ class OutputSet {
 
  private:
   void open_writers(bool resume);
+  void write_here(const BatchRows& b, const SimulationResult& res, std::int64_t lo, std::int64_t hi,
+                  std::int64_t hi_done, double dt_ms);
   template <class F>
   void each_npy(F&& f) {
     for (auto& w : npy_) f(*w);

@@ -215,25 +215,46 @@ class SimulationRun {
   /// the check that inputs and partial outputs are as the checkpoint left
   /// them. False when a stop request came while the inputs were read.
   bool take_checkpoint() {
-    if (root_) lock_.emplace(plan_.checkpoint);
-    std::error_code ec;
-    if (root_ && resume_ && !fs::exists(plan_.checkpoint, ec))
-      throw Error("checkpoint '" + plan_.checkpoint +
-                  "' was completed or removed by another cascade run while this one started; nothing to resume");
-    // A stale checkpoint (--force) would name the outputs this run replaces.
-    if (root_ && !resume_) std::remove(plan_.checkpoint.c_str());
     bool stopped_here = false;
-    for (const auto& f : input_files(plan_)) {
-      inputs_.push_back(identify_file(f, stop_));
-      if ((stopped_here = stop_ && stop_->load())) break;
-    }
+    agreed([&] {  // rank 0's lock, every rank's view of the inputs: one outcome
+      if (root_) lock_.emplace(plan_.checkpoint);
+      std::error_code ec;
+      if (root_ && resume_ && !fs::exists(plan_.checkpoint, ec))
+        throw Error("checkpoint '" + plan_.checkpoint +
+                    "' was completed or removed by another cascade run while this one started; nothing to resume");
+      // A stale checkpoint (--force) would name the outputs this run replaces.
+      if (root_ && !resume_) std::remove(plan_.checkpoint.c_str());
+      for (const auto& f : input_files(plan_)) {
+        inputs_.push_back(identify_file(f, stop_));
+        if ((stopped_here = stop_ && stop_->load())) break;
+      }
+    });
     if (agreed_stop(stopped_here)) return false;
     if (resume_) {
-      verify_inputs(plan_.checkpoint, resume_->inputs, inputs_);
-      verify_partial_outputs(plan_.checkpoint, resume_->outputs);
+      agreed([&] {
+        verify_inputs(plan_.checkpoint, resume_->inputs, inputs_);
+        verify_partial_outputs(plan_.checkpoint, resume_->outputs);
+      });
       mark_checkpointed();
     }
     return true;
+  }
+
+  /// Runs `f` on every rank; a failure on any rank is every rank's (one
+  /// process: as it is). A stop request is not agreed: the front end ends
+  /// the job.
+  template <class F>
+  void agreed(F&& f) const {
+    if (!distributed()) return f();
+    std::exception_ptr failure;
+    try {
+      f();
+    } catch (const Stopped&) {
+      throw;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    plan_.options.communicator->agree(failure);
   }
 
   std::int64_t total_steps() const {
@@ -277,7 +298,8 @@ class SimulationRun {
   Simulator make_simulator(std::size_t first, std::size_t count) const {
     const NetworkSource& src = plan_.networks.source;
     Communicator* comm = plan_.options.communicator.get();
-    if (ranks_of(comm) == 1 || !src.makes_parts())
+    // Every rank takes the same path (its collectives differ), decided together.
+    if (ranks_of(comm) == 1 || comm->any(!src.makes_parts()))
       return Simulator(plan_.setup.model, src.load_range(first, count), plan_.options);
     SimulatorOptions opt = plan_.options;
     std::vector<std::size_t> sizes;
@@ -317,6 +339,7 @@ class SimulationRun {
       failure = std::current_exception();
     }
     comm->agree(failure);
+    counted = !comm->any(!counted);  // every rank cuts alike, even if its file system says otherwise
     return counted ? engine::balanced_bounds(degrees, comm->size()) : engine::even_bounds(total, comm->size());
   }
 

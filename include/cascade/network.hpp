@@ -99,8 +99,12 @@ class Network {
   /// `built` (the synapses onto [lo, hi) of a network, made by any of the
   /// builders) as that network's part: quantised with the whole network's
   /// largest |weight|, with its synapse count and self-edge flag.
+  /// `whole_self_neuron` / `whole_self_weight`: its first self-edge (the
+  /// lowest neuron's; -1: none or not known), for the messages of models
+  /// that refuse self-edges.
   static Network as_part(Network built, std::size_t lo, std::size_t hi, double whole_max_abs,
-                         std::uint64_t whole_synapses, bool whole_has_self_edges);
+                         std::uint64_t whole_synapses, bool whole_has_self_edges, std::int64_t whole_self_neuron = -1,
+                         double whole_self_weight = 0.0);
   /// A part holds only the synapses onto [part_lo, part_hi); a whole network
   /// is its own part [0, n).
   bool is_part() const { return is_part_; }

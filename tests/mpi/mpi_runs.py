@@ -173,6 +173,14 @@ check(p.returncode != 0 and "rank 1 of 2: " in p.stderr and "rep.mtx:5: the entr
       in p.stderr and "MPI_ABORT" not in p.stderr and time.time() - t0 < 30
       and not os.path.exists(os.path.join(d, "rep.npy")),
       f"an error one rank alone sees while reading its part ends every rank, agreed: {p.stderr.strip()[:300]}")
+# Two repeated entries, onto neurons of different ranks: the earliest repeat
+# is named, for any K, as one process names it.
+with open(os.path.join(d, "rep2.mtx"), "w") as f:
+    f.write("%%MatrixMarket matrix coordinate real general\n30 30 4\n1 30 1\n2 1 1\n1 30 2\n2 1 2\n")
+for k in (0, 2, 3):
+    p = run(["simulate", "--weights", "rep2.mtx", "--steps", "10", "--output", "rep2.npy"], ranks=k, timeout=60)
+    check(p.returncode != 0 and "rep2.mtx:5: the entry (1, 30) repeats the one on line 3" in p.stderr,
+          f"two repeated entries, {k or 1} rank(s): the earliest named ({p.stderr.strip()[:160]})")
 rng = np.random.default_rng(4)
 w = (rng.random((300, 300)) < 0.05) * rng.normal(0, 2, (300, 300)) * (1 - np.eye(300))
 np.save(os.path.join(d, "w300.npy"), w.astype(np.float32))
@@ -190,6 +198,16 @@ for src in ["w300.npy", "w300.mtx"]:
         p = run(DENSE + ["--weights", src, "--output", f"{stem}_{k}.npy"], ranks=k)
         check(p.returncode == 0 and same(f"{stem}_1.npy", f"{stem}_{k}.npy"),
               f"{src} read in parts by {k} ranks: one process's spikes ({p.stderr.strip()[:200]})")
+
+# A self-edge refused by the model is named as one process names it, though
+# the rank reporting it holds another part of the network.
+selfw = w.astype(np.float32)
+selfw[200, 200] = 0.5
+np.save(os.path.join(d, "self.npy"), selfw)
+for k in (0, 2):
+    p = run(DENSE + ["--weights", "self.npy", "--output", "self.npy.out.npy"], ranks=k, timeout=60)
+    check(p.returncode != 0 and "non-zero diagonal entry (W0[200, 200])" in p.stderr,
+          f"a self-edge in rank 1's part, {k or 1} rank(s): named as one process names it ({p.stderr.strip()[:160]})")
 
 # 4c'. A file's parts are balanced by in-synapses (a first pass counts
 #      them): every synapse onto neurons 0..29 of 300 puts the 2-rank
@@ -239,8 +257,9 @@ check(p.returncode != 0 and "other settings than rank 0" in p.stderr, "ranks wit
 # 6. A rank failing during the run: each rank writes its own neurons' rows
 #    of the dense output, so a file-size limit on one rank alone (rank 0:
 #    10 MB, within its rows [0, 20 MB); rank 1: 20 MB, below its rows
-#    [20, 40 MB) of the 40 MB raster) fails that rank's write: every rank
-#    ends within seconds, with the failing rank and the file named.
+#    [20, 40 MB) of the 40 MB raster) fails that rank's write: the failure
+#    is agreed after the chunk, every rank ends with the failing rank and the
+#    file named, and the partial file is removed (no checkpoint names it).
 FSZ = f"{cli} simulate --model bernoulli_glm --generate sparse:n=2000,p=0.01 --steps 20000 --chunk-steps 1000 " \
       "--output fsz.npy --quiet --force"
 for rank, blocks in ((0, 10000), (1, 20000)):
@@ -249,8 +268,9 @@ for rank, blocks in ((0, 10000), (1, 20000)):
     t0 = time.time()
     p = subprocess.run([MPIEXEC] + (limited + [":"] + plain if rank == 0 else plain + [":"] + limited),
                        cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
-    who = "cascade: error: cannot write 'fsz.npy'" if rank == 0 else "cascade: error (rank 1 of 2): cannot write 'fsz.npy'"
-    check(p.returncode != 0 and who in p.stderr and time.time() - t0 < 60 and not os.path.exists(os.path.join(d, "fsz.npy")),
+    who = "cascade: error: cannot write 'fsz.npy'" if rank == 0 else "cascade: error: rank 1 of 2: cannot write 'fsz.npy'"
+    check(p.returncode != 0 and who in p.stderr and time.time() - t0 < 60 and "MPI_ABORT" not in p.stderr
+          and not os.path.exists(os.path.join(d, "fsz.npy")) and not os.path.exists(os.path.join(d, "fsz.npy.tmp")),
           f"rank {rank} failing to write its rows ends both ranks ({time.time() - t0:.1f} s): "
           f"{p.stderr.strip().splitlines()[0] if p.stderr else ''}")
 

@@ -265,6 +265,9 @@ void expect_part_is_cut(const NetworkSource& src, std::size_t lo, std::size_t hi
   EXPECT_EQ(part.scale_exponent(), whole.scale_exponent());
   EXPECT_EQ(part.whole_synapses(), whole.n_synapses());
   EXPECT_EQ(part.has_self_edges(), whole.has_self_edges());
+  // The whole's first self-edge, for messages, wherever it lies.
+  EXPECT_EQ(part.whole_self_edge_neuron(), cut.whole_self_edge_neuron());
+  EXPECT_EQ(part.whole_self_edge_weight(), cut.whole_self_edge_weight());
 }
 }  // namespace
 
