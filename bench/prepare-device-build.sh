@@ -13,7 +13,11 @@ rm -rf .devbuild && mkdir -p .devbuild/lib
 cp "$build"/tests/test_gpu_engine "$build"/tests/test_gpu_tune "$build"/tests/test_gpu_custom_model \
    "$build"/tests/test_gpu_shared_math "$build"/bench/cascade-bench "$build"/cascade .devbuild/
 strip .devbuild/test_gpu_* .devbuild/cascade-bench .devbuild/cascade
-for lib in libgomp.so.1 libhdf5_serial.so.103 libsz.so.2 libaec.so.0; do
+# Open MPI's libraries too: the binaries link them (a process no launcher
+# started never initialises MPI, so no MPI plugins or mpiexec are needed).
+for lib in libgomp.so.1 libhdf5_serial.so.103 libsz.so.2 libaec.so.0 \
+           libmpi.so.40 libopen-rte.so.40 libopen-pal.so.40 libhwloc.so.15 libevent_core-2.1.so.7 \
+           libevent_pthreads-2.1.so.7 libudev.so.1 libz.so.1; do
   cp -L "/lib/x86_64-linux-gnu/$lib" .devbuild/lib/ 2>/dev/null || true
 done
 du -sh .devbuild
