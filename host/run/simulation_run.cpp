@@ -358,7 +358,7 @@ class SimulationRun {
     if (!resuming_here) pos_.eq_done = pos_.rec_done = 0;
     dt_ms_ = sim.dt();
     const std::int64_t chunk = chunk_of(sim);
-    if (plan_.records()) sim.check_recording(chunk, plan_.dtype);  // refuse before running
+    if (plan_.records()) agreed([&] { sim.check_recording(chunk, plan_.dtype); });  // refuse before running
     if (plan_.records() && !outputs_.is_open()) {  // collective when the ranks write in parallel
       outputs_.open(resume_ != nullptr);
       if (checkpointed_) outputs_.keep_on_failure();
