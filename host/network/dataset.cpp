@@ -203,14 +203,11 @@ std::size_t neuron_count_of_edge_list(const std::string& dir) {
   return static_cast<std::size_t>(n);
 }
 
-Network load_edge_list(const std::string& dir, std::uint32_t instance_id) {
-  const std::string ei_path = (fs::path(dir) / "edge_index.npy").string();
-  const std::string w_path = (fs::path(dir) / "weights.npy").string();
-  const std::string n_path = (fs::path(dir) / "num_nodes.npy").string();
+namespace {
+/// Anything else that looks like a network beside an edge list makes the
+/// directory ambiguous (an edge list, or a dataset with a stray file?).
+void refuse_stray_files(const std::string& dir) {
   std::error_code ec;
-  if (!fs::is_regular_file(ei_path, ec)) throw Error(dir + ": an edge-list directory needs edge_index.npy");
-  // Anything else that looks like a network beside the edge list makes the
-  // directory ambiguous (an edge list, or a dataset with a stray file?).
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
     if (name == "edge_index.npy" || name == "weights.npy" || name == "num_nodes.npy" || name[0] == '.') continue;
@@ -218,6 +215,24 @@ Network load_edge_list(const std::string& dir, std::uint32_t instance_id) {
       throw Error(dir + ": an edge-list directory holds edge_index.npy, weights.npy and num_nodes.npy only; '" +
                   name + "' beside them makes it ambiguous (a dataset of networks?): move it out");
   }
+}
+}  // namespace
+
+namespace {
+std::optional<Network> stream_edge_list(const std::string& dir, std::uint32_t id,
+                                        const std::pair<std::size_t, std::size_t>* part);
+}  // namespace
+
+Network load_edge_list(const std::string& dir, std::uint32_t instance_id) {
+  // Streamed a block at a time where the size is stated and the layout
+  // allows: the file's arrays are never held whole.
+  if (auto net = stream_edge_list(dir, instance_id, nullptr)) return std::move(*net);
+  const std::string ei_path = (fs::path(dir) / "edge_index.npy").string();
+  const std::string w_path = (fs::path(dir) / "weights.npy").string();
+  const std::string n_path = (fs::path(dir) / "num_nodes.npy").string();
+  std::error_code ec;
+  if (!fs::is_regular_file(ei_path, ec)) throw Error(dir + ": an edge-list directory needs edge_index.npy");
+  refuse_stray_files(dir);
   if (!fs::is_regular_file(w_path, ec))
     throw Error(dir + ": an edge-list directory needs weights.npy (float [E]) beside edge_index.npy");
   const NpyArray ei = read_npy(ei_path);
@@ -322,24 +337,46 @@ class NpyStream {
 /// index and weight is checked (every rank reads them all, so every rank
 /// refuses alike), and the whole network's largest |weight|, synapse count
 /// and self-edges come from the same pass. Other layouts: read whole, cut.
-Network load_edge_list_part(const std::string& dir, std::uint32_t id, std::size_t lo, std::size_t hi) {
+/// An edge list with num_nodes.npy streamed in blocks, whole or (`part`, a
+/// distributed rank's) only the synapses onto [lo, hi); nothing for the
+/// layouts the streamed read does not take (the whole reader's checks and
+/// messages take those).
+std::optional<Network> stream_edge_list(const std::string& dir, std::uint32_t id, const std::pair<std::size_t, std::size_t>* part) {
   const std::string ei_path = (fs::path(dir) / "edge_index.npy").string();
   const std::string w_path = (fs::path(dir) / "weights.npy").string();
   const std::string n_path = (fs::path(dir) / "num_nodes.npy").string();
   std::error_code ec;
   if (!fs::is_regular_file(ei_path, ec) || !fs::is_regular_file(w_path, ec) || !fs::is_regular_file(n_path, ec))
-    return load_edge_list(dir, id).part(lo, hi);  // the whole loader's checks and messages
+    return std::nullopt;
+  refuse_stray_files(dir);
   const NpyHeader ei = read_npy_header(ei_path), wh = read_npy_header(w_path);
   const bool layout_ok = !ei.fortran && !wh.fortran && (ei.dtype == NpyDtype::kInt64 || ei.dtype == NpyDtype::kInt32) &&
                          (wh.dtype == NpyDtype::kFloat32 || wh.dtype == NpyDtype::kFloat64) && ei.shape.size() == 2 &&
                          ei.shape[0] == 2 && wh.shape.size() == 1 && wh.shape[0] == ei.shape[1];
-  if (!layout_ok) return load_edge_list(dir, id).part(lo, hi);
-  const std::size_t n = neuron_count_of_edge_list(dir);
+  if (!layout_ok) return std::nullopt;
   const std::size_t E = ei.shape[1];
-  check_network_size(static_cast<std::int64_t>(n), E, n_path + ": num_nodes = " + std::to_string(n));
+  // The whole loader's checks, in its order and with its messages: negative
+  // indices (the pre row first), then num_nodes, then each edge's range and
+  // weight. One pass finds them all; the first in that order is thrown.
+  // Memory: the part's own (a rank never builds the whole network).
+  std::size_t n = 0;
+  std::exception_ptr bad_size;
+  try {
+    n = neuron_count_of_edge_list(dir);
+    if (n > kMaxNeurons)
+      throw Error(n_path + ": num_nodes = " + std::to_string(n) + ": " + std::to_string(n) +
+                  " neurons exceed the limit 2^31 - 1 (a corrupt value?)");
+  } catch (const Stopped&) {
+    throw;
+  } catch (...) {
+    bad_size = std::current_exception();
+    n = 0;
+  }
+  const std::size_t lo = part ? part->first : 0, hi = part ? part->second : n;
   NpyStream pre_in(ei_path, ei), post_in(ei_path, ei), w_in(w_path, wh);
   std::vector<std::int64_t> pre, post, keep_pre, keep_post;
   std::vector<double> w, keep_w;
+  std::optional<std::string> neg_pre, neg_post, bad_edge;
   double max_abs = 0.0;
   bool self = false;
   SelfEdge first_self;
@@ -352,25 +389,62 @@ Network load_edge_list_part(const std::string& dir, std::uint32_t id, std::size_
     w_in.read(e0, m, w);
     for (std::size_t k = 0; k < m; ++k) {
       const std::size_t e = e0 + k;
-      for (const auto& [v, role] : {std::pair{pre[k], "pre"}, std::pair{post[k], "post"}})
-        if (v < 0 || static_cast<std::size_t>(v) >= n)
-          throw Error(ei_path + ": edge " + std::to_string(e) + " has the " + role + "synaptic index " +
-                      std::to_string(v) + " outside [0, " + std::to_string(n) + ") (num_nodes.npy)");
-      if (!std::isfinite(w[k]))
-        throw Error(w_path + ": edge " + std::to_string(e) + " (" + std::to_string(pre[k]) + " -> " +
-                    std::to_string(post[k]) + ") has a non-finite weight");
+      if (pre[k] < 0 || post[k] < 0) {
+        auto& first = pre[k] < 0 ? neg_pre : neg_post;
+        if (!first)
+          first = ei_path + ": edge " + std::to_string(e) + " has a negative " + (pre[k] < 0 ? "pre" : "post") +
+                  "synaptic index " + std::to_string(pre[k] < 0 ? pre[k] : post[k]);
+        if (pre[k] < 0 && post[k] < 0 && !neg_post)
+          neg_post = ei_path + ": edge " + std::to_string(e) + " has a negative postsynaptic index " +
+                     std::to_string(post[k]);
+        continue;
+      }
+      if (bad_size || bad_edge) continue;  // only the negative indices can still come first
+      const std::int64_t N = static_cast<std::int64_t>(n);
+      if (pre[k] >= N || post[k] >= N) {
+        const bool p = pre[k] >= N;
+        bad_edge = dir + ": edge " + std::to_string(e) + " has " + (p ? "pre" : "post") + "synaptic index " +
+                   std::to_string(p ? pre[k] : post[k]) + " outside [0, " + std::to_string(n) + ")";
+        continue;
+      }
+      if (!std::isfinite(w[k])) {
+        bad_edge = dir + ": edge " + std::to_string(e) + " (" + std::to_string(pre[k]) + " -> " +
+                   std::to_string(post[k]) + ") has a non-finite weight " +
+                   (std::ostringstream() << std::setprecision(9) << w[k]).str();
+        continue;
+      }
       max_abs = std::max(max_abs, std::fabs(w[k]));
       self = self || pre[k] == post[k];
       if (pre[k] == post[k]) first_self.see(pre[k], w[k]);
       if (static_cast<std::size_t>(post[k]) >= lo && static_cast<std::size_t>(post[k]) < hi) {
+        if (keep_pre.size() == keep_pre.capacity()) {  // the part's arrays grow: checked before each doubling
+          const std::uint64_t next = std::max<std::uint64_t>(1024, 2 * keep_pre.size());
+          require_memory(24 * next + Network::build_bytes(n, next),
+                         part ? dir + ": this rank's part of a network of " + std::to_string(n) + " neurons (" +
+                                    std::to_string(next) + " of its " + std::to_string(E) + " synapses)"
+                              : dir + ": a network of " + std::to_string(n) + " neurons and " + std::to_string(next) +
+                                    " synapses");
+          keep_pre.reserve(next), keep_post.reserve(next), keep_w.reserve(next);
+        }
         keep_pre.push_back(pre[k]);
         keep_post.push_back(post[k]);
         keep_w.push_back(w[k]);
       }
     }
   }
-  return Network::as_part(Network::from_edges(n, keep_pre, keep_post, keep_w, id, dir), lo, hi, max_abs, E, self,
-                          first_self.neuron, first_self.weight);
+  if (neg_pre) throw Error(*neg_pre);
+  if (neg_post) throw Error(*neg_post);
+  if (bad_size) std::rethrow_exception(bad_size);
+  if (bad_edge) throw Error(*bad_edge);
+  Network net = Network::from_owned_edges(n, std::move(keep_pre), std::move(keep_post), std::move(keep_w), id, dir);
+  if (!part) return net;
+  return Network::as_part(std::move(net), lo, hi, max_abs, E, self, first_self.neuron, first_self.weight);
+}
+
+Network load_edge_list_part(const std::string& dir, std::uint32_t id, std::size_t lo, std::size_t hi) {
+  const std::pair<std::size_t, std::size_t> part{lo, hi};
+  if (auto net = stream_edge_list(dir, id, &part)) return std::move(*net);
+  return load_edge_list(dir, id).part(lo, hi);  // the whole loader's checks and messages
 }
 
 /// Reads a text file line by line with the line number for messages.
@@ -614,7 +688,9 @@ std::optional<Network> read_matrix_market(const std::string& path, std::uint32_t
       in.fail("more entries than the " + std::to_string(nnz) + " the size line promises");
   if (in_degrees) return std::nullopt;
   refuse_repeated_entries(path, pre, post, line_of, mirror);
-  Network net = Network::from_edges(static_cast<std::size_t>(rows), pre, post, w, instance_id, path);
+  std::vector<std::size_t>().swap(line_of);  // freed before the network is built
+  Network net =
+      Network::from_owned_edges(static_cast<std::size_t>(rows), std::move(pre), std::move(post), std::move(w), instance_id, path);
   if (!part) return net;
   return Network::as_part(std::move(net), part->lo, part->hi, max_abs, stored, self, first_self.neuron,
                           first_self.weight);
@@ -691,7 +767,7 @@ std::optional<Network> stream_dense(const std::string& path, std::uint32_t id, c
       w.reserve(mine);
     }
   }
-  Network net = Network::from_edges(n, pre, post, w, id, path);
+  Network net = Network::from_owned_edges(n, std::move(pre), std::move(post), std::move(w), id, path);
   if (!range) return net;
   return Network::as_part(std::move(net), part.lo, part.hi, max_abs, whole, self, first_self.neuron, first_self.weight);
 }

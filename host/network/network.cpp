@@ -92,6 +92,19 @@ Network Network::from_edges(std::size_t n, std::span<const std::int64_t> pre, st
   return net;
 }
 
+Network Network::from_owned_edges(std::size_t n, std::vector<std::int64_t>&& pre, std::vector<std::int64_t>&& post,
+                            std::vector<double>&& weight, std::uint32_t id, std::string label) {
+  if (pre.size() != post.size() || pre.size() != weight.size())
+    throw Error(label + ": edge arrays differ in length (pre " + std::to_string(pre.size()) + ", post " +
+                std::to_string(post.size()) + ", weights " + std::to_string(weight.size()) + ")");
+  Network net;
+  net.n_ = n;
+  net.instance_id_ = id;
+  net.label_ = std::move(label);
+  net.finish(std::move(pre), std::move(post), std::move(weight), 1, false);
+  return net;
+}
+
 Network Network::from_edge_filters(std::size_t n, std::span<const std::int64_t> pre,
                                    std::span<const std::int64_t> post, std::span<const double> filters,
                                    std::size_t T, bool time_reversed, std::uint32_t id, std::string label) {

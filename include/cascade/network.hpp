@@ -33,6 +33,10 @@ class Network {
   static Network from_edges(std::size_t n, std::span<const std::int64_t> pre, std::span<const std::int64_t> post,
                             std::span<const double> weight, std::uint32_t instance_id = 0,
                             std::string label = "edge list");
+  /// The same, taking the arrays over (no copy: a loader's peak memory).
+  static Network from_owned_edges(std::size_t n, std::vector<std::int64_t>&& pre, std::vector<std::int64_t>&& post,
+                                  std::vector<double>&& weight, std::uint32_t instance_id = 0,
+                                  std::string label = "edge list");
 
   /// From CSR arrays by presynaptic neuron, taken over without copies (the
   /// memory-lean path for very large networks): row_ptr [n + 1] from 0 to E,

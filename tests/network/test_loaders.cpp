@@ -224,6 +224,7 @@ TEST_F(Loaders, StreamingNpyWriterWritesPartsAndCommitsAtomically) {
 // quantisation (the whole's scale) and CSR order included; a bad index or
 // weight anywhere is refused by every rank alike (each reads every edge).
 TEST_F(Loaders, EdgeListPartsAreStreamedAndEqualTheWholeCut) {
+  const double w_one = 1.0;
   // 0->3 (0.5), 4->1 (-2), 2->2 (self, 0.25), 1->4 (8), 3->0 (1), 0->1 (-1)
   const std::string d = edge_dir("el", {0, 4, 2, 1, 3, 0, 3, 1, 2, 4, 0, 1}, {0.5, -2, 0.25, 8, 1, -1}, 5);
   const NetworkSource src(d);
@@ -239,11 +240,30 @@ TEST_F(Loaders, EdgeListPartsAreStreamedAndEqualTheWholeCut) {
     EXPECT_EQ(part.whole_synapses(), 6u);
     EXPECT_TRUE(part.has_self_edges());
   }
-  const std::string bad = edge_dir("bad", {0, 1, 1, 7}, {1, 1}, 5);
-  EXPECT_ERROR_HAS(NetworkSource(bad).load_part(0, 0, 2, nullptr),
-                   "edge 1 has the postsynaptic index 7 outside [0, 5) (num_nodes.npy)");
-  const std::string nan = edge_dir("nan", {0, 1, 1, 2}, {1, std::nan("")}, 5);
-  EXPECT_ERROR_HAS(NetworkSource(nan).load_part(0, 0, 1, nullptr), "edge 1 (1 -> 2) has a non-finite weight");
+  // Every rank reads every edge and refuses a bad one with the whole
+  // loader's message, in the whole loader's order (negative indices, the pre
+  // row first; then num_nodes; then each edge's range and weight). The
+  // messages are those the loader gave when it read the arrays whole.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {edge_dir("bad", {0, 1, 1, 7}, {1, 1}, 5), "bad: edge 1 has postsynaptic index 7 outside [0, 5)"},
+      {edge_dir("nan", {0, 1, 1, 2}, {1, std::nan("")}, 5), "nan: edge 1 (1 -> 2) has a non-finite weight nan"},
+      // a negative post at edge 0, a negative pre at edge 3: the pre row first
+      {edge_dir("neg", {0, 1, 9, -2, -1, 3, 0, 2}, {1, 1, 1, 1}, 5),
+       "neg/edge_index.npy: edge 3 has a negative presynaptic index -2"},
+      // an index out of range at edge 0, a negative one at edge 1: the negative first
+      {edge_dir("negpost", {0, 1, 2, 9, -4, 1}, {1, 1, 1}, 5),
+       "negpost/edge_index.npy: edge 1 has a negative postsynaptic index -4"},
+      {edge_dir("badn", {0, 1, 1, 2}, {1, 1}, 0), "badn/num_nodes.npy: num_nodes = 0; expected >= 1"},
+  };
+  for (const auto& [d, want] : bad) {
+    EXPECT_ERROR_HAS(load_edge_list(d), want);
+    for (const auto& [lo, hi] : {std::pair<std::size_t, std::size_t>{0, 2}, {2, 5}})
+      EXPECT_ERROR_HAS(NetworkSource(d).load_part(0, lo, hi, nullptr), want) << d << " part " << lo;
+  }
+  // A stray network file beside the edge list: ambiguous, refused as the whole loader refuses it.
+  const std::string stray = edge_dir("stray", {0, 1, 1, 2}, {1, 1}, 5);
+  write_npy((fs::path(stray) / "extra.npy").string(), NpyDtype::kFloat64, {1}, &w_one);
+  EXPECT_ERROR_HAS(NetworkSource(stray).load_part(0, 0, 2, nullptr), "beside them makes it ambiguous");
   // Without num_nodes.npy the size needs every index: read whole, then cut.
   const std::string plain = edge_dir("plain", {0, 1, 1, 2}, {1, 2});
   EXPECT_FALSE(NetworkSource(plain).makes_parts());
