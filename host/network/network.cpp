@@ -81,19 +81,12 @@ Network Network::from_dense(std::span<const float> w0, std::size_t n, std::uint3
 
 Network Network::from_edges(std::size_t n, std::span<const std::int64_t> pre, std::span<const std::int64_t> post,
                             std::span<const double> weight, std::uint32_t id, std::string label) {
-  if (pre.size() != post.size() || pre.size() != weight.size())
-    throw Error(label + ": edge arrays differ in length (pre " + std::to_string(pre.size()) + ", post " +
-                std::to_string(post.size()) + ", weights " + std::to_string(weight.size()) + ")");
-  Network net;
-  net.n_ = n;
-  net.instance_id_ = id;
-  net.label_ = std::move(label);
-  net.finish({pre.begin(), pre.end()}, {post.begin(), post.end()}, {weight.begin(), weight.end()}, 1, false);
-  return net;
+  return from_owned_edges(n, {pre.begin(), pre.end()}, {post.begin(), post.end()}, {weight.begin(), weight.end()}, id,
+                          std::move(label));
 }
 
 Network Network::from_owned_edges(std::size_t n, std::vector<std::int64_t>&& pre, std::vector<std::int64_t>&& post,
-                            std::vector<double>&& weight, std::uint32_t id, std::string label) {
+                                  std::vector<double>&& weight, std::uint32_t id, std::string label) {
   if (pre.size() != post.size() || pre.size() != weight.size())
     throw Error(label + ": edge arrays differ in length (pre " + std::to_string(pre.size()) + ", post " +
                 std::to_string(post.size()) + ", weights " + std::to_string(weight.size()) + ")");
